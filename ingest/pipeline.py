@@ -1,0 +1,253 @@
+"""``ingest()``: folders and files in, an up-to-date index out.
+
+Per file: unchanged files (same size and mtime, or same bytes) cost nothing; new or changed
+files are parsed in a child process, embedded in batches, and written to the index one whole
+document at a time. A file that cannot be read is reported with the reason and skipped; nothing
+already indexed is touched by it.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from assistant.errors import IngestError
+from assistant.settings import Settings, get_settings
+
+from .chunk import embedding_text
+from .load import FORMATS
+from .manifest import FileRecord, now
+from .store import Index, IngestLock
+from .worker import ParseWorker, Parsed
+
+log = logging.getLogger(__name__)
+
+# Files that sit beside documents but are not documents.
+_SIDECARS = {"sources.toml", "sources.lock", "ingest.lock"}
+FLUSH_PASSAGES = 256  # embed in batches this large: the model runs best on many passages at once
+
+
+@dataclass
+class Skip:
+    path: str
+    reason: str
+
+
+@dataclass
+class IngestReport:
+    indexed: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    removed_documents: int = 0
+    passages_added: int = 0
+    passages_removed: int = 0
+    embedded: int = 0
+    pages: int = 0
+    seconds: float = 0.0
+    recovered: dict[str, int] = field(default_factory=dict)
+    warnings: list[Skip] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.skipped
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["documents"] = {"indexed": self.indexed, "unchanged": self.unchanged, "duplicates": self.duplicates,
+                          "skipped": len(self.skipped), "removed": self.removed_documents}
+        d["passages"] = {"added": self.passages_added, "removed": self.passages_removed, "embedded": self.embedded}
+        return d
+
+
+def discover(paths: Iterable[Path | str], report: IngestReport) -> list[Path]:
+    """Files to consider, in a stable order. Unsupported files are reported, hidden ones and
+    metadata sidecars ignored."""
+    out: list[Path] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        p = Path(raw).expanduser()
+        if not p.exists():
+            report.skipped.append(Skip(str(p), "no such file or folder; check the path"))
+            continue
+        if p.is_dir():
+            candidates = sorted(
+                f for f in p.rglob("*")
+                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts))
+        else:
+            candidates = [p]
+        for f in candidates:
+            f = f.resolve()
+            if f in seen or f.name in _SIDECARS or f.suffix in (".part", ".lock"):
+                continue
+            seen.add(f)
+            if f.suffix.lower() not in FORMATS:
+                report.skipped.append(Skip(str(f), f"unsupported file type '{f.suffix or '(none)'}'; supported: "
+                                                   f"{', '.join(sorted(FORMATS))}"))
+                continue
+            out.append(f)
+    return out
+
+
+def _sha256(path: Path, max_bytes: int) -> str:
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise IngestError(str(path), f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit; "
+                                     "raise EVIDENCE_MAX_FILE_MB to index it")
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def ingest(paths: Sequence[Path | str], *, settings: Settings | None = None, prune: bool = False,
+           progress: Callable[[dict[str, Any]], None] | None = None, index: Index | None = None) -> IngestReport:
+    """Bring the index up to date with ``paths``. Takes the index's write lock for the run."""
+    s = get_settings(settings)
+    with IngestLock(s.index_dir):
+        own = index is None
+        idx = index or Index.open(s, create=True)
+        try:
+            return _run(idx, s, paths, prune, progress)
+        finally:
+            if own:
+                idx.close()
+
+
+def _run(idx: Index, s: Settings, paths: Sequence[Path | str], prune: bool,
+         progress: Callable[[dict[str, Any]], None] | None) -> IngestReport:
+    t0 = time.perf_counter()
+    report = IngestReport()
+    rec = idx.recover()
+    report.recovered = {k: v for k, v in asdict(rec).items() if v}
+    m = idx.manifest
+    max_bytes = int(s.max_file_mb * 1e6)
+    files = discover(paths, report)
+    todo: list[tuple[Path, os.stat_result, str, str | None]] = []  # path, stat, sha, previous doc id
+
+    def tick(**extra: Any) -> None:
+        if progress:
+            progress({"files_done": report.indexed + report.unchanged + report.duplicates + len(report.skipped),
+                      "files_total": len(files), "pages": report.pages, "passages": report.passages_added,
+                      "embedded": report.embedded, "seconds": time.perf_counter() - t0, **extra})
+
+    # 1. Decide what needs work, without parsing.
+    for f in files:
+        key = str(f)
+        try:
+            st = f.stat()
+            prev = m.file(key)
+            if prev and prev.state == "indexed" and prev.size == st.st_size and prev.mtime_ns == st.st_mtime_ns \
+                    and _indexed(idx, prev.doc_id):
+                report.unchanged += 1
+                continue
+            sha = _sha256(f, max_bytes)
+        except IngestError as exc:
+            _skip(idx, report, key, exc.reason)
+            continue
+        except OSError as exc:
+            _skip(idx, report, key, f"cannot read file: {exc.strerror or exc}")
+            continue
+        prev_doc = prev.doc_id if prev and prev.state == "indexed" else None
+        if _indexed(idx, sha):
+            # Same bytes as an indexed document (this path touched, or a copy under another name).
+            m.put_file(FileRecord(key, sha, st.st_size, st.st_mtime_ns, "indexed", None))
+            if prev_doc == sha:
+                report.unchanged += 1
+            else:
+                report.duplicates += 1
+                report.removed_documents += _release(idx, report, prev_doc)
+            continue
+        todo.append((f, st, sha, prev_doc))
+    tick()
+
+    # 2. Parse in the child, embed in batches, write whole documents.
+    if todo:
+        tokenizer = idx.embedder.model_path / "tokenizer.json"
+        with ParseWorker(tokenizer=tokenizer, chunk_tokens=s.chunk_tokens, chunk_overlap=s.chunk_overlap,
+                         max_bytes=max_bytes, sources_toml=s.sources_toml, timeout_s=s.file_timeout_s) as worker:
+            buffer: list[tuple[Path, os.stat_result, str, str | None, Parsed]] = []
+            worker.submit(str(todo[0][0]))
+            for i, (f, st, sha, prev_doc) in enumerate(todo):
+                try:
+                    parsed = worker.result()
+                except IngestError as exc:
+                    parsed = None
+                    _skip(idx, report, str(f), exc.reason)
+                if i + 1 < len(todo):
+                    worker.submit(str(todo[i + 1][0]))  # parse the next file while this batch embeds
+                if parsed is not None:
+                    if parsed.document.doc_id != sha:  # the file changed while we read it
+                        _skip(idx, report, str(f), "file changed while it was being read; run ingest again")
+                    elif not parsed.passages:
+                        _skip(idx, report, str(f), "no text to index")
+                    else:
+                        buffer.append((f, st, sha, prev_doc, parsed))
+                        for w in parsed.warnings:
+                            report.warnings.append(Skip(str(f), w))
+                if sum(len(b[4].passages) for b in buffer) >= FLUSH_PASSAGES or i + 1 == len(todo):
+                    _flush(idx, report, buffer)
+                    buffer = []
+                    tick(current=str(f))
+
+    # 3. Prune files that are gone.
+    if prune:
+        for fr in m.files():
+            if not Path(fr.path).exists():
+                m.forget_file(fr.path)
+                if fr.state == "indexed":
+                    report.removed_documents += _release(idx, report, fr.doc_id)
+
+    idx.refresh_lexical()
+    m.set_meta("last_ingest", now())
+    report.seconds = round(time.perf_counter() - t0, 3)
+    tick(done=True)
+    return report
+
+
+def _indexed(idx: Index, doc_id: str | None) -> bool:
+    if not doc_id:
+        return False
+    d = idx.manifest.document(doc_id)
+    return d is not None and d.state == "indexed"
+
+
+def _skip(idx: Index, report: IngestReport, path: str, reason: str) -> None:
+    """Record a skipped file. Whatever the file had indexed before stays indexed."""
+    report.skipped.append(Skip(path, reason))
+    log.info("skipped %s: %s", path, reason)
+
+
+def _release(idx: Index, report: IngestReport, doc_id: str | None) -> int:
+    """Remove ``doc_id`` if no file refers to it any more; returns documents removed (0 or 1)."""
+    if not doc_id or idx.manifest.paths_of(doc_id):
+        return 0
+    report.passages_removed += idx.remove_document(doc_id)
+    return 1
+
+
+def _flush(idx: Index, report: IngestReport, buffer: list[tuple[Path, os.stat_result, str, str | None, Parsed]]) -> None:
+    if not buffer:
+        return
+    texts = [embedding_text(p) for *_, parsed in buffer for p in parsed.passages]
+    vectors = idx.embedder.encode(texts)
+    report.embedded += len(texts)
+    offset = 0
+    for f, st, sha, prev_doc, parsed in buffer:
+        n = len(parsed.passages)
+        doc = parsed.document
+        idx.manifest.begin_document(doc, parsed.passages, parsed.lex)  # 1: pending
+        idx.vectors.upsert(parsed.passages, vectors[offset:offset + n])  # 2: vectors
+        idx.manifest.commit_document(doc.doc_id, FileRecord(str(f), sha, st.st_size, st.st_mtime_ns,
+                                                            "indexed", None))  # 3: indexed
+        offset += n
+        report.indexed += 1
+        report.passages_added += n
+        report.pages += doc.pages or 0
+        if prev_doc and prev_doc != sha:
+            report.removed_documents += _release(idx, report, prev_doc)
