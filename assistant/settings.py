@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     dense_k: int = Field(50, ge=1, description="Candidates taken from the dense index.")
     lexical_k: int = Field(50, ge=1, description="Candidates taken from the lexical index.")
     top_k: int = Field(8, ge=1, description="Passages handed to the answerer.")
+    retrieval: Literal["hybrid", "dense", "lexical"] = Field("hybrid", description="Which indexes answer a query.")
     fusion: Literal["rrf", "weighted"] = Field("rrf", description="How dense and lexical results are fused.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense list in fusion.")
@@ -59,7 +60,7 @@ class Settings(BaseSettings):
     # --- Answering ---------------------------------------------------------------------------
     answerer: Literal["extractive", "generative"] = Field("extractive", description="Extractive needs no model; generative needs llm_base_url and llm_model.")
     max_answer_sentences: int = Field(5, ge=1, description="Sentences in an extractive answer at most.")
-    min_relevance: float = Field(0.35, description="Below this best-passage relevance the answer says the documents do not answer.")
+    min_relevance: float = Field(0.5, description="Below this relevance (mean of the best sentence's score and the share of the question's distinctive words the top passages hold) the answer says the documents do not answer.")
     min_support: float = Field(0.5, description="Below this support score a sentence counts as unsupported.")
     unsupported: Literal["mark", "remove"] = Field("mark", description="Mark unsupported sentences, or remove them from the answer.")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused.")

@@ -132,7 +132,8 @@ class Passage:
 @dataclass(frozen=True)
 class ScoredPassage:
     passage: Passage
-    score: float
+    score: float  # fused score; comparable only within one result list
+    similarity: float | None = None  # cosine between question and passage, when dense search found it
     dense_rank: int | None = None
     lexical_rank: int | None = None
 
@@ -140,6 +141,7 @@ class ScoredPassage:
         return {
             "passage": self.passage.to_dict(),
             "score": self.score,
+            "similarity": self.similarity,
             "dense_rank": self.dense_rank,
             "lexical_rank": self.lexical_rank,
         }

@@ -25,10 +25,22 @@ _SENTENCE_END = re.compile(r"[.!?][\"'’”)\]]*\s+(?=[\"'‘“(\[]?[A-Z0-9£]
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of ``text`` (white space between them excluded)."""
+    """Character spans of the sentences of ``text`` (white space between them excluded).
+    A blank line (the separator between blocks) always ends a sentence."""
     spans: list[tuple[int, int]] = []
-    start = 0
+    pos = 0
+    for part in text.split(BLOCK_SEPARATOR):
+        spans.extend((pos + a, pos + b) for a, b in _sentences_in_block(part))
+        pos += len(part) + len(BLOCK_SEPARATOR)
+    return spans
+
+
+def _sentences_in_block(text: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    start = len(text) - len(text.lstrip())
     for m in _SENTENCE_END.finditer(text):
+        if m.start() < start:
+            continue
         before = text[start:m.start() + 1]
         word = re.search(r"(\S+)\.$", before)
         if word and (word.group(1).lstrip("(") in _ABBREVIATIONS or re.fullmatch(r"[A-Z]", word.group(1))):

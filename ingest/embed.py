@@ -114,6 +114,27 @@ class Embedder:
         self.calls += len(texts)
         return np.asarray(vecs, dtype=np.float32)
 
+    def encode_cached(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed short texts (questions, sentences), reusing recent results and batching the rest."""
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        missing: dict[str, list[int]] = {}
+        for i, t in enumerate(texts):
+            hit = self._cache.get(t)
+            if hit is not None:
+                self._cache.move_to_end(t)
+                out[i] = hit
+            else:
+                missing.setdefault(t, []).append(i)
+        if missing:
+            new = self.encode(list(missing), batch_size=64)
+            for (t, rows), vec in zip(missing.items(), new):
+                out[rows] = vec
+                if self._cache_size:
+                    self._cache[t] = vec
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return out
+
     def encode_query(self, text: str) -> np.ndarray:
         """Embed one query, remembering recent ones (staff repeat and refine questions)."""
         hit = self._cache.get(text)

@@ -50,6 +50,7 @@ class LexicalIndex:
         self.directory = Path(directory)
         self.k1, self.b = k1, b
         self._bm25 = None
+        self._df: np.ndarray | None = None
         self.ids: list[str] = []
         self.row_docs: np.ndarray = np.zeros(0, dtype=np.int32)  # row -> index into self.doc_ids
         self.doc_ids: list[str] = []
@@ -102,6 +103,23 @@ class LexicalIndex:
             self.row_docs = np.load(self.directory / "row_docs.npy")
             self.generation = int(meta["generation"])
             self._bm25 = bm25s.BM25.load(str(self.directory), show_progress=False) if self.ids else None
+            self._df = None
+
+    def idf(self, tokens: Sequence[str]) -> list[float]:
+        """BM25 inverse document frequency of each token; a token the index has never seen gets
+        the highest possible value (it is as distinctive as a word can be)."""
+        n = len(self.ids)
+        if self._bm25 is None or n == 0:
+            return [0.0 for _ in tokens]
+        if self._df is None:
+            self._df = np.diff(np.asarray(self._bm25.scores["indptr"]))
+        vocab = self._bm25.vocab_dict
+        out = []
+        for t in tokens:
+            col = vocab.get(t)
+            df = int(self._df[col]) if col is not None and col < len(self._df) else 0
+            out.append(float(np.log(1 + (n - df + 0.5) / (df + 0.5))))
+        return out
 
     def search(self, query: str, k: int, *, doc_ids: set[str] | None = None) -> list[tuple[str, float]]:
         """Top ``k`` (passage_id, score) for ``query``, only from ``doc_ids`` when given."""

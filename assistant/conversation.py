@@ -1,0 +1,74 @@
+"""Follow-up questions made stand-alone before retrieval.
+
+With a chat model configured, its condense prompt rewrites the follow-up. Without one, the
+subject of the previous question is carried over when the follow-up leans on it ("and how did
+the Government respond?", "what about social care?", "when was it published?").
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Sequence
+
+_LEADS_ON_CONTEXT = re.compile(
+    r"^\s*(and|but|also|so|then|what about|how about|and what|what else|anything else|same for|"
+    r"why|how so|in what way)\b|\b(it|its|they|them|their|this|that|these|those|he|she|his|her|there|"
+    r"the same|the latter|the former|above)\b", re.I)
+_WH = re.compile(r"^\s*(what|which|who|whom|whose|when|where|why|how( many| much)?|did|does|do|is|are|was|were|"
+                 r"has|have|had|can|could|should|would|will)\b\s*", re.I)
+_AUX = re.compile(r"^\s*(did|does|do|is|are|was|were|has|have|had)\b\s*", re.I)
+_SUBJECT_AFTER = re.compile(r"\b(?:about|on|regarding|concerning|for|of|into)\s+(.+)$", re.I)
+
+
+def history_questions(history: Sequence[Any] | None) -> list[str]:
+    """Questions of earlier turns, oldest first, from whichever shape the caller keeps:
+    Answer objects, (question, answer) pairs, {"question": …} dicts, or chat messages
+    ({"role": "user", "content": …})."""
+    out: list[str] = []
+    for turn in history or []:
+        if hasattr(turn, "standalone_question"):
+            out.append(turn.standalone_question)
+        elif isinstance(turn, (tuple, list)) and turn:
+            out.append(str(turn[0]))
+        elif isinstance(turn, dict):
+            if "question" in turn:
+                out.append(str(turn["question"]))
+            elif turn.get("role") == "user":
+                out.append(str(turn.get("content", "")))
+        elif isinstance(turn, str):
+            out.append(turn)
+    return [q for q in out if q.strip()]
+
+
+def is_follow_up(question: str) -> bool:
+    words = re.findall(r"\w+", question)
+    return bool(_LEADS_ON_CONTEXT.search(question)) or len(words) <= 3
+
+
+def subject_of(question: str) -> str:
+    """The part of a question that names what it is about."""
+    q = question.strip().rstrip("?.! ")
+    m = _SUBJECT_AFTER.search(q)
+    if m and len(m.group(1).split()) >= 2:
+        return m.group(1)
+    q = _WH.sub("", q)
+    q = _AUX.sub("", q)
+    return q
+
+
+def condense_without_model(question: str, history: Sequence[Any] | None) -> str:
+    previous = history_questions(history)
+    if not previous or not is_follow_up(question):
+        return question.strip()
+    subject = subject_of(previous[-1])
+    swap = re.match(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(.+?)\s*\??$", question, re.I)
+    if swap and subject and subject in previous[-1]:
+        # "What about social care?" asks the previous question of a new subject.
+        return previous[-1].replace(subject, swap.group(1), 1)
+    q = question.strip().rstrip("?")
+    q = re.sub(r"^\s*(and|but|also|so|then)\s+", "", q, flags=re.I)
+    if not q:
+        return previous[-1]
+    q = q[0].upper() + q[1:]
+    if subject.lower() in q.lower():
+        return q + "?"
+    return f"{q}, regarding {subject}?"

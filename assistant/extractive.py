@@ -1,0 +1,147 @@
+"""The default answerer: no language model. It picks the sentences of the retrieved passages
+that best answer the question and keeps them word for word, each cited to its passage — so
+every sentence it writes can be found, highlighted, in the passage it cites."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from ingest.chunk import sentence_spans
+from ingest.lexical import tokenize
+
+from .citations import numbers_in
+from .types import ScoredPassage
+
+# A paragraph number opening a sentence ("12. The Panel…"); the full stop is required so that
+# a date such as "17 February 2023: …" keeps its day.
+_PARA_NUMBER = re.compile(r"\s*\d+(?:\.\d+)*\.\s+(?=\S)")
+_DATE = re.compile(r"\b(?:\d{1,2}\s+)?(?:January|February|March|April|May|June|July|August|September|October|"
+                   r"November|December)\s+\d{4}\b|\b(?:19|20)\d{2}\b")
+_NAME = re.compile(r"\b(?:Professor|Dame|Sir|Dr|Lord|Baroness|Minister|Secretary)\b|\b[A-Z][a-z]+ [A-Z][a-z]+\b")
+_ENDS_SENTENCE = re.compile(r"[.!?…][\"'’”)\]]*$")
+_SAMPLE_NOTICE = re.compile(r"\bsample\b.*\b(written|prepared)\b.*\b(Evidence Assistant|this product)\b", re.I)
+
+
+@dataclass
+class Candidate:
+    rank: int  # 0-based rank of its passage
+    start: int  # offsets in the passage text
+    end: int
+    text: str
+    score: float = 0.0
+    cos: float = 0.0
+    lex: float = 0.0
+
+
+def expected_type(question: str) -> str | None:
+    q = question.lower().strip()
+    if re.match(r"^(when|what date|on what date|by when|what year|in what year|by what date)\b", q) \
+            or "deadline" in q or "what date" in q:
+        return "date"
+    if re.match(r"^(how many|how much|what (percentage|proportion|share|number|figure))\b", q) or "how many" in q:
+        return "number"
+    if re.match(r"^(who|whom|whose)\b", q):
+        return "name"
+    return None
+
+
+def _has_type(text: str, kind: str | None) -> bool:
+    if kind == "date":
+        return bool(_DATE.search(text))
+    if kind == "number":
+        return bool(numbers_in(text) - {m.group(0) for m in re.finditer(r"\b(?:19|20)\d{2}\b", text)}) or \
+            bool(re.search(r"\b(one|two|three|four|five|six|seven|eight|nine|ten)\b", text, re.I))
+    if kind == "name":
+        return bool(_NAME.search(text))
+    return False
+
+
+def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
+    out: list[Candidate] = []
+    for rank, sp in enumerate(passages):
+        text = sp.passage.text
+        for a, b in sentence_spans(text):
+            m = _PARA_NUMBER.match(text[a:b])
+            if m:
+                a += m.end()
+            sent = text[a:b].strip()
+            # Headings, addresses and fragments are not answers: a sentence ends like one.
+            if len(sent.split()) < 4 or _SAMPLE_NOTICE.search(sent) or not _ENDS_SENTENCE.search(sent):
+                continue
+            out.append(Candidate(rank, a, b, sent))
+    return out
+
+
+def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passages: int,
+                     boost_ranks: set[int] | None = None) -> np.ndarray:
+    """Score each sentence: meaning (embedding cosine), the question's words it shares, the rank
+    of its passage, and whether it holds what the question asks for (a date, number or name)."""
+    if not cands:
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
+    vecs = embedder.encode_cached([question] + [c.text for c in cands])
+    q, sv = vecs[0], vecs[1:]
+    q_tokens = set(tokenize(question))
+    want = expected_type(question)
+    for c, v in zip(cands, sv):
+        c.cos = float(v @ q)
+        s_tokens = set(tokenize(c.text))
+        c.lex = len(q_tokens & s_tokens) / len(q_tokens) if q_tokens else 0.0
+        prior = 1.0 - c.rank / max(n_passages, 1)
+        c.score = 0.55 * c.cos + 0.30 * c.lex + 0.15 * prior
+        if want and _has_type(c.text, want):
+            c.score += 0.08
+        if boost_ranks and c.rank in boost_ranks:
+            c.score += 0.05
+    return sv
+
+
+def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap: float = 0.12,
+           redundancy: float = 0.88) -> list[Candidate]:
+    """Best sentences first, dropping near-repeats and those far below the best; then put them
+    in reading order: by passage rank, and by position inside a passage."""
+    if not cands:
+        return []
+    order = sorted(range(len(cands)), key=lambda i: -cands[i].score)
+    best = cands[order[0]].score
+    chosen: list[int] = []
+    for i in order:
+        if len(chosen) >= max_sentences:
+            break
+        if cands[i].score < best - gap:
+            break
+        if any(float(vecs[i] @ vecs[j]) > redundancy for j in chosen):
+            continue
+        chosen.append(i)
+    # Most relevant first; a sentence that directly follows another chosen one from the same
+    # passage stays right after it, so a two-sentence statement reads in its own order.
+    picked = [cands[i] for i in chosen]
+    out: list[Candidate] = []
+    for c in picked:
+        if c in out:
+            continue
+        out.append(c)
+        follow = [d for d in picked if d.rank == c.rank and d.start > c.start and d not in out]
+        for d in sorted(follow, key=lambda d: d.start):
+            if d.start - out[-1].end <= 2 and d.rank == out[-1].rank:
+                out.append(d)
+    return out
+
+
+def coverage(question: str, texts: Sequence[str], lexical) -> float:
+    """Share of the question's distinctive vocabulary (IDF-weighted) that ``texts`` contain.
+    A question about something the documents never mention ("dental waiting lists") scores low
+    however close its wording is to passages about other things."""
+    q_tokens = list(dict.fromkeys(tokenize(question)))
+    if not q_tokens:
+        return 0.0
+    weights = lexical.idf(q_tokens)
+    total = sum(weights)
+    if total <= 0:
+        return 0.0
+    present = set()
+    for t in texts:
+        present.update(tokenize(t))
+    return sum(w for tok, w in zip(q_tokens, weights) if tok in present) / total
