@@ -12,6 +12,15 @@ Verdict = Literal["supported", "partially_supported", "unsupported", "no_answer"
 NO_ANSWER_TEXT = "The documents do not answer this question."
 
 
+def _unique_quotes(cs: list["Citation"]) -> list["Citation"]:
+    seen, out = set(), []
+    for c in cs:
+        if (c.quote_start, c.quote_end) not in seen:
+            seen.add((c.quote_start, c.quote_end))
+            out.append(c)
+    return out
+
+
 @dataclass(frozen=True)
 class Citation:
     """One answer sentence's claim on one passage, down to the characters quoted.
@@ -116,8 +125,9 @@ class Answer:
             lines.append("")
             for n in sorted(by_n):
                 c = by_n[n][0]
-                where = ", ".join(x for x in (c.kind, c.date, c.locator()) if x)
-                quotes = " … ".join(f"“{x.quote}”" for x in by_n[n])
+                where = ", ".join(x for x in (c.kind, c.date) if x)
+                quotes = "; ".join(f"“{x.quote}”" + (f" ({x.locator()})" if x.locator() else "")
+                                   for x in _unique_quotes(by_n[n]))
                 link = f" <{c.url}>" if c.url else ""
                 lines.append(f"[^{n}]: {c.title} ({where}).{link} {quotes}")
         lines += ["", f"*Evidence as of {self.evidence_as_of or date.today().isoformat()}; verdict: "

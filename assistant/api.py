@@ -232,6 +232,27 @@ class Assistant:
         flt = Filters.from_any(filters)
         return EvidenceRetriever(assistant=self, k=k or self.settings.top_k, filters=flt.to_dict() if flt else None)
 
+    def add_files(self, paths: Sequence[str | Path], *, progress: Any = None):
+        """Index files into this assistant's index (as `evidence ingest` does); returns the
+        ``IngestReport``. New passages are searchable as soon as it returns."""
+        from ingest.pipeline import ingest
+        with self._lock:
+            return ingest(list(paths), settings=self.settings, index=self.index, progress=progress)
+
+    def remove_document(self, doc_id: str) -> int:
+        """Remove a document (by id or unambiguous 12+ character prefix) from the index;
+        returns the number of passages removed."""
+        from ingest.store import IngestLock
+        from .errors import InvalidFilterError
+        matches = [d for d in self.index.manifest.documents() if d.doc_id == doc_id
+                   or (len(doc_id) >= 12 and d.doc_id.startswith(doc_id))]
+        if len(matches) != 1:
+            raise InvalidFilterError(f"no single indexed document {doc_id!r}; `evidence status` lists the ids")
+        with self._lock, IngestLock(self.settings.index_dir):
+            n = self.index.remove_document(matches[0].doc_id)
+            self.index.refresh_lexical()
+        return n
+
     def documents(self) -> list[dict[str, Any]]:
         """The indexed documents (title, kind, date, publisher, url, passages, id)."""
         return [d.to_dict() for d in self.index.manifest.documents()]

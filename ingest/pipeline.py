@@ -243,7 +243,8 @@ def _flush(idx: Index, report: IngestReport, buffer: list[tuple[Path, os.stat_re
         doc = parsed.document
         idx.manifest.begin_document(doc, parsed.passages, parsed.lex)  # 1: pending
         idx.vectors.upsert(parsed.passages, vectors[offset:offset + n])  # 2: vectors
-        idx.manifest.commit_document(doc.doc_id, FileRecord(str(f), sha, st.st_size, st.st_mtime_ns,
+        idx.manifest.commit_document(doc.doc_id, FileRecord(str(f), sha, st.st_size if st else None,
+                                                            st.st_mtime_ns if st else None,
                                                             "indexed", None))  # 3: indexed
         offset += n
         report.indexed += 1
@@ -251,3 +252,49 @@ def _flush(idx: Index, report: IngestReport, buffer: list[tuple[Path, os.stat_re
         report.pages += doc.pages or 0
         if prev_doc and prev_doc != sha:
             report.removed_documents += _release(idx, report, prev_doc)
+
+
+def index_documents(docs: Iterable[tuple[Any, list[Any]]], *, settings: Settings | None = None,
+                    index: Index | None = None, batch_passages: int = 1024,
+                    progress: Callable[[dict[str, Any]], None] | None = None) -> IngestReport:
+    """Index documents that are already read — (SourceDocument, blocks) pairs — as benchmarks and
+    dataset runners have them. Chunked in this process with the model's own tokenizer; written
+    with the same three-step protocol as files. Documents already indexed are left alone."""
+    from .chunk import chunk_blocks
+    from .lexical import tokenize_many
+
+    s = get_settings(settings)
+    t0 = time.perf_counter()
+    report = IngestReport()
+    with IngestLock(s.index_dir):
+        own = index is None
+        idx = index or Index.open(s, create=True)
+        try:
+            buffer: list[tuple[Path, Any, str, str | None, Parsed]] = []
+            pending = 0
+            for doc, blocks in docs:
+                if _indexed(idx, doc.doc_id):
+                    report.unchanged += 1
+                    continue
+                passages = chunk_blocks(doc, blocks, max_tokens=s.chunk_tokens, overlap=s.chunk_overlap,
+                                        count_tokens=idx.embedder.count_tokens)
+                if not passages:
+                    report.skipped.append(Skip(doc.path, "no text to index"))
+                    continue
+                parsed = Parsed(doc, passages, tokenize_many([p.text for p in passages]), [])
+                buffer.append((Path(doc.path), None, doc.doc_id, None, parsed))
+                pending += len(passages)
+                if pending >= batch_passages:
+                    _flush(idx, report, buffer)
+                    buffer, pending = [], 0
+                    if progress:
+                        progress({"documents": report.indexed, "passages": report.passages_added,
+                                  "seconds": time.perf_counter() - t0})
+            _flush(idx, report, buffer)
+            idx.refresh_lexical()
+            idx.manifest.set_meta("last_ingest", now())
+        finally:
+            if own:
+                idx.close()
+    report.seconds = round(time.perf_counter() - t0, 3)
+    return report
