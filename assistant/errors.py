@@ -21,6 +21,9 @@ class IngestError(EvidenceError):
         where = f"{self.path}" + (f", page {page}" if page is not None else "")
         super().__init__(f"{where}: {reason}")
 
+    def __reduce__(self):  # crosses the parse worker's pipe intact
+        return (type(self), (self.path, self.reason), {"page": self.page})
+
 
 class UnsupportedFormatError(IngestError):
     pass

@@ -30,3 +30,24 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"third-party test data not found at {SHARED_DATA} (set EVIDENCE_SHARED_DATA or place shared/ beside the repo)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory) -> Path:
+    """An index of corpus/sample built once per test session (real model, real Chroma)."""
+    from assistant.settings import Settings
+    from ingest.pipeline import ingest
+
+    index_dir = tmp_path_factory.mktemp("sample-index")
+    report = ingest([REPO / "corpus" / "sample"], settings=Settings(index_dir=index_dir))
+    assert not report.skipped, f"sample corpus files were skipped: {report.skipped}"
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def sample_assistant(sample_index):
+    from assistant import Assistant
+
+    a = Assistant.open(sample_index)
+    yield a
+    a.close()
