@@ -354,9 +354,31 @@ def _in_span(value: str, start: str | None, end: str | None) -> bool:
     if v in (start.strip(), end.strip()):
         return True
     kv, ks, ke = _sort_key(v), _sort_key(start), _sort_key(end)
-    if kv is None or ks is None or ke is None or not (kv[0] == ks[0] == ke[0]):
-        return False  # e.g. 'ii' against a span '1'-'3': different numbering, so not inside
-    return ks[1] <= kv[1] <= ke[1]
+    if kv is None or ks is None or ke is None:
+        return False  # labels that are not numbers only match exactly
+    if ks[0] == ke[0]:
+        return kv[0] == ks[0] and ks[1] <= kv[1] <= ke[1]
+    if (ks[0], ke[0]) == ("r", "n"):
+        # A span from roman front matter into the arabic-numbered body ('ii'..'3').
+        return kv[1] >= ks[1] if kv[0] == "r" else kv[1] <= ke[1]
+    return False
+
+
+def _in_segments(ref: "EvidenceRef", passage: Passage) -> bool:
+    """Exact check against the passage's per-block (offset, page, paragraph) segments, where the
+    chunker provides them: right even when a span's ends are numbered differently."""
+    segments = getattr(passage, "segments", None) or ()
+    for seg in segments:
+        try:
+            _, page, paragraph = seg
+        except (TypeError, ValueError):
+            return False
+        if ref.paragraph and (paragraph is None or str(paragraph).strip() != ref.paragraph):
+            continue
+        if ref.page and (page is None or str(page).strip() != ref.page):
+            continue
+        return True
+    return False
 
 
 def _same_document(passage_path: str | None, doc: str) -> bool:
@@ -368,16 +390,19 @@ def _same_document(passage_path: str | None, doc: str) -> bool:
 
 def resolve_reference(ref: EvidenceRef, passages: Iterable[Passage]) -> list[Passage]:
     """The passages of ``ref.doc`` whose paragraph span holds ``ref.paragraph`` and whose page
-    span holds ``ref.page`` (each only where the reference gives it). Pure: no index access."""
+    span holds ``ref.page`` (each only where the reference gives it); numbers compare
+    numerically, roman page labels as roman numerals. Pure: no index access."""
     found = []
     for p in passages:
         if not _same_document(p.path, ref.doc):
             continue
-        if ref.paragraph and not _in_span(ref.paragraph, p.paragraph_start, p.paragraph_end):
-            continue
-        if ref.page and not _in_span(ref.page, p.page_start, p.page_end):
-            continue
-        found.append(p)
+        if getattr(p, "segments", None):
+            hit = _in_segments(ref, p)  # exact, where the chunker records each block's locators
+        else:
+            hit = ((not ref.paragraph or _in_span(ref.paragraph, p.paragraph_start, p.paragraph_end))
+                   and (not ref.page or _in_span(ref.page, p.page_start, p.page_end)))
+        if hit:
+            found.append(p)
     return found
 
 
