@@ -168,6 +168,13 @@ class Assistant:
         t = time.perf_counter()
         cands = candidates(shown)
         vecs = score_candidates(standalone, cands, self.index.embedder, n_passages=len(shown), boost_ranks=boosted)
+        if standalone != q:
+            # A follow-up's own words say what is wanted now ("how did the Government respond");
+            # the rewrite found the right passages. Sentences are judged on both.
+            carried = [c.score for c in cands]
+            score_candidates(q, cands, self.index.embedder, n_passages=len(shown), boost_ranks=boosted)
+            for c, prev in zip(cands, carried):
+                c.score = 0.5 * (c.score + prev)
         best = max((c.score for c in cands), default=0.0)
         cov = coverage(standalone, [sp.passage.text for sp in shown[:5]], self.index.lexical)
         relevance = 0.5 * best + 0.5 * cov

@@ -55,6 +55,18 @@ def subject_of(question: str) -> str:
     return q
 
 
+_ACTOR = re.compile(r"^\s*(?:what|how|why|when|where|which \w+)\s+(?:did|does|do|has|have|had|was|were|is|are)\s+"
+                    r"(.+?)\s+(?:say|said|conclude|concluded|find|found|rate|rated|recommend|recommended|"
+                    r"report|reported|state|stated|decide|decided|think|argue|argued|write|wrote|judge|judged)\b",
+                    re.I)
+
+
+def actor_of(question: str) -> str | None:
+    """Who the question is about the words of: "What did [the Expert Panel] conclude …"."""
+    m = _ACTOR.match(question)
+    return m.group(1) if m else None
+
+
 def condense_without_model(question: str, history: Sequence[Any] | None) -> str:
     previous = history_questions(history)
     if not previous or not is_follow_up(question):
@@ -71,4 +83,9 @@ def condense_without_model(question: str, history: Sequence[Any] | None) -> str:
     q = q[0].upper() + q[1:]
     if subject.lower() in q.lower():
         return q + "?"
+    actor = actor_of(previous[-1])
+    if actor and actor.lower() not in q.lower() and actor.lower() not in subject.lower():
+        # "How did the Government respond?" after "What did the Expert Panel conclude about X?":
+        # the response is to the Panel, on X.
+        return f"{q}, regarding {actor} on {subject}?"
     return f"{q}, regarding {subject}?"
