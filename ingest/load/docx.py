@@ -1,0 +1,286 @@
+"""Word .docx loader (python-docx for the package and core properties; the body XML is
+walked directly so that paragraphs and tables stay in reading order).
+
+Headings: the styles "Title" (level 1) and "Heading 1".."Heading 9" (also through a custom
+style based on them), or an explicit outline level on the paragraph or its style. Other
+paragraphs become paragraph blocks; a table becomes one block per row, its cells joined by
+" | " (a merged cell is read once). Content controls (w:sdt) are read through; text boxes,
+headers, footers, footnotes and comments are not read.
+
+Paragraph numbers: text that starts with "12." / "12 The" gives paragraph "12". Otherwise
+Word's automatic numbering is computed, best effort: the paragraph's numPr (or its style's)
+gives numId and level; counters are kept per abstract numbering definition (Word continues a
+list across w:num instances of the same definition unless one has a startOverride, which
+restarts it the first time that instance is used); a level's counter starts at its w:start
+and resets when a shallower level advances; the level's lvlText ("%1.%2.") is filled in. Only
+decimal numbers are used as paragraph numbers ("12", "3.4"); bullets, letters and roman
+numerals ("(a)", "iv") give none. The number is not added to the block text — Word does not
+store it there either.
+
+Metadata (core properties): title; author → publisher (and kept as "author"); category → kind;
+identifier → url; subject; keywords. ``created`` is when the file was made, not a publication
+date, and is not used. Convention for the rest: lines of the form "key: value" in the
+Comments or Content Status property set any of date, licence, kind, publisher, url, title —
+e.g. Comments = "date: 2024-03-05\nlicence: Open Government Licence v3.0".
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from assistant.errors import IngestError
+from assistant.types import Block
+
+from .base import METADATA_FIELDS, Loaded
+from .text import HeadingStack, clean, paragraph_number
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_NS = {"w": W}
+_P, _TBL, _SDT, _TR, _TC = (f"{{{W}}}{t}" for t in ("p", "tbl", "sdt", "tr", "tc"))
+_RUN_TEXT = (".//w:r[not(ancestor::w:txbxContent or ancestor::w:del or ancestor::w:moveFrom)]"
+             "/*[self::w:t or self::w:tab or self::w:br or self::w:cr or self::w:noBreakHyphen]")
+_HEADING_STYLE = re.compile(r"^heading\s*([1-9])$", re.IGNORECASE)
+
+
+def _xpath(el: Any, path: str) -> list:
+    # python-docx's own xpath() does not take a namespaces argument; lxml's does.
+    return etree._Element.xpath(el, path, namespaces=_NS)
+
+
+def _val(el: Any, path: str) -> str | None:
+    found = _xpath(el, path)
+    return str(found[0]) if found else None
+
+
+def _paragraph_text(p: Any) -> str:
+    parts: list[str] = []
+    for node in _xpath(p, _RUN_TEXT):
+        tag = etree.QName(node).localname
+        if tag == "t":
+            parts.append(node.text or "")
+        elif tag == "noBreakHyphen":
+            parts.append("-")
+        else:  # tab, line break, carriage return
+            parts.append(" ")
+    return clean("".join(parts))
+
+
+def _to_letters(n: int) -> str:
+    s = ""
+    while n > 0:
+        n, r = divmod(n - 1, 26)
+        s = chr(97 + r) + s
+    return s
+
+
+def _to_roman(n: int) -> str:
+    out = ""
+    for value, sym in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
+                       (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while n >= value:
+            out += sym
+            n -= value
+    return out
+
+
+class _Numbering:
+    """Word list numbering, counted in document order (see the module docstring)."""
+
+    def __init__(self, numbering_el: Any | None) -> None:
+        self.el = numbering_el
+        self.counters: dict[str, dict[int, int]] = {}
+        self.seen_nums: set[str] = set()
+
+    def _levels(self, abstract_id: str) -> dict[int, tuple[int, str, str]]:
+        out: dict[int, tuple[int, str, str]] = {}
+        for lvl in _xpath(self.el, f"./w:abstractNum[@w:abstractNumId='{abstract_id}']/w:lvl"):
+            ilvl = int(lvl.get(f"{{{W}}}ilvl", "0"))
+            start = int(_val(lvl, "./w:start/@w:val") or 1)
+            out[ilvl] = (start, _val(lvl, "./w:numFmt/@w:val") or "decimal", _val(lvl, "./w:lvlText/@w:val") or "")
+        return out
+
+    def number(self, num_id: str, ilvl: int) -> str | None:
+        """The decimal number this list paragraph shows, or None (bullets, letters, no list)."""
+        if self.el is None or num_id in ("", "0"):
+            return None
+        num = _xpath(self.el, f"./w:num[@w:numId='{num_id}']")
+        if not num:
+            return None
+        abstract_id = _val(num[0], "./w:abstractNumId/@w:val")
+        if abstract_id is None:
+            return None
+        levels = self._levels(abstract_id)
+        if ilvl not in levels:
+            return None
+        counters = self.counters.setdefault(abstract_id, {})
+        if num_id not in self.seen_nums:
+            self.seen_nums.add(num_id)
+            for override in _xpath(num[0], "./w:lvlOverride[w:startOverride]"):
+                level = int(override.get(f"{{{W}}}ilvl", "0"))
+                counters[level] = int(_val(override, "./w:startOverride/@w:val") or 1) - 1
+                for deeper in [k for k in counters if k > level]:
+                    del counters[deeper]
+        start = levels[ilvl][0]
+        counters[ilvl] = counters.get(ilvl, start - 1) + 1
+        for deeper in [k for k in counters if k > ilvl]:
+            del counters[deeper]
+        fmt, text = levels[ilvl][1], levels[ilvl][2]
+        if fmt not in ("decimal", "decimalZero"):
+            return None
+
+        def fill(m: re.Match) -> str:
+            k = int(m.group(1)) - 1
+            value = counters.get(k, levels.get(k, (1, "", ""))[0])
+            kfmt = levels.get(k, (1, "decimal", ""))[1]
+            if kfmt in ("lowerLetter", "upperLetter"):
+                return _to_letters(value)
+            if kfmt in ("lowerRoman", "upperRoman"):
+                return _to_roman(value)
+            return f"{value:02d}" if kfmt == "decimalZero" else str(value)
+
+        rendered = re.sub(r"%([1-9])", fill, text).strip().strip(".)(").strip()
+        return rendered if re.fullmatch(r"\d+(?:\.\d+)*", rendered) else None
+
+
+class _Styles:
+    """Heading level and list numbering of paragraph styles, following based-on chains."""
+
+    def __init__(self, doc: Any) -> None:
+        self.by_id: dict[str, Any] = {}
+        try:
+            for el in _xpath(doc.styles.element, "./w:style[@w:type='paragraph']"):
+                self.by_id[el.get(f"{{{W}}}styleId", "")] = el
+        except Exception:  # a package without styles.xml still has text worth reading
+            pass
+
+    def _chain(self, style_id: str | None):
+        seen: set[str] = set()
+        while style_id and style_id in self.by_id and style_id not in seen:
+            seen.add(style_id)
+            el = self.by_id[style_id]
+            yield style_id, el
+            style_id = _val(el, "./w:basedOn/@w:val")
+
+    def heading_level(self, style_id: str | None) -> int:
+        for sid, el in self._chain(style_id):
+            name = _val(el, "./w:name/@w:val") or sid
+            if name.lower() == "title" or sid.lower() == "title":
+                return 1
+            m = _HEADING_STYLE.match(name) or _HEADING_STYLE.match(sid)
+            if m:
+                return int(m.group(1))
+            outline = _val(el, "./w:pPr/w:outlineLvl/@w:val")
+            if outline is not None and outline.isdigit() and int(outline) < 9:
+                return int(outline) + 1
+        return 0
+
+    def num_pr(self, style_id: str | None) -> tuple[str, int] | None:
+        for _, el in self._chain(style_id):
+            num_id = _val(el, "./w:pPr/w:numPr/w:numId/@w:val")
+            if num_id is not None:
+                return num_id, int(_val(el, "./w:pPr/w:numPr/w:ilvl/@w:val") or 0)
+        return None
+
+
+def _open(path: Path, data: bytes) -> Any:
+    import docx  # imported here so that other formats load without it
+
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise IngestError(str(path), "not a .docx package but an OLE file: a legacy Word .doc, or a password-"
+                          "protected .docx; remove the password or save it as .docx from Word or LibreOffice")
+    try:
+        return docx.Document(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise IngestError(str(path), f"file is truncated or corrupt (not a valid zip package: {exc}); "
+                          "re-download it, or open and re-save it as .docx") from exc
+    except Exception as exc:  # python-docx raises KeyError/ValueError/... on damaged packages
+        raise IngestError(str(path), f"not a readable .docx ({type(exc).__name__}: {clean(str(exc))[:200]}); "
+                          "open it in Word or LibreOffice and save it as .docx") from exc
+
+
+def _metadata(doc: Any) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    try:
+        cp = doc.core_properties
+        props = {k: getattr(cp, k) for k in ("title", "author", "category", "identifier", "subject", "keywords",
+                                             "comments", "content_status")}
+    except Exception:  # a damaged docProps/core.xml should not cost us the text
+        return meta
+    props = {k: clean(str(v)) if v else "" for k, v in props.items()}
+    if props["title"]:
+        meta["title"] = props["title"]
+    if props["author"]:
+        meta["author"] = props["author"]
+        meta["publisher"] = props["author"]
+    for src, dst in (("category", "kind"), ("identifier", "url"), ("subject", "subject"), ("keywords", "keywords")):
+        if props[src]:
+            meta[dst] = props[src]
+    # The "key: value" convention; read from the raw properties so that line breaks survive.
+    for raw in (getattr(cp, "content_status", None), getattr(cp, "comments", None)):
+        for line in str(raw or "").splitlines():
+            m = re.match(r"^\s*([A-Za-z]+)\s*:\s*(.+?)\s*$", line)
+            if m:
+                key = m.group(1).lower().replace("license", "licence")
+                if key in METADATA_FIELDS:
+                    meta[key] = m.group(2)
+    return meta
+
+
+def _body_items(container: Any):
+    """w:p and w:tbl elements of the body in order, reading through content controls."""
+    for child in container.iterchildren():
+        if child.tag in (_P, _TBL):
+            yield child
+        elif child.tag == _SDT:
+            for content in child.iterchildren(f"{{{W}}}sdtContent"):
+                yield from _body_items(content)
+
+
+def _row_text(tr: Any) -> str:
+    cells: list[str] = []
+    for tc in tr.iterchildren(_TC):
+        text = clean(" ".join(_paragraph_text(p) for p in tc.iter(_P)))
+        if text:
+            cells.append(text)
+    return " | ".join(cells)
+
+
+def load(path: Path, data: bytes) -> Loaded:
+    doc = _open(path, data)
+    styles = _Styles(doc)
+    try:
+        numbering = _Numbering(doc.part.numbering_part.element)
+    except Exception:  # no numbering part: no lists
+        numbering = _Numbering(None)
+    stack = HeadingStack()
+    blocks: list[Block] = []
+    for item in _body_items(doc.element.body):
+        if item.tag == _TBL:
+            for tr in item.iterchildren(_TR):  # rows of a nested table are read inside their cell
+                text = _row_text(tr)
+                if text:
+                    blocks.append(Block(text, "paragraph", None, None, paragraph_number(text), stack.path()))
+            continue
+        style_id = _val(item, "./w:pPr/w:pStyle/@w:val")
+        text = _paragraph_text(item)
+        num_id = _val(item, "./w:pPr/w:numPr/w:numId/@w:val")
+        num_pr = (num_id, int(_val(item, "./w:pPr/w:numPr/w:ilvl/@w:val") or 0)) if num_id is not None \
+            else styles.num_pr(style_id)
+        # Count list paragraphs even when empty or headings, as Word does.
+        auto_number = numbering.number(*num_pr) if num_pr else None
+        if not text:
+            continue
+        outline = _val(item, "./w:pPr/w:outlineLvl/@w:val")
+        level = int(outline) + 1 if outline is not None and outline.isdigit() and int(outline) < 9 \
+            else styles.heading_level(style_id)
+        if level:
+            parents = stack.push(level, text)
+            blocks.append(Block(text, "heading", None, None, None, parents, level))
+        else:
+            blocks.append(Block(text, "paragraph", None, None, paragraph_number(text) or auto_number, stack.path()))
+    return Loaded(blocks=blocks, metadata=_metadata(doc))

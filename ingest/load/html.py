@@ -1,0 +1,248 @@
+"""HTML loader (BeautifulSoup + lxml), written for UK Parliament committee-report pages and
+similar publication sites; also reads Nunjucks templates (.njk).
+
+Page chrome is dropped: nav, header, footer, aside, form, script, style, noscript, template,
+svg, iframe, elements with role="navigation", skip links and cookie banners (by class or id),
+and mkdocs-style "¶" permalink anchors. A <header> inside <article> or <main> is kept: it
+holds the report's own title, not the site's.
+Headings h1–h6 become heading blocks and set the heading path. p, li, blockquote, dd, dt,
+pre, figcaption and caption become paragraph blocks; a table becomes one block per row
+(cells joined by " | "). Text sitting directly in a div/section/article between block
+elements is kept as a paragraph of its own, so nothing readable is lost. An element that
+contains block elements (an li holding p's) is not emitted whole: its children are.
+
+Paragraph numbers: the element's text starts with "12." / "12 The", or its id is like
+"para-12" / "p12", or it holds a span whose class contains "paranumber" or "paragraph-number"
+(any case); a number span glued to the text ("12The") gets a space.
+
+Metadata: Dublin Core <meta name="DC.title|DC.type|DC.date|DC.publisher|DC.rights|
+DC.identifier"> (any case, DC. or DCTERMS.), og:title, <title>, <meta name="description">,
+<link rel="canonical"> (url, after DC.identifier). Nunjucks: ``{% set pageTitle = "..." %}``
+and ``pageDescription`` are read as title and description, then every {% %}, {{ }} and {# #}
+tag is removed before parsing.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from bs4 import BeautifulSoup, NavigableString
+
+from assistant.errors import IngestError
+from assistant.types import Block
+
+from .base import Loaded
+from .text import HeadingStack, clean, decode_text, paragraph_number
+
+_DROP = ("nav", "header", "footer", "script", "style", "noscript", "form", "aside", "template", "svg",
+         "iframe", "button", "select", "input", "textarea", "object", "embed", "canvas", "map")
+_HEADINGS = {f"h{i}": i for i in range(1, 7)}
+_LEAF_BLOCKS = {"p", "li", "blockquote", "dd", "dt", "pre", "figcaption", "caption", "address", "summary"}
+_CONTAINERS = {"div", "section", "article", "main", "body", "html", "ul", "ol", "dl", "figure", "details",
+               "center", "fieldset", "hgroup", "picture"}
+_BLOCK_TAGS = set(_HEADINGS) | _LEAF_BLOCKS | _CONTAINERS | {"table", "tr", "td", "th", "thead", "tbody",
+                                                               "tfoot", "hr"}
+_PARA_ID = re.compile(r"^(?:para(?:graph)?|p)[-_]?(\d{1,4}(?:[._]\d{1,3})*)$", re.IGNORECASE)
+_NJK_SET = re.compile(r"""{%-?\s*set\s+(\w+)\s*=\s*(["'])(.*?)\2\s*-?%}""", re.DOTALL)
+_NJK_TAGS = re.compile(r"{%.*?%}|{{.*?}}|{#.*?#}", re.DOTALL)
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
+
+# Dublin Core names (lower case, DC. or DCTERMS.) mapped onto metadata keys.
+_DC = {"title": "title", "type": "kind", "date": "date", "issued": "date", "date.issued": "date",
+       "created": "date", "publisher": "publisher", "rights": "licence", "license": "licence",
+       "identifier": "url", "creator": "author", "subject": "subject", "description": "description"}
+
+
+def _decode(path: Path, data: bytes) -> str:
+    """Use the charset the page declares; otherwise detect it like a text file."""
+    m = _CHARSET.search(data[:4096])
+    if m and not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode(m.group(1).decode("ascii").strip())
+        except (LookupError, UnicodeDecodeError):
+            pass  # a wrong or unknown declaration: fall back to detection
+    return decode_text(path, data)[0]
+
+
+def _node_text(node: Any) -> str:
+    return clean(node.get_text(""))
+
+
+def _has_block_child(node: Any) -> bool:
+    return any(getattr(d, "name", None) in _BLOCK_TAGS for d in node.descendants)
+
+
+_NUMBER_CLASS = re.compile(r"para(?:graph)?[-_]?num", re.IGNORECASE)
+
+
+def _number_span(node: Any) -> Any:
+    """A child span whose class names a paragraph number ("paranumber", "ParaNumber",
+    "paragraph-number", "paragraphNumber")."""
+    return node.find("span", class_=lambda c: bool(c) and bool(_NUMBER_CLASS.search(
+        " ".join(c) if isinstance(c, list) else str(c))))
+
+
+def _number_of(node: Any, text: str) -> str | None:
+    span = _number_span(node)
+    if span is not None:
+        n = clean(span.get_text("")).rstrip(".")
+        if re.fullmatch(r"\d{1,4}(?:\.\d{1,3})*", n):
+            return n
+    m = _PARA_ID.match(str(node.get("id") or ""))
+    if m:
+        return m.group(1).replace("_", ".")
+    return paragraph_number(text)
+
+
+def _text_with_number(node: Any) -> str:
+    """Element text; a paranumber span glued to the text ("12The") gets its space back."""
+    span = _number_span(node)
+    if span is not None:
+        number = clean(span.get_text(""))
+        span.replace_with(number + " ")
+    return _node_text(node)
+
+
+class _Walker:
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.stack = HeadingStack()
+        self.inline: list[str] = []
+
+    def paragraph(self, text: str, number: str | None = None) -> None:
+        text = clean(text)
+        if text:
+            self.blocks.append(Block(text, "paragraph", None, None, number or paragraph_number(text),
+                                     self.stack.path()))
+
+    def flush(self) -> None:
+        if self.inline:
+            self.paragraph("".join(self.inline))
+            self.inline = []
+
+    def walk(self, node: Any) -> None:
+        for child in node.children:
+            name = getattr(child, "name", None)
+            if name is None:
+                if type(child) is NavigableString:  # exactly: not comments, CDATA or doctypes
+                    self.inline.append(str(child))
+                continue
+            if name not in _BLOCK_TAGS:
+                if _has_block_child(child):  # e.g. <a> or <span> wrapping block content
+                    self.walk(child)
+                else:
+                    self.inline.append(child.get_text(""))
+                continue
+            self.flush()
+            if name in _HEADINGS:
+                text = _node_text(child).rstrip("¶#").strip()
+                if text:
+                    level = _HEADINGS[name]
+                    parents = self.stack.push(level, text)
+                    self.blocks.append(Block(text, "heading", None, None, None, parents, level))
+            elif name == "table":
+                self.table(child)
+            elif name in _LEAF_BLOCKS and not _has_block_child(child):
+                text = _text_with_number(child)
+                self.paragraph(text, _number_of(child, text))
+            else:
+                self.walk(child)
+            self.flush()
+        # Inline text at the end of a container belongs to that container: flushed by the caller.
+
+    def table(self, table: Any) -> None:
+        rows = table.find_all("tr")
+        simple = not table.find("table") and not any(c.find(list(_HEADINGS)) for c in table.find_all(["td", "th"]))
+        if not simple:  # a layout table: read it as ordinary content
+            self.walk(table)
+            return
+        for row in rows:
+            if row.find_parent("table") is not table:
+                continue
+            cells = [_node_text(c) for c in row.find_all(["td", "th"], recursive=False)]
+            cells = [c for c in cells if c]
+            if cells:
+                self.paragraph(" | ".join(cells))
+
+
+_CHROME = re.compile(r"(?:^|[-_ ])(?:skip|cookie)", re.IGNORECASE)
+
+
+def _is_chrome(tag: Any) -> bool:
+    """Skip links and cookie banners ("skip-link", "md-skip", "cookie-banner", "cookieConsent"),
+    which sites often put outside <header> and <nav>."""
+    attrs = getattr(tag, "attrs", None)
+    if not attrs:
+        return False
+    classes = attrs.get("class") or []
+    names = " ".join(classes if isinstance(classes, list) else [classes]) + " " + str(attrs.get("id") or "")
+    return bool(_CHROME.search(names))
+
+
+def _metadata(soup: Any, njk: dict[str, str]) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    dc: dict[str, str] = {}
+    named: dict[str, str] = {}
+    for tag in soup.find_all("meta"):
+        key = (tag.get("name") or tag.get("property") or "").strip().lower()
+        value = clean(tag.get("content") or "")
+        if not key or not value:
+            continue
+        m = re.match(r"^(?:dc|dcterms)\.(.+)$", key)
+        if m and m.group(1) in _DC:
+            dc.setdefault(_DC[m.group(1)], value)
+        else:
+            named.setdefault(key, value)
+    title_tag = soup.find("title")
+    canonical = soup.find("link", rel=lambda r: bool(r) and "canonical" in (r if isinstance(r, list) else [r]))
+    title = dc.get("title") or named.get("og:title") or njk.get("pagetitle") or (
+        _node_text(title_tag) if title_tag else "")
+    if title:
+        meta["title"] = title
+    for key in ("kind", "date", "publisher", "licence", "author", "subject"):
+        if dc.get(key):
+            meta[key] = dc[key]
+    url = dc.get("url") if str(dc.get("url", "")).startswith("http") else None
+    url = url or (canonical.get("href") if canonical is not None else None) or named.get("og:url")
+    if url:
+        meta["url"] = url
+    description = dc.get("description") or named.get("description") or njk.get("pagedescription")
+    if description:
+        meta["description"] = description
+    return meta
+
+
+def load(path: Path, data: bytes) -> Loaded:
+    text = _decode(path, data)
+    njk: dict[str, str] = {}
+    if path.suffix.lower() == ".njk" or "{%" in text or "{{" in text:
+        njk = {m.group(1).lower(): clean(m.group(3)) for m in _NJK_SET.finditer(text)}
+        text = _NJK_TAGS.sub("", text)
+    try:
+        soup = BeautifulSoup(text, "lxml")
+    except Exception as exc:  # lxml is lenient; this is for truly broken input
+        raise IngestError(str(path), f"cannot parse HTML ({type(exc).__name__}: {exc}); re-save the page") from exc
+    metadata = _metadata(soup, njk)
+
+    for tag in soup.find_all(_DROP):
+        # An <article>'s or <main>'s own <header> holds its title and date, not site chrome.
+        if tag.name == "header" and tag.find_parent(["article", "main"]) is not None:
+            continue
+        tag.decompose()
+    for tag in soup.find_all(attrs={"role": "navigation"}):
+        tag.decompose()
+    for tag in soup.find_all("a", class_="headerlink"):
+        tag.decompose()
+    for tag in soup.find_all(_is_chrome):
+        tag.decompose()
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    head = soup.find("head")
+    if head is not None:
+        head.decompose()
+
+    walker = _Walker()
+    walker.walk(soup)
+    walker.flush()
+    return Loaded(blocks=walker.blocks, metadata=metadata)

@@ -1,0 +1,232 @@
+"""Markdown loader: a small line-based reader, enough for reports converted to Markdown.
+
+Front matter between "---" lines at the very top is YAML and gives the metadata (title,
+kind or type, date, publisher, url, licence/license, plus scalar extras such as author).
+Invalid YAML there is an error that names the line.
+
+Blocks: ATX headings (# .. ######) and setext headings (a line underlined with === or ---)
+are heading blocks; a short line that is bold as a whole ("**Introduction**") followed by an
+ordinary paragraph is read as a heading one level below the last real heading, because
+documents converted from PDF or Word mark their headings that way. Paragraphs are separated
+by blank lines; each list item is a block (its marker dropped, except an ordered item's
+number, which stays and becomes its paragraph number — "1. item" is thus paragraph "1", which
+we accept; as in CommonMark only "1." may interrupt a paragraph, so a wrapped "2020. The" is
+text); fenced code blocks are kept whole with their line breaks collapsed like any
+block; pipe-table rows are one block each, cells joined by " | "; block quotes lose their ">".
+
+Only the syntax that stands between a reader and the words is removed: emphasis markers
+(**, __, *, _) around words, leftover "**", the backticks of code spans, links [text](url)
+→ text, images → alt text, <autolinks> → the address, backslash escapes. Words are never
+changed.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from assistant.errors import IngestError
+from assistant.types import Block
+
+from .base import Loaded
+from .text import HeadingStack, clean, decode_text, dotted_numbering, paragraph_number
+
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(```+|~~~+)")
+_BULLET_ITEM = re.compile(r"^(\s*)[-*+][ \t]+(.*)$")
+_ORDERED_ITEM = re.compile(r"^(\s*)(\d{1,9})([.)])[ \t]+(.*)$")
+_RULE = re.compile(r"^ {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
+_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_BOLD_LINE = re.compile(r"^(\*\*|__)(?=\S)(.+?)(?<=\S)\1$")
+
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]+)\]\((?:[^()\s]|\([^)]*\))*(?:\s+\"[^\"]*\")?\)")
+_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+_AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^>\s]+)>")
+_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_EM_STAR = re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])")
+_EM_UNDER = re.compile(r"(?<![\w_])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w_])")
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~\"'])")
+_UNESCAPE = re.compile("[\ue000-\ue07f]")
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+
+
+def _inline(text: str) -> str:
+    """Readable text from one block of Markdown inline syntax; code spans are left as they are."""
+    pieces = _CODE_SPAN.split(text)
+    out: list[str] = []
+    # split() with one group pair yields [text, ticks, code, text, ticks, code, ...]
+    for i in range(0, len(pieces), 3):
+        # Escaped characters are hidden in the private-use area first, so that "\*" is never
+        # taken for an emphasis marker; they come back as plain characters at the end.
+        t = _ESCAPE.sub(lambda m: chr(0xE000 + ord(m.group(1))), pieces[i])
+        t = _IMAGE.sub(r"\1", t)
+        t = _LINK.sub(r"\1", t)
+        t = _REF_LINK.sub(r"\1", t)
+        t = _AUTOLINK.sub(r"\1", t)
+        for _ in range(2):  # nested emphasis: ***word***, **_word_**
+            t = _STRONG.sub(r"\2", t)
+            t = _EM_STAR.sub(r"\1", t)
+            t = _EM_UNDER.sub(r"\1", t)
+        t = t.replace("**", "")  # debris such as "**1. **" left by converters
+        t = _UNESCAPE.sub(lambda m: chr(ord(m.group(0)) - 0xE000), t)
+        out.append(t)
+        if i + 2 < len(pieces):
+            out.append(pieces[i + 2])
+    return clean("".join(out))
+
+
+def _front_matter(path: Path, text: str) -> tuple[dict[str, Any], str]:
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return {}, text
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
+    if end is None:
+        return {}, text
+    source = "\n".join(lines[1:end])
+    try:
+        data = yaml.safe_load(source)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark is not None else ""  # +1 for 1-based, +1 for '---'
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise IngestError(str(path), f"front matter is not valid YAML{where} ({problem}); fix the YAML between "
+                          "the '---' lines") from exc
+    if not isinstance(data, dict):  # "---" opening a document that has no front matter
+        return {}, text
+    # Keep the line count so that nothing downstream shifts; the front matter lines become blank.
+    return data, "\n" * end + "\n".join(lines[end + 1:])
+
+
+def _metadata(front: dict[str, Any]) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    for key, value in front.items():
+        k = str(key).strip().lower()
+        if k == "type":
+            k = "kind"
+        elif k == "license":
+            k = "licence"
+        if hasattr(value, "isoformat"):  # YAML reads 2024-03-05 as a date
+            meta.setdefault(k, value.isoformat())
+        elif isinstance(value, (str, int, float)):
+            meta.setdefault(k, str(value))
+        elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            meta.setdefault(k, ", ".join(value))  # e.g. authors: [a, b]
+    return meta
+
+
+class _Reader:
+    def __init__(self, plain_numbers: bool = True) -> None:
+        self.plain_numbers = plain_numbers  # see text.dotted_numbering
+        self.blocks: list[Block] = []
+        self.stack = HeadingStack()
+        self.last_level = 0  # level of the last ATX/setext heading, for bold pseudo-headings
+        self.para: list[str] = []
+        self.bullet = False  # the block in the making is a bullet item: no paragraph number
+
+    def heading(self, level: int, raw: str) -> None:
+        text = _inline(raw)
+        if text:
+            parents = self.stack.push(level, text)
+            self.blocks.append(Block(text, "heading", None, None, None, parents, level))
+
+    def paragraph(self, text: str, number: str | None = None) -> None:
+        if text:
+            self.blocks.append(Block(text, "paragraph", None, None, number, self.stack.path()))
+
+    def flush(self) -> None:
+        if not self.para:
+            return
+        lines, self.para = self.para, []
+        text = _inline(" ".join(lines))
+        # An ordered item keeps its number in the text, so the ordinary rule reads it: "12. ..."
+        # gives "12", and a year-like "2019. ..." gives nothing.
+        self.paragraph(text, None if self.bullet else paragraph_number(text, plain=self.plain_numbers))
+        self.bullet = False
+
+    def read(self, text: str) -> None:
+        lines = text.split("\n")
+        i = 0
+        while i < len(lines):
+            line = lines[i].rstrip()
+            stripped = line.strip()
+            fence = _FENCE.match(line)
+            if fence:
+                self.flush()
+                end = next((j for j in range(i + 1, len(lines)) if lines[j].strip().startswith(fence.group(1))),
+                           len(lines))
+                self.paragraph(clean(" ".join(lines[i + 1:end])))
+                i = end + 1
+                continue
+            if not stripped:
+                self.flush()
+                i += 1
+                continue
+            atx = _ATX.match(line)
+            if atx:
+                self.flush()
+                self.last_level = len(atx.group(1))
+                self.heading(self.last_level, atx.group(2) or "")
+                i += 1
+                continue
+            # Setext: a paragraph line underlined with === (h1) or --- (h2).
+            nxt = lines[i + 1] if i + 1 < len(lines) else ""
+            if not self.para and _SETEXT.match(nxt) and not _BULLET_ITEM.match(line) and not line.startswith(">"):
+                self.last_level = 1 if nxt.strip().startswith("=") else 2
+                self.heading(self.last_level, stripped)
+                i += 2
+                continue
+            if _RULE.match(line):
+                self.flush()
+                i += 1
+                continue
+            if stripped.startswith("|") and stripped.count("|") >= 2:
+                self.flush()
+                if not _TABLE_SEP.match(stripped):
+                    cells = [_inline(c) for c in stripped.strip("|").split("|")]
+                    row = " | ".join(c for c in cells if c)
+                    self.paragraph(row, paragraph_number(row, plain=self.plain_numbers))
+                i += 1
+                continue
+            bold = _BOLD_LINE.match(stripped)
+            if bold and not self.para and len(stripped) <= 120 and self._plain_paragraph_follows(lines, i):
+                self.heading(self.last_level + 1 if self.last_level < 6 else 6, bold.group(2))
+                i += 1
+                continue
+            item = _BULLET_ITEM.match(line)
+            ordered = _ORDERED_ITEM.match(line)
+            if ordered and self.para and ordered.group(2) != "1":
+                ordered = None  # as in CommonMark: only "1." may interrupt a paragraph ("...in\n2020. The")
+            if item or ordered:
+                self.flush()
+                if ordered:
+                    self.para = [f"{ordered.group(2)}{ordered.group(3)} {ordered.group(4)}"]
+                else:
+                    self.bullet = True
+                    self.para = [item.group(2)]
+                i += 1
+                continue
+            self.para.append(re.sub(r"^\s*(?:>\s?)+", "", line))
+            i += 1
+        self.flush()
+
+    @staticmethod
+    def _plain_paragraph_follows(lines: list[str], i: int) -> bool:
+        """True when the next non-blank line is ordinary text (not bold, a heading or a table)."""
+        for line in lines[i + 1:]:
+            s = line.strip()
+            if s:
+                return not (_BOLD_LINE.match(s) or s.startswith(("#", "|")) or _FENCE.match(s))
+        return False
+
+
+def load(path: Path, data: bytes) -> Loaded:
+    text, _ = decode_text(path, data)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    front, body = _front_matter(path, text)
+    reader = _Reader(plain_numbers=not dotted_numbering(body.split("\n")))
+    reader.read(body)
+    return Loaded(blocks=reader.blocks, metadata=_metadata(front))
