@@ -126,6 +126,10 @@ def _extend_parser(sub: Any) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    import logging
+    logging.basicConfig(level=os.environ.get("EVIDENCE_LOG_LEVEL", "WARNING").upper(),
+                        format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         return int(args.func(args) or 0)
     except EvidenceError as exc:

@@ -19,7 +19,7 @@ class SourceDocument:
 
     doc_id: str
     path: str
-    format: str  # pdf, html, docx, markdown, text
+    format: str  # pdf, html, docx, markdown, text, json
     title: str
     kind: str = "other"
     date: str | None = None  # ISO date, YYYY-MM-DD (or YYYY-MM / YYYY when that is all that is known)

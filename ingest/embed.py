@@ -76,6 +76,11 @@ class Embedder:
         self.precision = precision
         self.batch_size = batch_size
         self.tokenizer = self.model.tokenizer
+        from tokenizers import Tokenizer
+        # The raw tokenizer counts without truncation and without warning about long inputs.
+        self._counter = Tokenizer.from_file(str(self.model_path / "tokenizer.json"))
+        self._counter.no_truncation()
+        self._counter.no_padding()
         self.max_tokens = min(int(self.model.max_seq_length or MAX_SEQ_TOKENS), MAX_SEQ_TOKENS)
         self.dimension = int(self.model.get_embedding_dimension())
         self.name = self.model_path.name if self.model_path.name != "model" else "all-MiniLM-L6-v2"
@@ -98,9 +103,7 @@ class Embedder:
         """Tokens each text costs the model, without the two special tokens."""
         if not texts:
             return []
-        enc = self.tokenizer(list(texts), add_special_tokens=False, truncation=False,
-                             return_attention_mask=False, return_token_type_ids=False)
-        return [len(ids) for ids in enc["input_ids"]]
+        return [len(e.ids) for e in self._counter.encode_batch(list(texts), add_special_tokens=False)]
 
     def encode(self, texts: Sequence[str], *, batch_size: int | None = None) -> np.ndarray:
         """Embed passages. Sorting by length inside sentence-transformers keeps padding small."""

@@ -170,7 +170,8 @@ def _run(idx: Index, s: Settings, paths: Sequence[Path | str], prune: bool,
     if todo:
         tokenizer = idx.embedder.model_path / "tokenizer.json"
         with ParseWorker(tokenizer=tokenizer, chunk_tokens=s.chunk_tokens, chunk_overlap=s.chunk_overlap,
-                         max_bytes=max_bytes, sources_toml=s.sources_toml, timeout_s=s.file_timeout_s) as worker:
+                         max_bytes=max_bytes, sources_toml=s.sources_toml, timeout_s=s.file_timeout_s,
+                         max_pdf_pages=s.max_pdf_pages) as worker:
             buffer: list[tuple[Path, os.stat_result, str, str | None, Parsed]] = []
             worker.submit(str(todo[0][0]))
             for i, (f, st, sha, prev_doc) in enumerate(todo):

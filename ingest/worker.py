@@ -32,6 +32,12 @@ def _worker_main(conn: Any, config: dict[str, Any]) -> None:
     from .chunk import chunk_blocks
     from .lexical import tokenize_many
     from .load import load_file
+    from .load import pdf as pdf_loader
+
+    pdf_loader.MAX_PAGES = config["max_pdf_pages"]
+    # pypdf reports recoverable damage on stderr; the file's outcome is reported per file instead.
+    import logging
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
 
     tok = Tokenizer.from_file(config["tokenizer"])
     tok.no_truncation()
@@ -63,9 +69,10 @@ def _worker_main(conn: Any, config: dict[str, Any]) -> None:
 
 class ParseWorker:
     def __init__(self, *, tokenizer: Path, chunk_tokens: int, chunk_overlap: int, max_bytes: int,
-                 sources_toml: Path | None, timeout_s: float):
+                 sources_toml: Path | None, timeout_s: float, max_pdf_pages: int = 2000):
         self.config = {"tokenizer": str(tokenizer), "chunk_tokens": chunk_tokens, "chunk_overlap": chunk_overlap,
-                       "max_bytes": max_bytes, "sources_toml": str(sources_toml) if sources_toml else None}
+                       "max_bytes": max_bytes, "sources_toml": str(sources_toml) if sources_toml else None,
+                       "max_pdf_pages": max_pdf_pages}
         self.timeout_s = timeout_s
         self._ctx = mp.get_context("spawn")  # no fork: the parent holds torch threads and locks
         self._proc: Any = None

@@ -87,7 +87,9 @@ def load_file(path: Path, *, data: bytes | None = None, sources_toml: Path | Non
         raise IngestError(str(path), "no text found" + (f" ({'; '.join(loaded.warnings)})" if loaded.warnings else ""))
     meta = clean_metadata(loaded.metadata)
     meta.update(sources_metadata_for(path, sources_toml))
-    title = meta.get("title") or next((b.text for b in blocks if b.kind == "heading"), None) or title_from_filename(path)
+    # A PDF's first heading is often a running head or "1. Executive summary": not its title.
+    first_heading = None if fmt == "pdf" else next((b.text for b in blocks if b.kind == "heading"), None)
+    title = meta.get("title") or first_heading or title_from_filename(path)
     doc = SourceDocument(
         doc_id=hashlib.sha256(data).hexdigest(),
         path=str(path),

@@ -48,6 +48,10 @@ _PLACEHOLDER_TITLES = frozenset({"untitled", "unknown", "title", "document", "te
                                  "presentation", "powerpoint presentation", "slide 1"})
 
 
+
+# Set by the ingest worker from settings.max_pdf_pages; a PDF with more pages is refused unread.
+MAX_PAGES = 2000
+
 def _reason_for(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {clean(str(exc))[:200]}"
 
@@ -82,6 +86,9 @@ def _open(path: Path, data: bytes):
                           "re-download or re-export it") from exc
     if n == 0:
         raise IngestError(str(path), "the PDF has no pages; re-export it")
+    if n > MAX_PAGES:
+        raise IngestError(str(path), f"the PDF has {n:,} pages, over the {MAX_PAGES:,}-page limit; split it, or "
+                          "raise EVIDENCE_MAX_PDF_PAGES if it is genuine")
     return reader, n
 
 
