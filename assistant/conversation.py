@@ -55,10 +55,15 @@ def subject_of(question: str) -> str:
     return q
 
 
+_VERBS = ("say|said|conclude|concluded|find|found|rate|rated|recommend|recommended|report|reported|state|stated|"
+          "decide|decided|think|argue|argued|write|wrote|judge|judged|publish|published|launch|launched|receive|"
+          "received|respond|responded|set|announce|announced|propose|proposed|commit|committed|promise|promised|"
+          "achieve|achieved|meet|met|miss|missed|evaluate|evaluated|assess|assessed|describe|described|note|noted|"
+          "welcome|welcomed|reject|rejected|accept|accepted|introduce|introduced|fund|funded|deliver|delivered|"
+          "merge|merged|move|moved|change|changed|criticise|criticised|highlight|highlighted|mean|say about")
 _ACTOR = re.compile(r"^\s*(?:what|how|why|when|where|which \w+)\s+(?:did|does|do|has|have|had|was|were|is|are)\s+"
-                    r"(.+?)\s+(?:say|said|conclude|concluded|find|found|rate|rated|recommend|recommended|"
-                    r"report|reported|state|stated|decide|decided|think|argue|argued|write|wrote|judge|judged)\b",
-                    re.I)
+                    rf"(.+?)\s+(?:{_VERBS})\b\s*(?:about|on|of|to|for|in)?\s*(.*?)\s*\??$", re.I)
+_PRONOUN = re.compile(r"\b(it|this|that|them|they|its|their)\b", re.I)
 
 
 def actor_of(question: str) -> str | None:
@@ -67,11 +72,26 @@ def actor_of(question: str) -> str | None:
     return m.group(1) if m else None
 
 
+def object_of(question: str) -> str | None:
+    """What the question's verb acts on: "When did the Committee publish [the Expert Panel's evaluation]?"."""
+    m = _ACTOR.match(question)
+    return m.group(2) if m and len(m.group(2).split()) >= 2 else None
+
+
 def condense_without_model(question: str, history: Sequence[Any] | None) -> str:
     previous = history_questions(history)
     if not previous or not is_follow_up(question):
         return question.strip()
     subject = subject_of(previous[-1])
+    thing = object_of(previous[-1])
+    if thing and _PRONOUN.search(question):
+        # "When did the Government respond to it?" — "it" is what the previous question was about.
+        def put(m: re.Match) -> str:
+            word = m.group(1).lower()
+            return f"{thing}'s" if word in ("its", "their") else thing
+        q = re.sub(r"^\s*(and|but|also|so|then)\s+", "", question.strip(), flags=re.I)
+        q = _PRONOUN.sub(put, q, count=1).rstrip("?")
+        return q[:1].upper() + q[1:] + "?"
     swap = re.match(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(.+?)\s*\??$", question, re.I)
     if swap and subject and subject in previous[-1]:
         # "What about social care?" asks the previous question of a new subject.
