@@ -14,7 +14,7 @@ from .answer import NO_ANSWER_TEXT, Answer, AnswerSentence, Citation
 from .citations import CitationChecker, parse_cited_sentences
 from .conversation import condense_without_model, history_questions, is_follow_up
 from .errors import EmptyIndexError, InvalidQuestionError, LLMError
-from .extractive import candidates, coverage, score_candidates, select
+from .extractive import answers_the_type, candidates, coverage, score_candidates, select
 from .premise import check_premise, premise_note
 from .retrieve import Filters, Retrieval, Retriever
 from .settings import Settings, get_settings
@@ -182,8 +182,20 @@ class Assistant:
         base["signals"] = signals
         timings["score_s"] = time.perf_counter() - t
 
-        premise = check_premise(standalone, shown, registry_ratings=ratings)
+        premise = check_premise(standalone, shown, registry_ratings=ratings, all_ratings=self._all_ratings(),
+                                idf=self.index.lexical.idf, min_proposition=self.settings.min_proposition)
+        typed, want = answers_the_type(standalone, cands, shown, idf=self.index.lexical.idf)
+        signals["answer_type"] = 1.0 if typed else 0.0
         notes: list[str] = []
+        if not typed and not premise.rejected:
+            timings["total_s"] = time.perf_counter() - t0
+            yield NO_ANSWER_TEXT
+            yield Answer(text=NO_ANSWER_TEXT, sentences=[], citations=[], verdict="no_answer",
+                         notes=[f"The question asks for a {want}; the passages closest to it state none"
+                                + (" for the year it names" if re.search(r"\b(19|20)\d{2}\b", standalone) else "")
+                                + ". The nearest are listed."],
+                         timings=timings, **base)
+            return
         if relevance < self.settings.min_relevance and not boosted:
             timings["total_s"] = time.perf_counter() - t0
             yield NO_ANSWER_TEXT
@@ -293,6 +305,18 @@ class Assistant:
             text = NO_ANSWER_TEXT if not premise_rejected else text
         return Answer(text=text, sentences=sentences, citations=citations, verdict=verdict, answerer=answerer,
                       notes=notes, timings=timings, prompt=prompt, **base)
+
+    def _all_ratings(self) -> list[str]:
+        reg = self.registry
+        if reg is None:
+            return []
+        out = []
+        for c in getattr(reg, "commitments", []):
+            rating = getattr(c, "rating", None)
+            value = getattr(rating, "value", None)
+            if value:
+                out.extend([value] * int(getattr(c, "commitments_covered", 1) or 1))
+        return out
 
     def _as_of(self) -> str | None:
         last = self.index.manifest.get_meta("last_ingest")

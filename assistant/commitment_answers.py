@@ -15,8 +15,9 @@ from .premise import RATINGS
 _ABOUT_COMMITMENTS = re.compile(r"\b(commitment|commitments|rated|rating|ratings|deadline|target|milestone|"
                                 r"promise|pledge|progress)\b", re.I)
 # Words too common in this corpus to tell one commitment from another.
-_COMMON = set(tokenize("NHS digital health care commitment commitments government panel expert rated rating "
-                       "deadline progress plan social what which how when did was were the"))
+_COMMON = set(tokenize("NHS digital health care commitment commitments government panel expert rated rating rate "
+                       "deadline progress plan social what which how when why who whom whose where did does do "
+                       "was were is are give gave given the"))
 
 
 def _text_of(c: Any) -> str:

@@ -20,7 +20,7 @@ from .types import ScoredPassage
 _PARA_NUMBER = re.compile(r"\s*\d+(?:\.\d+)*\.\s+(?=\S)")
 _DATE = re.compile(r"\b(?:\d{1,2}\s+)?(?:January|February|March|April|May|June|July|August|September|October|"
                    r"November|December)\s+\d{4}\b|\b(?:19|20)\d{2}\b")
-_NAME = re.compile(r"\b(?:Professor|Dame|Sir|Dr|Lord|Baroness|Minister|Secretary)\b|\b[A-Z][a-z]+ [A-Z][a-z]+\b")
+_NAME = re.compile(r"\b(?:Professor|Dame|Sir|Dr|Lord|Baroness|Minister|Secretary)\b|(?<!^)(?<![.!?] )\b[A-Z][a-z]+ [A-Z][a-z]+\b")
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'’”)\]]*$")
 _SAMPLE_NOTICE = re.compile(r"\bsample\b.*\b(written|prepared)\b.*\b(Evidence Assistant|this product)\b", re.I)
 
@@ -37,26 +37,75 @@ class Candidate:
 
 
 def expected_type(question: str) -> str | None:
+    """What kind of thing the question asks for, when it asks for a specific one."""
     q = question.lower().strip()
+    q = re.sub(r"^(and|but|so|then)\s+", "", q)
     if re.match(r"^(when|what date|on what date|by when|what year|in what year|by what date)\b", q) \
-            or "deadline" in q or "what date" in q:
-        return "date"
-    if re.match(r"^(how many|how much|what (percentage|proportion|share|number|figure))\b", q) or "how many" in q:
+            or "what date" in q or re.match(r"^how (many|long)\s+(days|weeks|months|years)\b", q):
+        return "date"  # "how many days after …" is answered by the two dates
+    if re.match(r"^how much\b", q) or re.match(r"^what (is|was|were|are) the (total |annual |overall )?"
+                                                r"(budget|cost|spend|funding|salary|value|price)\b", q):
+        return "money"
+    if re.match(r"^how many\b", q) or re.match(r"^what\b[^?]*?\b(percentage|proportion|share|number|figure|"
+                                                r"score|count|total)\b", q):
         return "number"
-    if re.match(r"^(who|whom|whose)\b", q):
+    if re.match(r"^(who|whom|whose)\b", q) or re.match(r"^which (it )?(supplier|company|companies|firm|"
+                                                      r"organisation|organization|body|minister|person|people|"
+                                                      r"provider|vendor)s?\b", q):
         return "name"
     return None
+
+
+# Numbers that name things rather than count them: HC 223, DHS0020, HL7395, para 12, years.
+_REFERENCE = re.compile(r"\b(?:HC|HL|DHS|No\.?|para(?:graph)?s?|pages?|p\.|Session|Report)\s?\d[\d\-–]*|"
+                        r"\b[A-Z]{2,}\d+\b|\b(?:19|20)\d{2}\b|^\s*\d+\.\s|\(\d+\)")
+_QUANTITY = re.compile(r"(?<![\w.])\d[\d,.]*\s?(?:%|per cent)?")
+_MONEY = re.compile(r"£\s?\d|\b\d[\d,.]*\s?(million|billion|bn|m)\b|\b(million|billion) (pounds|of funding)", re.I)
 
 
 def _has_type(text: str, kind: str | None) -> bool:
     if kind == "date":
         return bool(_DATE.search(text))
+    if kind == "money":
+        return bool(_MONEY.search(text))
     if kind == "number":
-        return bool(numbers_in(text) - {m.group(0) for m in re.finditer(r"\b(?:19|20)\d{2}\b", text)}) or \
-            bool(re.search(r"\b(one|two|three|four|five|six|seven|eight|nine|ten)\b", text, re.I))
+        return bool(_QUANTITY.search(_REFERENCE.sub(" ", text))) or \
+            bool(re.search(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
+                           r"hundred|thousand|million|billion|half|third|quarter|most|all)\b", text, re.I))
     if kind == "name":
         return bool(_NAME.search(text))
     return False
+
+
+_TYPE_WORDS = set(tokenize("how many much when who whom whose what date year number share percentage proportion "
+                           "figure score rate did does was were is are will"))
+
+
+def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequence[ScoredPassage],
+                     idf=None, top: int = 3, min_overlap: float = 0.4) -> tuple[bool, str | None]:
+    """Whether the best sentences hold what the question asks for (a date, number, amount or
+    name) — about what the question is about (sharing its distinctive words), and, when the
+    question names a year, for that year. A "how many" question whose evidence states no
+    relevant number is not answered."""
+    want = expected_type(question)
+    years = set(re.findall(r"\b(?:19|20)\d{2}\b", question))
+    if not want:
+        return True, None
+    q_tokens = [t for t in dict.fromkeys(tokenize(question)) if t not in _TYPE_WORDS and not t.isdigit()]
+    weights = idf(q_tokens) if idf and q_tokens else [1.0] * len(q_tokens)
+    total = sum(weights) or 1.0
+    best = sorted(cands, key=lambda c: -c.score)[:top]
+    for c in best:
+        if not _has_type(c.text, want):
+            continue
+        present = set(tokenize(c.text))
+        if q_tokens and sum(w for t, w in zip(q_tokens, weights) if t in present) / total < min_overlap:
+            continue
+        doc_date = passages[c.rank].passage.date or ""
+        if years and not any(y in c.text or doc_date.startswith(y) for y in years):
+            continue
+        return True, want
+    return False, want
 
 
 def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:

@@ -11,14 +11,27 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from ingest.chunk import sentence_spans
+from ingest.lexical import tokenize
+
 from .citations import normalise, numbers_in
 from .types import ScoredPassage
+
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
+_NEGATION = re.compile(r"\b(not|never|no longer|neither|nor|did not|does not|do not|was not|were not|"
+                       r"rejected|refused|declined to)\b|n't\b", re.I)
+_ALL = re.compile(r"\b(all|every|each)\b", re.I)
+# Words of a "why" question that frame it rather than state what it assumes.
+_FRAME = set(tokenize("why how come did does do was were is are what made led given that since in what way "
+                      "caused who decided when after"))
 
 RATINGS = ("outstanding", "good", "requires improvement", "inadequate")
 _PRESUPPOSES = re.compile(
     r"^\s*(why|how come|how did|how was|how were|what made|what led|given that|since|in what way|"
     r"what caused|who decided|when did|what did .* do after)\b", re.I)
-_RATED = re.compile(r"\brat(ed|ing)\b|\bjudged\b|\bgraded\b|\bscored\b", re.I)
+_RATED = re.compile(r"\brat(e|es|ed|ing)\b|\bjudged?\b|\bgraded?\b|\bscored?\b|\bgave\b|\bgive\b", re.I)
 
 
 @dataclass
@@ -38,9 +51,74 @@ def rating_claim(question: str) -> str | None:
     return None
 
 
+def numbers_with_words(text: str) -> set[str]:
+    found = numbers_in(text)
+    found.update(_NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMBER_WORDS)
+    return found
+
+
+def proposition_scores(question: str, passages: Sequence[ScoredPassage], idf) -> list[tuple[float, str]]:
+    """Each evidence sentence with how far it states what the question assumes: the share of the
+    question's distinctive words (IDF-weighted, framing words left out) found in it. Best first."""
+    tokens = [t for t in dict.fromkeys(tokenize(question)) if t not in _FRAME]
+    if not tokens:
+        return [(1.0, "")]
+    weights = idf(tokens) if idf else [1.0] * len(tokens)
+    total = sum(weights) or 1.0
+    out = []
+    for sp in passages:
+        text = sp.passage.text
+        for a, b in sentence_spans(text):
+            present = set(tokenize(text[a:b]))
+            out.append((sum(w for t, w in zip(tokens, weights) if t in present) / total, text[a:b]))
+    return sorted(out, key=lambda x: -x[0]) or [(0.0, "")]
+
+
+def proposition_support(question: str, passages: Sequence[ScoredPassage], idf) -> tuple[float, str]:
+    return proposition_scores(question, passages, idf)[0]
+
+
+_PARA_PREFIX = re.compile(r"(^|\n\n)\s*\d+(\.\d+)*\.\s")
+_ENUM = re.compile(r"\(\d+\)")
+
+
+def number_contexts(text: str) -> list[tuple[str, set[str]]]:
+    """Each quantity in ``text`` with the words that follow it ("nine commitments" → 9, {commit}).
+    Paragraph numbers, enumerations like "(4)" and years are not quantities."""
+    text = _ENUM.sub(" ", _PARA_PREFIX.sub(" ", text))
+    words = re.findall(r"£?\d[\d,.]*%?|[A-Za-z]+", text)
+    out = []
+    for i, w in enumerate(words):
+        lw = w.lower().rstrip("%").lstrip("£").replace(",", "")
+        value = _NUMBER_WORDS.get(lw, lw if re.fullmatch(r"\d+(\.\d+)?", lw) else None)
+        if value is None or re.fullmatch(r"(19|20)\d\d", value):
+            continue
+        after = [x for x in words[i + 1:i + 6] if not re.match(r"\d", x)]
+        out.append((value, set(tokenize(" ".join(after)))))
+    return out
+
+
+_NOT_A_NAME = set("Expert Panel Government Committee Department Health Social Care NHS App England Digital "
+                  "Professional Record Standards Body Faculty Clinical Informatics House Commons Special Report "
+                  "Why How What When Who Which Did Does Was Were The Secretary State Minister Imperial College "
+                  "London University Oxford National Institute Frontline Digitisation Plan".split())
+
+
+def _person_in(question: str) -> str | None:
+    """A person's name in the question: two or three capitalised words, none of them an
+    institution's word (so "Jeremy Hunt" but not "Expert Panel")."""
+    for m in re.finditer(r"\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})\b", question):
+        words = m.group(1).split()
+        if not any(w in _NOT_A_NAME for w in words):
+            return m.group(1)
+    return None
+
+
 def check_premise(question: str, passages: Sequence[ScoredPassage], *,
-                  registry_ratings: dict[str, str] | None = None) -> PremiseCheck:
-    """``registry_ratings`` maps each commitment the question is about to its registered rating."""
+                  registry_ratings: dict[str, str] | None = None, all_ratings: Sequence[str] = (),
+                  idf=None, min_proposition: float = 0.0) -> PremiseCheck:
+    """``registry_ratings`` maps each commitment the question is about to its registered rating;
+    ``all_ratings`` are the ratings of every registered commitment the Panel evaluated."""
     if not _PRESUPPOSES.search(question) and not re.search(r"\b(rated|given the|after the)\b", question, re.I):
         return PremiseCheck(False)
     evidence = " ".join(normalise(sp.passage.text) for sp in passages)
@@ -61,14 +139,58 @@ def check_premise(question: str, passages: Sequence[ScoredPassage], *,
                          r"each of the nine commitments", evidence):
                 check.rejected = True
                 check.reasons.append("the Expert Panel rated every commitment requires improvement or inadequate")
-    q_numbers = {n for n in numbers_in(question) if not re.fullmatch(r"\d", n)}
-    if q_numbers:
-        ev_numbers = numbers_in(" ".join(sp.passage.text for sp in passages))
-        for n in sorted(q_numbers):
-            check.claims.append(n)
-            if n not in ev_numbers:
+        if _ALL.search(question) and all_ratings:
+            others = sorted({r for r in all_ratings if r and r != rating and r != "not known"})
+            if others and not check.rejected:
                 check.rejected = True
-                check.reasons.append(f"no document retrieved states {n}")
+                check.reasons.append(f"not every commitment was rated {rating}: the Expert Panel also rated "
+                                     f"commitments {' and '.join(others)}")
+    evidence = " \n\n".join(sp.passage.text for sp in passages)
+    ev_contexts = number_contexts(evidence)
+    for n, about in number_contexts(question):
+        check.claims.append(n)
+        stated = [ctx for value, ctx in ev_contexts if value == n]
+        if not stated:
+            check.rejected = True
+            check.reasons.append(f"no document retrieved states {n}")
+        elif about and not any(about & ctx for ctx in stated):
+            check.rejected = True
+            check.reasons.append(f"no document retrieved states {n} of what the question counts")
+    presupposes = bool(_PRESUPPOSES.search(question))
+    person = _person_in(question) if presupposes else None
+    if not check.rejected and person:
+        # "Why did Jeremy Hunt chair the Expert Panel?": where the documents state the rest of the
+        # claim, they must name this person; if they name someone else, the premise is false.
+        rest = re.sub(re.escape(person), " ", question)
+        person_tokens = set(tokenize(person))
+        stating = []
+        for sp in passages:
+            text = sp.passage.text
+            spans = sentence_spans(text)
+            scored_here = proposition_scores(rest, [sp], idf)
+            if not spans or scored_here[0][0] < 0.4:
+                continue
+            i = next((k for k, (a, b) in enumerate(spans) if text[a:b] == scored_here[0][1]), 0)
+            # The sentence and the three before it: "She said …" names its speaker earlier on.
+            window = text[spans[max(i - 3, 0)][0]:spans[i][1]]
+            stating.append((window, scored_here[0][1]))
+        if stating and not any(person_tokens <= set(tokenize(w)) for w, _ in stating):
+            check.rejected = True
+            check.reasons.append(f"the documents do not say that {person} did this: “{stating[0][1].strip()}”")
+    scored = proposition_scores(question, passages, idf)
+    support = scored[0][0]
+    if presupposes and not check.rejected and not _NEGATION.search(question):
+        for score, sentence in scored:
+            if score < max(0.4, support - 0.15):
+                break
+            if _NEGATION.search(sentence):
+                check.rejected = True
+                check.reasons.append(f"the documents say otherwise: “{sentence.strip()}”")
+                break
+    if presupposes and not check.rejected and support < min_proposition:
+        check.rejected = True
+        check.reasons.append("no document retrieved states what the question takes for granted")
+    check.claims.append(f"proposition support {support:.2f}")
     return check
 
 

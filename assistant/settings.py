@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     answerer: Literal["extractive", "generative"] = Field("extractive", description="Extractive needs no model; generative needs llm_base_url and llm_model.")
     max_answer_sentences: int = Field(5, ge=1, description="Sentences in an extractive answer at most.")
     min_relevance: float = Field(0.5, description="Below this relevance (mean of the best sentence's score and the share of the question's distinctive words the top passages hold) the answer says the documents do not answer.")
+    min_proposition: float = Field(0.0, ge=0, le=1, description="A 'why …' question whose assumption no single retrieved sentence states to at least this share of its distinctive words is treated as a false premise (0 turns the check off).")
     min_support: float = Field(0.5, description="Below this support score a sentence counts as unsupported.")
     unsupported: Literal["mark", "remove"] = Field("mark", description="Mark unsupported sentences, or remove them from the answer.")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused.")
