@@ -49,6 +49,9 @@ def expected_type(question: str) -> str | None:
     if re.match(r"^how many\b", q) or re.match(r"^what\b[^?]*?\b(percentage|proportion|share|number|figure|"
                                                 r"score|count|total)\b", q):
         return "number"
+    if re.match(r"^(what|how|which)\b", q) and re.search(r"\b(rating|ratings|rated|rate|rank|ranked|judged)\b", q) \
+            and not re.search(r"\bwhich (commitments|ones)\b", q):
+        return "rating"
     if re.match(r"^(who|whom|whose)\b", q) or re.match(r"^which (it )?(supplier|company|companies|firm|"
                                                       r"organisation|organization|body|minister|person|people|"
                                                       r"provider|vendor)s?\b", q):
@@ -64,6 +67,8 @@ _MONEY = re.compile(r"£\s?\d|\b\d[\d,.]*\s?(million|billion|bn|m)\b|\b(million|
 
 
 def _has_type(text: str, kind: str | None) -> bool:
+    if kind == "rating":
+        return bool(re.search(r"\b(inadequate|requires improvement|good|outstanding)\b", text, re.I))
     if kind == "date":
         return bool(_DATE.search(text))
     if kind == "money":
@@ -89,7 +94,10 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
     relevant number is not answered."""
     want = expected_type(question)
     years = set(re.findall(r"\b(?:19|20)\d{2}\b", question))
-    if not want:
+    # A rating, or a span of days between two dates, steers the choice of sentences but is not
+    # required of them: the answer may give the dates, or say "requires improvement" in words.
+    if not want or want == "rating" or re.match(r"^\W*(and\s+)?how (many|long)\s+(days|weeks|months|years)\b",
+                                                 question.lower()):
         return True, None
     q_tokens = [t for t in dict.fromkeys(tokenize(question)) if t not in _TYPE_WORDS and not t.isdigit()]
     weights = idf(q_tokens) if idf and q_tokens else [1.0] * len(q_tokens)
@@ -134,6 +142,9 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     q, sv = vecs[0], vecs[1:]
     q_tokens = set(tokenize(question))
     want = expected_type(question)
+    # Dates and figures the question names ("in December 2021") should be in the sentence too.
+    anchors = [a.lower() for a in re.findall(r"(?:January|February|March|April|May|June|July|August|September|"
+                                              r"October|November|December)\s+\d{4}|\b\d[\d,.]*%?", question)]
     for c, v in zip(cands, sv):
         c.cos = float(v @ q)
         s_tokens = set(tokenize(c.text))
@@ -141,6 +152,8 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
         prior = 1.0 - c.rank / max(n_passages, 1)
         c.score = 0.55 * c.cos + 0.30 * c.lex + 0.15 * prior
         if want and _has_type(c.text, want):
+            c.score += 0.12
+        if anchors and all(a in c.text.lower() for a in anchors):
             c.score += 0.08
         if boost_ranks and c.rank in boost_ranks:
             c.score += 0.05
