@@ -20,6 +20,12 @@ import numpy as np
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
 
+def _quiet_bm25s() -> None:
+    # bm25s sets its own logger to DEBUG; its build messages are noise in the CLI and the chat.
+    import logging
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
     from bm25s.stopwords import STOPWORDS_EN
@@ -61,6 +67,7 @@ class LexicalIndex:
     def build(self, rows: Sequence[tuple[str, str, str]], generation: int) -> None:
         """Build from (passage_id, doc_id, tokens) rows and swap the new index in atomically."""
         import bm25s
+        _quiet_bm25s()
 
         tmp = self.directory.with_name(self.directory.name + ".building")
         shutil.rmtree(tmp, ignore_errors=True)
@@ -95,6 +102,7 @@ class LexicalIndex:
 
     def load(self) -> None:
         import bm25s
+        _quiet_bm25s()
 
         with self._lock:
             meta = json.loads((self.directory / "ids.json").read_text())
