@@ -47,13 +47,13 @@ class Settings(BaseSettings):
     sources_toml: Path | None = Field(None, description="Metadata for files by name (corpus/sources.toml); found beside the files when unset.")
 
     # --- Retrieval ---------------------------------------------------------------------------
-    dense_k: int = Field(50, ge=1, description="Candidates taken from the dense index.")
-    lexical_k: int = Field(50, ge=1, description="Candidates taken from the lexical index.")
+    dense_k: int = Field(300, ge=1, description="Candidates taken from the dense index (chosen on SciFact train queries).")
+    lexical_k: int = Field(200, ge=1, description="Candidates taken from the lexical index (chosen on SciFact train queries).")
     top_k: int = Field(8, ge=1, description="Passages handed to the answerer.")
     retrieval: Literal["hybrid", "dense", "lexical"] = Field("hybrid", description="Which indexes answer a query.")
     fusion: Literal["rrf", "weighted"] = Field("rrf", description="How dense and lexical results are fused.")
-    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
-    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense list in fusion.")
+    rrf_k: int = Field(20, ge=1, description="Reciprocal rank fusion constant (chosen on SciFact train queries).")
+    dense_weight: float = Field(0.85, ge=0, description="Weight of the dense list in fusion (chosen on SciFact train queries).")
     lexical_weight: float = Field(1.0, ge=0, description="Weight of the lexical list in fusion.")
     max_per_document: int = Field(3, ge=1, description="At most this many of the top passages from one document (diversity).")
 
