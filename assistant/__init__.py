@@ -17,28 +17,34 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # Multi-threaded BLAS between embedding calls slows torch's own threads many times over.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from .answer import Answer, AnswerSentence, Citation  # noqa: E402
-from .api import Assistant  # noqa: E402
-from .errors import (  # noqa: E402
-    ConfigError,
-    EmptyIndexError,
-    EvidenceError,
-    IndexLockedError,
-    IndexMismatchError,
-    IndexNotFoundError,
-    IngestError,
-    InvalidFilterError,
-    InvalidQuestionError,
-    LLMError,
-    PromptError,
-    RegistryError,
-)
-from .retrieve import Filters  # noqa: E402
-from .settings import Settings  # noqa: E402
-from .types import Passage, ScoredPassage, SourceDocument  # noqa: E402
+from importlib import import_module  # noqa: E402
+from typing import Any  # noqa: E402
+
+# Names are resolved on first use (PEP 562), so that importing one submodule — say
+# assistant.errors from the ingest side — does not import the whole API and its stores.
+_EXPORTS = {
+    "Answer": "answer", "AnswerSentence": "answer", "Citation": "answer",
+    "Assistant": "api",
+    "ConfigError": "errors", "EmptyIndexError": "errors", "EvidenceError": "errors", "IndexLockedError": "errors",
+    "IndexMismatchError": "errors", "IndexNotFoundError": "errors", "IngestError": "errors",
+    "InvalidFilterError": "errors", "InvalidQuestionError": "errors", "LLMError": "errors", "PromptError": "errors",
+    "RegistryError": "errors",
+    "Filters": "retrieve",
+    "Settings": "settings",
+    "Passage": "types", "ScoredPassage": "types", "SourceDocument": "types",
+}
 
 
-def ingest(paths, *, settings: Settings | None = None, prune: bool = False):
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'assistant' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def ingest(paths, *, settings=None, prune: bool = False):
     """Index files and folders; returns an ``IngestReport`` (see ``evidence ingest``)."""
     from ingest.pipeline import ingest as _ingest
     return _ingest(paths, settings=settings, prune=prune)
