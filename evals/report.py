@@ -1,0 +1,187 @@
+"""Reports: one JSON file with everything, a Markdown summary a person reads, and a PNG chart
+comparing configurations side by side (matplotlib's Agg backend: no display needed)."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from . import gate
+
+# What each suite's table and chart show, in order: (metric key, label).
+SAMPLE_COLUMNS = [
+    ("answer_correctness", "correct"), ("key_fact_recall", "key facts"), ("answer_precision", "precision (answered)"),
+    ("citation_recall_checker", "cit. recall (checker)"), ("citation_precision_checker", "cit. precision (checker)"),
+    ("citation_recall_exact", "cit. recall (exact)"), ("citation_precision_exact", "cit. precision (exact)"),
+    ("refusal_precision", "refusal P"), ("refusal_recall", "refusal R"),
+    ("false_premise_handled", "false premise handled"), ("false_premise_accepted", "premises accepted"),
+    ("retrieval_recall@5", "R@5"), ("retrieval_recall@10", "R@10"), ("retrieval_mrr@10", "MRR@10"),
+    ("retrieval_ndcg@10", "nDCG@10"), ("latency_p50_s", "p50 s"), ("latency_p95_s", "p95 s"),
+]
+SCIFACT_COLUMNS = [("ndcg@10", "nDCG@10"), ("recall@100", "R@100"), ("recall@10", "R@10"), ("mrr@10", "MRR@10"),
+                   ("latency_p50_s", "p50 s"), ("latency_p95_s", "p95 s")]
+COVIDQA_COLUMNS = [("hit@1", "hit@1"), ("hit@5", "hit@5"), ("hit@10", "hit@10"), ("doc@10", "article@10"),
+                   ("f1", "answer F1"), ("f1_first_sentence", "F1 (1st sentence)"), ("answer_recall", "answer recall"),
+                   ("latency_p50_s", "p50 s"), ("latency_p95_s", "p95 s")]
+CHART_METRICS = {
+    "sample": ["answer_correctness", "citation_recall_checker", "citation_precision_checker", "citation_recall_exact",
+               "refusal_precision", "refusal_recall", "false_premise_handled", "retrieval_recall@5", "retrieval_ndcg@10"],
+    "scifact": ["ndcg@10", "recall@100", "mrr@10"],
+    "scifact_subset": ["ndcg@10", "recall@100", "mrr@10"],
+    "covidqa": ["hit@1", "hit@5", "hit@10", "f1", "answer_recall"],
+}
+
+
+def fmt(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return f"{v:.3f}"
+    return str(v)
+
+
+def table(rows: list[tuple[str, dict[str, Any]]], columns: list[tuple[str, str]]) -> list[str]:
+    head = "| configuration | " + " | ".join(label for _, label in columns) + " |"
+    sep = "|---|" + "---:|" * len(columns)
+    body = [f"| {name} | " + " | ".join(fmt(m.get(k)) for k, _ in columns) + " |" for name, m in rows]
+    return [head, sep, *body]
+
+
+def _flat(suite: str, results: dict[str, Any], split: str = "all") -> dict[str, dict[str, Any]]:
+    """{config: metrics} for one suite (the sample suite's chosen split)."""
+    out = {}
+    for config, r in results.get("configs", {}).items():
+        m = r.get("metrics", {})
+        out[config] = m.get(split, {}) if suite == "sample" else m
+    return out
+
+
+def chart(suite: str, results: dict[str, Any], path: Path) -> Path | None:
+    """Grouped bars: one group per metric, one bar per configuration."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    flat = _flat(suite, results)
+    keys = [k for k in CHART_METRICS.get(suite, []) if any(isinstance(m.get(k), (int, float)) for m in flat.values())]
+    if not flat or not keys:
+        return None
+    configs = list(flat)
+    width = 0.8 / len(configs)
+    baselines = results.get("baselines") or {}
+    if baselines:
+        fig, (ax, side) = plt.subplots(1, 2, figsize=(13, 4.8), dpi=110, gridspec_kw={"width_ratios": [3, 2]})
+    else:
+        fig, ax = plt.subplots(figsize=(max(7.0, 1.3 * len(keys) + 2), 4.6), dpi=110)
+    colours = {cfg: f"C{i % 10}" for i, cfg in enumerate(configs)}
+    for i, cfg in enumerate(configs):
+        vals = [flat[cfg].get(k) for k in keys]
+        vals = [v if isinstance(v, (int, float)) and not math.isnan(v) else 0.0 for v in vals]
+        xs = [j + (i - (len(configs) - 1) / 2) * width for j in range(len(keys))]
+        bars = ax.bar(xs, vals, width=width * 0.95, label=cfg, color=colours[cfg])
+        if len(configs) * len(keys) <= 40:
+            ax.bar_label(bars, labels=[f"{v:.2f}" for v in vals], fontsize=6, rotation=90, padding=2)
+    if baselines:
+        # nDCG@10 of each configuration beside the published numbers for the same test queries.
+        rows = [(cfg, flat[cfg].get("ndcg@10") or 0.0, colours[cfg]) for cfg in configs]
+        rows += [(name, value, "lightgrey") for name, value in baselines.items()]
+        rows.sort(key=lambda r: r[1])
+        side.barh(range(len(rows)), [r[1] for r in rows], color=[r[2] for r in rows])
+        side.set_yticks(range(len(rows)))
+        side.set_yticklabels([r[0] for r in rows], fontsize=7)
+        for y, (_, v, _) in enumerate(rows):
+            side.text(v + 0.005, y, f"{v:.3f}", va="center", fontsize=7)
+        lo = min(r[1] for r in rows)
+        side.set_xlim(max(0.0, lo - 0.1), min(1.0, max(r[1] for r in rows) + 0.08))
+        side.set_title("nDCG@10: this product (colour) vs published (grey)", fontsize=9)
+    ax.set_xticks(range(len(keys)))
+    ax.set_xticklabels([k.replace("_", " ") for k in keys], rotation=20, ha="right", fontsize=8)
+    ax.set_ylim(0, 1.12)
+    ax.set_title(f"{suite}: configurations side by side")
+    ax.legend(fontsize=7, ncol=min(len(configs), 5), loc="upper center", bbox_to_anchor=(0.5, -0.22))
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items() if not str(k).startswith("_")}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, float) and math.isnan(obj):
+        return None
+    if isinstance(obj, (str, int, float, bool)) or obj is None:
+        return obj
+    return str(obj)
+
+
+def write_json(results: dict[str, Any], path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(_jsonable(results), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def markdown(all_results: dict[str, dict[str, Any]], thresholds: dict[str, Any] | None = None) -> str:
+    """The summary of every suite that ran."""
+    from .sample_suite import failures
+
+    lines = ["# Evidence Assistant — evaluation report", ""]
+    for suite, res in all_results.items():
+        if res.get("skipped"):
+            lines += [f"## {suite}", "", f"Skipped: {res['skipped']}", ""]
+            continue
+        lines += [f"## {suite}", ""]
+        if res.get("description"):
+            lines += [res["description"], ""]
+        if suite == "sample":
+            for split in ("all", "dev", "test"):
+                rows = [(c, r["metrics"].get(split, {})) for c, r in res["configs"].items()]
+                lines += [f"### Split: {split}", ""] + table(rows, SAMPLE_COLUMNS) + [""]
+            lines += ["Answer correctness by case type (all cases):", ""]
+            types = sorted({t for r in res["configs"].values() for t in r["metrics"]["all"].get("correctness_by_type", {})})
+            lines += table([(c, r["metrics"]["all"].get("correctness_by_type", {})) for c, r in res["configs"].items()],
+                           [(t, t) for t in types]) + [""]
+            for cfg, r in res["configs"].items():
+                groups = failures(r.get("cases", []))
+                if not groups:
+                    continue
+                lines += [f"### Cases that went wrong ({cfg})", ""]
+                for cause, items in groups.items():
+                    lines.append(f"- **{cause}** ({len(items)})")
+                    lines += [f"  - `{x['id']}` {x['question']}" + (f" — {x['detail']}" if x["detail"] else "")
+                              for x in items]
+                lines.append("")
+                break  # the first configuration (default) is the one people act on
+        else:
+            cols = {"scifact": SCIFACT_COLUMNS, "scifact_subset": SCIFACT_COLUMNS, "covidqa": COVIDQA_COLUMNS}[suite]
+            rows = [(c, r["metrics"]) for c, r in res["configs"].items()]
+            lines += table(rows, cols) + [""]
+            if res.get("baselines"):
+                lines += ["Published nDCG@10 on the same 300 test queries (shared/data/beir-scifact/BASELINES.md):", ""]
+                lines += [f"- {k}: {v:.3f}" for k, v in res["baselines"].items()] + [""]
+            for note in res.get("notes", []):
+                lines += [f"- {note}"]
+            if res.get("notes"):
+                lines.append("")
+        if thresholds is not None:
+            flat = {c: r["metrics"] for c, r in res.get("configs", {}).items()}
+            checks = gate.checks(suite, flat, thresholds)
+            goals = gate.targets(suite, flat, thresholds)
+            if checks or goals:
+                lines += ["Gate (evals/thresholds.toml) and targets:", ""]
+                lines += [f"- {'PASS' if c.passed else 'FAIL'} gate: {c.message()}" for c in checks]
+                lines += [f"- {'met' if c.passed else 'not met'} target: {c.message()}" for c in goals]
+                lines.append("")
+        for cfg, r in res.get("configs", {}).items():
+            if r.get("settings"):
+                lines.append(f"- `{cfg}`: " + ", ".join(f"{k}={v}" for k, v in r["settings"].items()))
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
