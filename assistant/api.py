@@ -11,7 +11,7 @@ from typing import Any, Iterator, Sequence
 from ingest.store import Index
 
 from .answer import NO_ANSWER_TEXT, Answer, AnswerSentence, Citation
-from .citations import CitationChecker, parse_cited_sentences
+from .citations import CitationChecker, parse_cited_sentences, verbatim_citations
 from .conversation import condense_without_model, history_questions, is_follow_up
 from .errors import EmptyIndexError, InvalidQuestionError, LLMError
 from .extractive import answers_the_type, candidates, coverage, score_candidates, select
@@ -223,14 +223,11 @@ class Assistant:
             except LLMError as exc:
                 notes.append(f"{exc}; this is the extractive answer instead.")
                 text = ""
+        picked = []
         if answerer == "extractive":
             picked = select(cands, vecs, max_sentences=self.settings.max_answer_sentences)
-            parts = []
             for c in picked:
-                piece = f"{c.text} [{c.rank + 1}]"
-                parts.append(piece)
-                yield piece + " "
-            text = " ".join(parts)
+                yield f"{c.text} [{c.rank + 1}] "
         timings["answer_s"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -239,7 +236,11 @@ class Assistant:
             yield Answer(text=NO_ANSWER_TEXT, sentences=[], citations=[], verdict="no_answer", answerer=answerer,
                          notes=notes, timings=timings, prompt=prompt, **base)
             return
-        sentences, citations = self.checker.check(parse_cited_sentences(text), [sp.passage for sp in shown])
+        if answerer == "extractive":
+            # Each sentence is a span of a passage: cite that span, checked character for character.
+            sentences, citations = verbatim_citations([(c.text, shown[c.rank].passage, c.start, c.end) for c in picked])
+        else:
+            sentences, citations = self.checker.check(parse_cited_sentences(text), [sp.passage for sp in shown])
         timings["check_s"] = time.perf_counter() - t
         answer = self._finish(sentences, citations, premise.rejected, notes, answerer, prompt, timings, base)
         timings["total_s"] = time.perf_counter() - t0

@@ -175,6 +175,27 @@ class CitationChecker:
         return sentences, citations
 
 
+def verbatim_citations(picked: Sequence[tuple[str, Passage, int, int]]) -> tuple[list[AnswerSentence], list[Citation]]:
+    """Sentences taken word for word from passages (the extractive answerer's), cited to the exact
+    span they were taken from. Each is checked: the passage must hold the sentence at that span,
+    or the sentence is marked unsupported like any other."""
+    sentences: list[AnswerSentence] = []
+    citations: list[Citation] = []
+    numbers: dict[str, int] = {}
+    for idx, (text, p, start, end) in enumerate(picked):
+        if p.text[start:end].strip() != text.strip():
+            sentences.append(AnswerSentence(text, [], 0.0, False, ["the quoted span does not match its passage"]))
+            continue
+        n = numbers.setdefault(p.passage_id, len(numbers) + 1)
+        page, para = p.locate(start)
+        citations.append(Citation(
+            n=n, passage_id=p.passage_id, doc_id=p.doc_id, title=p.title, kind=p.kind, date=p.date, page=page,
+            paragraph=para, quote=p.text[start:end], quote_start=start, quote_end=end, url=p.url, path=p.path,
+            support=1.0, sentence=idx, exact=True))
+        sentences.append(AnswerSentence(text, [n], 1.0, True, []))
+    return sentences, citations
+
+
 def _windows(text: str) -> list[tuple[int, int]]:
     """Candidate supporting spans: each sentence, and each pair of neighbouring sentences."""
     spans = sentence_spans(text)

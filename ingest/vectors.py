@@ -104,11 +104,12 @@ class VectorStore:
             if not doc_ids:
                 return []
             where = {"doc_id": {"$in": sorted(doc_ids)}}
-        n = self.count()
-        if n == 0:
-            return []
-        res = self.collection.query(query_embeddings=[vector], n_results=min(k, n), where=where,
-                                    include=["distances"])
+        try:
+            res = self.collection.query(query_embeddings=[vector], n_results=k, where=where, include=["distances"])
+        except Exception:
+            if self.count() == 0:  # an empty collection: nothing to find, not an error
+                return []
+            raise
         return [(pid, 1.0 - float(d)) for pid, d in zip(res["ids"][0], res["distances"][0])]
 
 
