@@ -8,14 +8,9 @@ standards, every sentence cited to the passage that supports it.
 """
 from __future__ import annotations
 
-import os
+from .offline import set_offline_env
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-# Multi-threaded BLAS between embedding calls slows torch's own threads many times over.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+set_offline_env()
 
 from importlib import import_module  # noqa: E402
 from typing import Any  # noqa: E402

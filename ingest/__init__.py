@@ -1,7 +1,4 @@
 """Ingest: loaders, chunking, embedding and the index stores."""
-import os
+from assistant.offline import set_offline_env
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+set_offline_env()
