@@ -199,9 +199,16 @@ def chart(results: dict[str, Any], path: Path) -> None:
               ("ask", "p95_ms", "product full answer p95", "--s")]
     for stage, key, label, style in series:
         ax.plot(xs, [_get(s, "product", stage, key) for s in lat], style, label=label)
-    base = [(s["product"]["passages"], _get(s, "baseline", "retrieve", "p50_ms")) for s in lat if s.get("baseline")]
+    # Where a paired run exists, the baseline is drawn from it (same load as the product's).
+    base = [(s["product"]["passages"], _get(s, "paired", "baseline_k5", "p50_ms") or _get(s, "baseline", "retrieve", "p50_ms"))
+            for s in lat if s.get("baseline") or s.get("paired")]
     if base:
         ax.plot([b[0] for b in base], [b[1] for b in base], "-^", label="LangChain k=5 p50")
+    search = [(s["product"]["passages"], _get(s, "paired", "product_retrieve_less_embedding", "p50_ms")) for s in lat]
+    search = [x for x in search if x[1]]
+    if search:
+        ax.plot([x[0] for x in search], [x[1] for x in search], "-d",
+                label="product retrieval less query embedding p50")
     ax.axhline(50, color="grey", lw=0.8, ls=":")
     ax.axhline(500, color="grey", lw=0.8, ls=":")
     ax.set_xscale("log")

@@ -105,7 +105,12 @@ def run_json(module: str, args: Sequence[str], out: Path, *, reuse: bool = False
         log(f"reusing {out}")
         return json.loads(out.read_text())
     run_child(module, [*args, "--out", str(out)], **kw)
-    return json.loads(out.read_text())
+    res = json.loads(out.read_text())
+    # Stage results can be reused by later runs (--reuse): each says which code measured it.
+    res.setdefault("measured", {"at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                                "commit": versions().get("git_commit")})
+    out.write_text(json.dumps(res, indent=1))
+    return res
 
 
 # --- the run ---------------------------------------------------------------------------------

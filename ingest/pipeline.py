@@ -175,6 +175,11 @@ def _run(idx: Index, s: Settings, paths: Sequence[Path | str], prune: bool,
             buffer: list[tuple[Path, os.stat_result, str, str | None, Parsed]] = []
             worker.submit(str(todo[0][0]))
             for i, (f, st, sha, prev_doc) in enumerate(todo):
+                if buffer and not worker.ready():
+                    # The parser is still busy: embed what is ready rather than leave the model idle.
+                    _flush(idx, report, buffer)
+                    buffer = []
+                    tick(current=str(f))
                 try:
                     parsed = worker.result()
                 except IngestError as exc:

@@ -100,6 +100,13 @@ class ParseWorker:
         self._conn.send(path)
         self._pending = (path, time.monotonic())
 
+    def ready(self) -> bool:
+        """Whether the submitted file's result is waiting (so reading it will not block)."""
+        try:
+            return self._pending is None or self._conn.poll(0)
+        except (OSError, EOFError):
+            return True
+
     def result(self) -> Parsed:
         """The submitted file's passages, or ``IngestError`` for it."""
         assert self._pending is not None, "submit() first"
