@@ -167,6 +167,8 @@ def markdown(all_results: dict[str, dict[str, Any]], thresholds: dict[str, Any] 
             if res.get("baselines"):
                 lines += ["Published nDCG@10 on the same 300 test queries (shared/data/beir-scifact/BASELINES.md):", ""]
                 lines += [f"- {k}: {v:.3f}" for k, v in res["baselines"].items()] + [""]
+            if suite == "scifact":
+                lines += tuning_summary()
             for note in res.get("notes", []):
                 lines += [f"- {note}"]
             if res.get("notes"):
@@ -185,3 +187,26 @@ def markdown(all_results: dict[str, dict[str, Any]], thresholds: dict[str, Any] 
                 lines.append(f"- `{cfg}`: " + ", ".join(f"{k}={v}" for k, v in r["settings"].items()))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def tuning_summary(path: Path | None = None) -> list[str]:
+    """What evals/tune_scifact.py chose on the train queries, and the test scores of its proposals."""
+    p = path or Path(__file__).resolve().parent / "reports" / "scifact-tuning.json"
+    try:
+        t = json.loads(p.read_text())
+    except (OSError, ValueError):
+        return []
+    out = [f"Tuning on the {t.get('n_queries')} train queries (`{p.name}`): reference RRF "
+           f"{fmt(t['reference']['ndcg@10'])} train nDCG@10; chosen "
+           + ", ".join(f"{k}={v}" for k, v in t["chosen"]["settings"].items())
+           + f" → {fmt(t['chosen']['ndcg@10'])} on train.", ""]
+    prop = t.get("stages", {}).get("5_proposals")
+    if prop:
+        b = prop["best_on_train"]
+        out += [f"Proposals needing code changes, chosen on train: lexical tokens `{b['lexical']}` with fusion "
+                f"`{b['fusion']}` → {fmt(b['train']['ndcg@10'])} on train. Scored once on test:", ""]
+        out += [f"- {r['lexical']} / {r['fusion']}: nDCG@10 {fmt(r['test']['ndcg@10'])}, "
+                f"R@100 {fmt(r['test']['recall@100'])}" for r in prop["test_report"]]
+        out.append("")
+    return out
+

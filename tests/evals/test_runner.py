@@ -9,11 +9,11 @@ from evals import configs, runner
 
 def test_cli_eval_writes_json_markdown_and_chart(eval_cache, sample_run, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("EVIDENCE_EVAL_CACHE", str(eval_cache))  # the index sample_run built
-    rc = runner.cli_eval(suite="sample", configs=["default", "bm25"], out=tmp_path, limit=6)
+    rc = runner.cli_eval(suite="sample", configs=["default", "bm25"], out=tmp_path, limit=3)
     assert rc == 0
     data = json.loads((tmp_path / "sample.json").read_text())
     assert set(data["configs"]) == {"default", "bm25"}
-    assert len(data["configs"]["default"]["cases"]) == 6
+    assert len(data["configs"]["default"]["cases"]) == 3
     assert set(data["configs"]["bm25"]["metrics"]) >= {"all", "dev", "test"}
     png = (tmp_path / "sample.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000

@@ -102,9 +102,8 @@ def run_cli(argv: list[str]) -> tuple[int, str, str]:
 
 
 def main(argv: list[str]) -> int:
-    # Import the product through its front door first: importing ingest.manifest (or
-    # ingest.store / ingest.vectors) first fails on a circular import (reported; see
-    # test_imports.py), and arm() must import those modules.
+    # Import the product through its front door first, as the CLI does, before arm() imports
+    # ingest.manifest / ingest.vectors directly (test_imports.py checks those stand alone too).
     import assistant  # noqa: F401
 
     plan = json.loads(Path(argv[1]).read_text())
