@@ -22,7 +22,10 @@ _DATE = re.compile(r"\b(?:\d{1,2}\s+)?(?:January|February|March|April|May|June|J
                    r"November|December)\s+\d{4}\b|\b(?:19|20)\d{2}\b")
 _NAME = re.compile(r"\b(?:Professor|Dame|Sir|Dr|Lord|Baroness|Minister|Secretary)\b|(?<!^)(?<![.!?] )\b[A-Z][a-z]+ [A-Z][a-z]+\b")
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'’”)\]]*$")
-_SAMPLE_NOTICE = re.compile(r"\bsample\b.*\b(written|prepared)\b.*\b(Evidence Assistant|this product)\b", re.I)
+# The sample corpus's opening notice ("a sample written for Evidence Assistant … It stands for …
+# The official document is at …") is about the sample, never an answer.
+_SAMPLE_NOTICE = re.compile(r"\bsample\b.*\b(written|prepared)\b.*\b(Evidence Assistant|this product)\b|"
+                            r"^It stands for\b|^The official document is at\b|^Official address:", re.I)
 
 
 @dataclass
