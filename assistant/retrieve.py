@@ -41,7 +41,10 @@ class Filters:
             for k in keys:
                 v = value.get(k)
                 if v:
-                    return (v,) if isinstance(v, str) else tuple(v)
+                    items = (v,) if isinstance(v, str) else v
+                    if not isinstance(items, (list, tuple)) or not all(isinstance(x, str) for x in items):
+                        raise InvalidFilterError(f"filter '{k}' must be text or a list of texts, not {v!r}")
+                    return tuple(items)
             return ()
 
         return cls(kinds=tup("kinds", "kind"), doc_ids=tup("doc_ids", "docs", "documents"),

@@ -78,6 +78,7 @@ class ParseWorker:
         self._proc: Any = None
         self._conn: Any = None
         self._pending: tuple[str, float] | None = None
+        self._cold = False  # the child has not answered yet: allow for its start-up once
 
     def _start(self) -> None:
         parent, child = self._ctx.Pipe()
@@ -86,6 +87,7 @@ class ParseWorker:
         self._proc.start()
         child.close()
         self._conn = parent
+        self._cold = True
 
     def _restart(self) -> None:
         if self._proc is not None:
@@ -113,7 +115,9 @@ class ParseWorker:
         path, started = self._pending
         self._pending = None
         # Allow for the child's own start-up on its first file.
-        remaining = self.timeout_s + 15 - (time.monotonic() - started)
+        grace = 15 if self._cold else 0
+        self._cold = False
+        remaining = self.timeout_s + grace - (time.monotonic() - started)
         try:
             ready = self._conn.poll(max(remaining, 0.1))
             if not ready:

@@ -163,16 +163,11 @@ def test_filters_with_unknown_values_are_clear_errors(hostile: Hostile, filters:
         hostile.assistant.ask("How long did data sharing agreements take to sign?", filters=filters)
 
 
-_FILTER_TYPES = pytest.mark.xfail(strict=True, reason=(
-    "product bug: Filters.from_any (assistant/retrieve.py) does not check value types, so a number or null "
-    "raises TypeError/AttributeError instead of InvalidFilterError"))
-
-
 @pytest.mark.parametrize("filters", [
-    pytest.param({"kinds": 5}, marks=_FILTER_TYPES),
-    pytest.param({"doc_ids": [None]}, marks=_FILTER_TYPES),
-    pytest.param({"doc_ids": 7}, marks=_FILTER_TYPES),
-    pytest.param({"publishers": [5]}, marks=_FILTER_TYPES),
+    pytest.param({"kinds": 5}),
+    pytest.param({"doc_ids": [None]}),
+    pytest.param({"doc_ids": 7}),
+    pytest.param({"publishers": [5]}),
     {"since": {"year": 2020}},
     {"kinds": [{"$ne": "x"}]},
 ])
@@ -351,9 +346,6 @@ def test_pdf_over_page_limit_is_skipped_without_parsing(tmp_path: Path, monkeypa
     assert wall < 60, f"{wall:.0f} s"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "product bug: ParseWorker.result (ingest/worker.py) adds a 15 s start-up allowance to every file, not only "
-    "the first after the child starts, so EVIDENCE_FILE_TIMEOUT_S=2 stops a file after 17 s"))
 def test_parse_timeout_stops_a_slow_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A file that parses for longer than EVIDENCE_FILE_TIMEOUT_S is stopped at about that
     time, skipped with a reason, and the files beside it are indexed."""
