@@ -187,7 +187,7 @@ class Assistant:
         typed, want = answers_the_type(standalone, cands, shown, idf=self.index.lexical.idf)
         signals["answer_type"] = 1.0 if typed else 0.0
         notes: list[str] = []
-        if not typed and not premise.rejected:
+        if not typed and not premise.rejected and self.generative is None:  # a model may still answer
             timings["total_s"] = time.perf_counter() - t0
             yield NO_ANSWER_TEXT
             yield Answer(text=NO_ANSWER_TEXT, sentences=[], citations=[], verdict="no_answer",
