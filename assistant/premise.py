@@ -15,6 +15,7 @@ from ingest.chunk import sentence_spans
 from ingest.lexical import tokenize
 
 from .citations import normalise, numbers_in
+from .extractive import leans_on_lead
 from .types import ScoredPassage
 
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
@@ -114,6 +115,28 @@ def _person_in(question: str) -> str | None:
     return None
 
 
+def _who_window(sentences: Sequence[str], i: int) -> str:
+    """Sentence ``i`` with the sentences that say who its pronouns are: those before it while
+    each points back ("She said …" after "She pointed to …" after "Dame Jane Dacre … spoke"), at
+    most three, and the one after it when that one points back to it ("It did so … in
+    statements by Karin Smyth")."""
+    start = i
+    while start > 0 and i - start < 3 and leans_on_lead(_PARA_PREFIX.sub("", sentences[start]).strip()):
+        start -= 1
+    end = i + 1 if i + 1 < len(sentences) and leans_on_lead(_PARA_PREFIX.sub("", sentences[i + 1]).strip()) else i
+    return " ".join(sentences[start:end + 1])
+
+
+def action_of(question: str, person: str) -> str | None:
+    """What the question says ``person`` did, as an index token: "Why did Jeremy Hunt [chair] the
+    Expert Panel's evaluation?" → "chair". None when the name is not followed by a word of its own."""
+    m = re.search(re.escape(person) + r"\s+(\w+)", question)
+    if not m:
+        return None
+    tokens = tokenize(m.group(1))
+    return tokens[0] if tokens and tokens[0] not in _FRAME else None
+
+
 def check_premise(question: str, passages: Sequence[ScoredPassage], *,
                   registry_ratings: dict[str, str] | None = None, all_ratings: Sequence[str] = (),
                   idf=None, min_proposition: float = 0.0) -> PremiseCheck:
@@ -163,18 +186,30 @@ def check_premise(question: str, passages: Sequence[ScoredPassage], *,
         # claim, they must name this person; if they name someone else, the premise is false.
         rest = re.sub(re.escape(person), " ", question)
         person_tokens = set(tokenize(person))
-        stating = []
+        action = action_of(question, person)
+        stating: list[tuple[float, str, str]] = []
         for sp in passages:
             text = sp.passage.text
             spans = sentence_spans(text)
-            scored_here = proposition_scores(rest, [sp], idf)
-            if not spans or scored_here[0][0] < 0.4:
-                continue
-            i = next((k for k, (a, b) in enumerate(spans) if text[a:b] == scored_here[0][1]), 0)
-            # The sentence and the three before it: "She said …" names its speaker earlier on.
-            window = text[spans[max(i - 3, 0)][0]:spans[i][1]]
-            stating.append((window, scored_here[0][1]))
-        if stating and not any(person_tokens <= set(tokenize(w)) for w, _ in stating):
+            sentences = [text[a:b] for a, b in spans]
+            # Only a sentence that states the act itself ("… who chairs the Expert Panel") can say
+            # who did it; one that merely shares the topic ("… published its Expert Panel's
+            # evaluation") names nobody for it.
+            for score, sentence in proposition_scores(rest, [sp], idf):
+                if score < 0.4:
+                    break
+                if action and action not in set(tokenize(sentence)):
+                    continue
+                i = sentences.index(sentence)
+                stating.append((score, sentence, _who_window(sentences, i)))
+        # The clearest statements of the act decide: a passing mention of the person beside a
+        # weaker match ("under its then Chair Jeremy Hunt", of the Committee) does not outweigh
+        # "Dame Jane Dacre, who chairs the Expert Panel".
+        clearest = max((x[0] for x in stating), default=0.0)
+        stating = [x for x in stating if x[0] >= clearest - 0.15]
+        # The reason quotes the best of them, a whole sentence before a heading.
+        stating.sort(key=lambda x: (not re.search(r"[.!?][\"'’”)]*$", x[1].strip()), -x[0]))
+        if stating and not any(person_tokens <= set(tokenize(w)) for _, _, w in stating):
             check.rejected = True
             check.reasons.append(f"the documents do not say that {person} did this: “{stating[0][1].strip()}”")
     scored = proposition_scores(question, passages, idf)

@@ -1,0 +1,247 @@
+"""The extractive answerer's choice of sentences, without the embedding model: sentences that
+lean on the one before them, spans of days, and questions about things the documents never name."""
+from __future__ import annotations
+
+import re
+import zlib
+
+import numpy as np
+import pytest
+
+from assistant.extractive import (Candidate, about_words, answers_the_type, asks_for_duration, candidates,
+                                  leans_on_lead, never_indexed, score_candidates, select, _has_type)
+from assistant.types import Passage, ScoredPassage
+from ingest.lexical import tokenize
+
+
+class WordEmbedder:
+    """Bag-of-words vectors (hashed, L2-normalised): texts sharing words are close, as with the
+    real model, but deterministic and instant."""
+
+    dimension = 256
+
+    def encode_cached(self, texts):
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for tok in tokenize(t):
+                out[i, zlib.crc32(tok.encode()) % self.dimension] += 1.0
+            n = np.linalg.norm(out[i])
+            if n:
+                out[i] /= n
+        return out
+
+
+def passage(text: str, n: int = 0, date: str | None = None) -> ScoredPassage:
+    return ScoredPassage(Passage(passage_id=f"p{n}", doc_id=f"d{n}", seq=0, text=text, char_start=0,
+                                 char_end=len(text), date=date), 1.0 - n / 10)
+
+
+CARE = ("Digital care records in adult social care\n\n"
+        "12. In spring 2025, 75% of registered adult social care providers had digital care records.\n\n"
+        "13. That was up from 41% in December 2021.\n\n"
+        "14. The providers with digital care records covered 85% of the people who draw on care.")
+
+DEADLINE = ("7. The deadline for trusts to have an EPR was set under the Frontline Digitisation programme, "
+            "a programme worth £2 billion.\n\n"
+            "8. That deadline was first set for March 2025.\n\n"
+            "9. It was moved to March 2026 after trusts said that they were unlikely to meet the March 2025 date.")
+
+
+@pytest.mark.parametrize("sentence,leans", [
+    ("It was moved to March 2026 after trusts said so.", True),
+    ("That was up from 41% in December 2021.", True),
+    ("She said that a digital workforce strategy had been delayed.", True),
+    ("At the same event he said that about 40% of providers kept paper records.", True),
+    ("The remaining 19 trusts were receiving tailored support.", True),
+    ("There he set a target for electronic patient records.", True),
+    ("The Panel rates this commitment inadequate.", False),
+    ("In spring 2025, 75% of registered adult social care providers had digital care records.", False),
+    ("Trusts said that it could not be done.", False),
+])
+def test_which_sentences_lean_on_the_one_before(sentence, leans):
+    assert leans_on_lead(sentence) is leans
+
+
+def test_a_candidate_knows_its_lead_and_reads_with_it_when_it_leans():
+    cands = candidates([passage(CARE)])
+    by_text = {c.text: c for c in cands}
+    up = by_text["That was up from 41% in December 2021."]
+    first = by_text["In spring 2025, 75% of registered adult social care providers had digital care records."]
+    assert up.leans and up.context == first.text
+    assert up.lead_end == first.end  # the lead is the sentence right before it, in the same passage
+    assert up.in_context == f"{first.text} {up.text}"
+    # The heading above the first sentence is its lead, but the first sentence does not lean on it.
+    assert not first.leans and first.context == "" and first.in_context == first.text
+    assert not by_text["The providers with digital care records covered 85% of the people who draw on care."].leans
+
+
+def test_a_chain_of_leaning_sentences_reads_two_back():
+    cands = {c.text: c for c in candidates([passage(DEADLINE)])}
+    moved = cands["It was moved to March 2026 after trusts said that they were unlikely to meet the March 2025 date."]
+    assert moved.context.startswith("The deadline for trusts to have an EPR")
+    assert moved.context.endswith("That deadline was first set for March 2025.")
+
+
+def test_the_sample_notice_is_no_sentence_and_no_lead():
+    text = ("Sample document written for Evidence Assistant in the project's own words. It is not the official "
+            "text. It stands for the Government's written answer.")
+    cands = candidates([passage(text)])
+    assert all("Evidence Assistant" not in c.text for c in cands)
+    assert all(not c.context for c in cands)  # "It is not …" does not lean on the notice
+
+
+def test_a_leaning_sentence_scores_with_its_lead():
+    question = "What share of adult social care providers had digital care records in December 2021?"
+    cands = candidates([passage(CARE)])
+    score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    with_lead = {c.text: c.score for c in cands}
+    alone = candidates([passage(CARE)])
+    for c in alone:
+        c.context, c.leans = "", False
+    score_candidates(question, alone, WordEmbedder(), n_passages=1)
+    up = "That was up from 41% in December 2021."
+    assert with_lead[up] > {c.text: c.score for c in alone}[up] + 0.1
+    # …and now it is chosen, with the sentence that says what was up.
+    picked = select(cands, WordEmbedder().encode_cached([c.text for c in cands]), max_sentences=5)
+    texts = [c.text for c in picked]
+    assert up in texts
+    assert texts.index(up) == texts.index(
+        "In spring 2025, 75% of registered adult social care providers had digital care records.") + 1
+
+
+def test_context_counts_for_less_than_the_sentence_itself():
+    """A sentence that says nothing to the question does not ride on its lead."""
+    text = ("The Expert Panel judged the digitisation commitments themselves appropriate. "
+            "It was chaired by Professor Dame Jane Dacre.")
+    cands = candidates([passage(text)])
+    score_candidates("Did the Expert Panel judge the digitisation commitments appropriate?", cands,
+                     WordEmbedder(), n_passages=1)
+    lead, chaired = cands
+    assert chaired.leans and chaired.score < lead.score - 0.12
+
+
+def cand(rank: int, start: int, end: int, text: str, score: float, *, lead_end: int = -1,
+         leans: bool = False) -> Candidate:
+    return Candidate(rank, start, end, text, score=score, lead_end=lead_end, leans=leans,
+                     context="lead" if leans else "")
+
+
+def test_select_brings_the_lead_of_a_leaning_sentence_and_keeps_reading_order():
+    a = cand(0, 0, 40, "The deadline was set under the programme.", 0.5)
+    b = cand(0, 42, 80, "It was moved to March 2026.", 0.9, lead_end=40, leans=True)
+    c = cand(1, 0, 30, "Another relevant sentence here.", 0.85)
+    vecs = np.eye(3, dtype=np.float32)
+    assert select([a, b, c], vecs, max_sentences=5) == [a, b, c]
+
+
+def test_a_lead_that_leans_itself_is_not_brought():
+    a = cand(0, 0, 30, "She said one thing.", 0.4, lead_end=-1)
+    b = cand(0, 32, 60, "She said another thing.", 0.9, lead_end=30, leans=True)
+    a.leans = True  # "She said …" after "She said …" names nobody either
+    assert select([a, b], np.eye(2, dtype=np.float32), max_sentences=5) == [b]
+
+
+def test_a_sentence_and_its_lead_need_room_for_both_except_alone():
+    a = cand(0, 0, 30, "The deadline was set.", 0.3)
+    b = cand(0, 32, 60, "It was moved to March 2026.", 0.9, lead_end=30, leans=True)
+    c = cand(1, 0, 30, "A sentence of its own.", 0.85)
+    vecs = np.eye(3, dtype=np.float32)
+    assert select([a, b, c], vecs, max_sentences=2) == [a, b]
+    assert select([a, c, b], vecs[[0, 2, 1]], max_sentences=1) == [b]  # one sentence: the best, alone
+    c.score = 0.95
+    assert select([a, b, c], vecs, max_sentences=2) == [c]  # no room left for the pair
+
+
+@pytest.mark.parametrize("question,duration", [
+    ("How many days after the report appeared did the response arrive?", True),
+    ("And how many weeks passed between receipt and publication?", True),
+    ("How many trusts had an electronic patient record?", False),
+    ("When was the response published?", False),
+])
+def test_questions_that_ask_for_a_span_of_time(question, duration):
+    assert asks_for_duration(question) is duration
+
+
+def test_a_stated_span_answers_how_many_days_before_a_single_date():
+    text = ("The report being answered was published on 30 June 2023. "
+            "The response was received 53 days after the report appeared.")
+    cands = candidates([passage(text)])
+    score_candidates("How many days after the report appeared was the response received?", cands,
+                     WordEmbedder(), n_passages=1)
+    dated, span = cands
+    bonus = {c.text: c.score - (0.55 * c.cos + 0.30 * c.lex + 0.15) for c in cands}
+    assert bonus[span.text] == pytest.approx(0.12) and bonus[dated.text] == pytest.approx(0.06)
+
+
+def test_numbers_in_words_count_as_numbers():
+    assert _has_type("Fifteen days passed between receipt and publication.", "number")
+    assert _has_type("Nineteen trusts had none.", "number")
+
+
+def fake_idf(known: set[str]):
+    """IDF as the index gives it: a word it has never seen gets the highest value."""
+    def idf(tokens):
+        return [3.0 if t in known else 5.0 for t in tokens]
+    return idf
+
+
+def test_about_words_are_what_is_asked_for_and_the_names():
+    assert about_words("What user satisfaction score did the NHS App receive?") == ["user", "satisfact", "nhs", "app"]
+    assert "scotland" in about_words("How much of the Frontline Digitisation programme was spent in Scotland?")
+    assert about_words("What is the current deadline for trusts?") == []  # nothing between "what" and the verb
+    assert about_words("Which organisation submitted the evidence DHS0042?") == ["dhs0042"]  # a name, whole
+    assert about_words("Which minister did the paper quote?") == ["minist"]
+
+
+def test_never_indexed_words():
+    idf = fake_idf({"nhs", "app", "user"})
+    assert never_indexed(["user", "satisfact", "nhs"], idf) == ["satisfact"]
+    assert never_indexed([], idf) == []
+    assert never_indexed(["anything"], lambda tokens: [0.0 for _ in tokens]) == []  # an empty index
+
+
+def typed(question: str, text: str) -> tuple[bool, str | None]:
+    ps = [passage(text)]
+    cands = candidates(ps)
+    score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    return answers_the_type(question, cands, ps, idf=fake_idf(set(tokenize(text))))
+
+
+def test_a_typed_question_about_something_never_indexed_is_not_answered():
+    # The sentence shares most of the question's words and states a number, but not of what is asked.
+    text = "The NHS App received praise from its users, who numbered 30 million by January 2023."
+    assert typed("What user satisfaction score did the NHS App receive?", text) == (False, "number")
+    assert typed("How many users had the NHS App received by January 2023?", text) == (True, "number")
+
+
+def test_a_question_naming_a_place_the_documents_never_name_is_not_answered():
+    text = "The Frontline Digitisation programme, a programme worth £2 billion, was spent on trusts' records."
+    assert typed("How much of the Frontline Digitisation programme was spent in Scotland?", text) == (False, "money")
+    assert typed("How much of the Frontline Digitisation programme was spent on records?", text) == (True, "money")
+
+
+def test_a_documents_date_does_not_stand_in_for_a_year_the_sentence_contradicts():
+    q = "Who was the Secretary of State for Health and Social Care in 2025?"
+    then = "An earlier target came from Sajid Javid, then Secretary of State for Health and Social Care, in 2021."
+    undated = "The Secretary of State for Health and Social Care is Karin Smyth's colleague Wes Streeting."
+    for text, answered in ((then, False), (undated, True)):
+        ps = [passage(text, date="2025")]
+        cands = candidates(ps)
+        score_candidates(q, cands, WordEmbedder(), n_passages=1)
+        assert answers_the_type(q, cands, ps)[0] is answered, text
+
+
+def test_sample_answers_state_the_fact_in_the_sentence_after_the_obvious_one(sample_assistant):
+    """On the sample corpus: the figure sits in a sentence that says what it is about only through
+    the sentence before it, and both are quoted, each cited word for word."""
+    ans = sample_assistant.ask("What share of adult social care providers had digital care records in "
+                               "December 2021?")
+    assert ans.verdict == "supported"
+    assert "41%" in ans.text
+    texts = [s.text for s in ans.sentences]
+    i = next(k for k, t in enumerate(texts) if t.startswith("That was up from 41%"))
+    assert i > 0 and "75% of registered adult social care providers" in texts[i - 1]
+    passages = {sp.passage.passage_id: sp.passage for sp in ans.passages}
+    for c in ans.citations:
+        assert re.sub(r"\s+", " ", passages[c.passage_id].text[c.quote_start:c.quote_end]) == \
+            re.sub(r"\s+", " ", ans.sentences[c.sentence].text)

@@ -1,0 +1,85 @@
+"""False premises about who did something: the documents must name that person for the act the
+question names, in the sentence that states it or in those its pronouns point back to."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.premise import _who_window, action_of, check_premise
+from assistant.types import Passage, ScoredPassage
+
+
+def passage(text: str, n: int = 0) -> ScoredPassage:
+    return ScoredPassage(Passage(passage_id=f"p{n}", doc_id=f"d{n}", seq=0, text=text, char_start=0,
+                                 char_end=len(text)), 1.0)
+
+
+TIMELINE = passage(
+    "15. On 13 May 2022 the Committee launched its inquiry into digital transformation in the NHS, under its "
+    "then Chair Jeremy Hunt MP.\n\n"
+    "16. On 29 June 2022 the Department published its policy paper.\n\n"
+    "17. On 17 February 2023 the Committee published its Expert Panel's evaluation of the Government's "
+    "digitisation commitments (HC 780).", 0)
+REACTIONS = passage(
+    "6. Professor Dame Jane Dacre, who chairs the Expert Panel, spoke on the report's publication.\n\n"
+    "7. She said that promises on digitisation had been made time and again without being delivered.", 1)
+FIGURES = passage(
+    "1. In spring 2025 the Government reported on electronic patient records in every NHS trust. It did so in "
+    "a written answer and in statements by Karin Smyth, a minister at the Department.", 2)
+
+
+@pytest.mark.parametrize("question,person,action", [
+    ("Why did Jeremy Hunt chair the Expert Panel's evaluation?", "Jeremy Hunt", "chair"),
+    ("When did Sajid Javid speak at the HSJ summit?", "Sajid Javid", "speak"),
+    ("Why did Karin Smyth report on records?", "Karin Smyth", "report"),
+    ("Why was it Jeremy Hunt?", "Jeremy Hunt", None),
+])
+def test_the_act_the_question_names(question, person, action):
+    assert action_of(question, person) == action
+
+
+def test_the_window_that_says_who_a_pronoun_is():
+    sentences = ["Dame Jane Dacre spoke.", "The points are reported here.", "She said one thing.",
+                 "She said another.", "The Panel met.", "It then adjourned."]
+    assert _who_window(sentences, 0) == "Dame Jane Dacre spoke."  # the next one does not point back
+    # Back while each sentence points back, three at most; forward one when the next points back.
+    assert _who_window(sentences, 2) == " ".join(sentences[1:4])
+    assert _who_window(sentences, 3) == " ".join(sentences[1:4])
+    assert _who_window(sentences, 4) == "The Panel met. It then adjourned."
+    chain = ["Dacre spoke.", "She said a.", "She said b.", "She said c.", "She said d."]
+    assert _who_window(chain, 4) == " ".join(chain[1:5])
+
+
+def test_someone_else_named_for_the_act_rejects_the_premise():
+    """The name appearing near the topic ("under its then Chair Jeremy Hunt", two sentences before
+    the evaluation) is not the documents saying he chaired the Panel."""
+    check = check_premise("Why did Jeremy Hunt chair the Expert Panel's evaluation of digitisation?",
+                          [TIMELINE, REACTIONS])
+    assert check.rejected
+    assert "Jeremy Hunt" in check.reasons[0] and "Jane Dacre" in check.reasons[0]
+
+
+def test_the_person_named_for_the_act_keeps_the_premise():
+    assert not check_premise("Why did Dame Jane Dacre chair the Expert Panel?", [TIMELINE, REACTIONS]).rejected
+    assert not check_premise("Why did Jeremy Hunt chair the Committee's inquiry?", [TIMELINE, REACTIONS]).rejected
+
+
+def test_a_name_in_the_next_sentence_that_points_back_counts():
+    check = check_premise("Why did Karin Smyth report on electronic patient records in spring 2025?", [FIGURES])
+    assert not check.rejected, check.reasons
+
+
+def test_no_sentence_stating_the_act_rejects_nothing():
+    # Nothing here says who spoke at the summit: the check has no grounds to reject.
+    assert not check_premise("When did Sajid Javid speak at the HSJ summit?", [TIMELINE, REACTIONS]).rejected
+
+
+def test_the_clearest_statement_of_the_act_decides():
+    """The person named beside a weaker match of the act (Chair of the Committee, which set up
+    the Panel) does not outweigh the sentence saying who chairs the Panel's evaluation."""
+    committee = passage("Under its then Chair Jeremy Hunt MP, the Committee set up its Expert Panel in 2020.", 3)
+    panel = passage("Professor Dame Jane Dacre chairs the Expert Panel's evaluation of digitisation.", 4)
+    check = check_premise("Why did Jeremy Hunt chair the Expert Panel's evaluation of digitisation?",
+                          [committee, panel])
+    assert check.rejected and "Jane Dacre" in check.reasons[0]
+    assert not check_premise("Why did Dame Jane Dacre chair the Expert Panel's evaluation of digitisation?",
+                             [committee, panel]).rejected
