@@ -42,19 +42,20 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(192, ge=32, le=254, description="Passage size in the model's own tokens (the model reads at most 256 with its two special tokens).")
     chunk_overlap: int = Field(32, ge=0, description="Tokens repeated between consecutive windows of a paragraph too long for one passage.")
     max_file_mb: float = Field(100.0, gt=0, description="Files larger than this are skipped with a message.")
+    lexical_context: bool = Field(False, description="BM25 also reads each passage's document title and nearest headings (the model always does). Helps where titles are specific (SciFact), hurts where they repeat the questions' words (committee papers); changing it re-tokenises the index once.")
     max_pdf_pages: int = Field(2000, ge=1, description="PDFs with more pages are skipped.")
     file_timeout_s: float = Field(120.0, gt=0, description="Per-file limit on parsing time.")
     sources_toml: Path | None = Field(None, description="Metadata for files by name (corpus/sources.toml); found beside the files when unset.")
 
     # --- Retrieval ---------------------------------------------------------------------------
     dense_k: int = Field(300, ge=1, description="Candidates taken from the dense index (chosen on SciFact train queries).")
-    lexical_k: int = Field(200, ge=1, description="Candidates taken from the lexical index (chosen on SciFact train queries).")
+    lexical_k: int = Field(300, ge=1, description="Candidates taken from the lexical index (chosen on SciFact train queries).")
     top_k: int = Field(8, ge=1, description="Passages handed to the answerer.")
     retrieval: Literal["hybrid", "dense", "lexical"] = Field("hybrid", description="Which indexes answer a query.")
-    fusion: Literal["rrf", "weighted"] = Field("rrf", description="How dense and lexical results are fused.")
-    rrf_k: int = Field(20, ge=1, description="Reciprocal rank fusion constant (chosen on SciFact train queries).")
-    dense_weight: float = Field(0.85, ge=0, description="Weight of the dense list in fusion (chosen on SciFact train queries).")
-    lexical_weight: float = Field(1.0, ge=0, description="Weight of the lexical list in fusion.")
+    fusion: Literal["rrf", "weighted"] = Field("weighted", description="How dense and lexical results are fused: weighted scores, each list scaled by its best (chosen on SciFact train queries), or reciprocal rank fusion.")
+    rrf_k: int = Field(20, ge=1, description="Reciprocal rank fusion constant, with fusion=rrf (chosen on SciFact train queries).")
+    dense_weight: float = Field(0.6, ge=0, description="Weight of the dense list in fusion (chosen on SciFact train queries).")
+    lexical_weight: float = Field(0.4, ge=0, description="Weight of the lexical list in fusion (chosen on SciFact train queries).")
     max_per_document: int = Field(4, ge=1, description="At most this many of the top passages from one document (diversity; chosen on the sample evaluation).")
 
     # --- Answering ---------------------------------------------------------------------------

@@ -216,6 +216,13 @@ class Manifest:
         rows = self.conn.execute("SELECT path,doc_id,size,mtime_ns,state,reason FROM files ORDER BY path").fetchall()
         return [FileRecord(*r) for r in rows]
 
+    def unreferenced_documents(self) -> list[str]:
+        """Indexed documents that no indexed file points at (one query, not one per document)."""
+        rows = self.conn.execute(
+            "SELECT d.doc_id FROM documents d WHERE d.state='indexed' AND NOT EXISTS "
+            "(SELECT 1 FROM files f WHERE f.doc_id=d.doc_id AND f.state='indexed') ORDER BY d.date, d.title")
+        return [r[0] for r in rows]
+
     def paths_of(self, doc_id: str) -> list[str]:
         rows = self.conn.execute("SELECT path FROM files WHERE doc_id=? AND state='indexed'", (doc_id,)).fetchall()
         return [r[0] for r in rows]
@@ -255,6 +262,20 @@ class Manifest:
             "WHERE d.state='indexed' ORDER BY p.doc_id, p.seq")
         while rows := cur.fetchmany(batch):
             yield from rows
+
+    def indexed_doc_ids(self) -> set[str]:
+        """Every document in the 'indexed' state."""
+        return {r[0] for r in self.conn.execute("SELECT doc_id FROM documents WHERE state='indexed'")}
+
+    def lexical_rows(self, doc_ids: Iterable[str]) -> list[tuple[str, str, str]]:
+        """(passage_id, doc_id, lexical tokens) of the indexed passages of ``doc_ids``: document
+        by document in the order given, each document's passages in order."""
+        out: list[tuple[str, str, str]] = []
+        q = ("SELECT p.passage_id, p.doc_id, p.lex FROM passages p JOIN documents d USING (doc_id) "
+             "WHERE p.doc_id=? AND d.state='indexed' ORDER BY p.seq")
+        for doc_id in doc_ids:
+            out.extend(self.conn.execute(q, (doc_id,)).fetchall())
+        return out
 
     def iter_all_passages(self) -> Iterator[Passage]:
         cur = self.conn.execute(

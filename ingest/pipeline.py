@@ -171,7 +171,7 @@ def _run(idx: Index, s: Settings, paths: Sequence[Path | str], prune: bool,
         tokenizer = idx.embedder.model_path / "tokenizer.json"
         with ParseWorker(tokenizer=tokenizer, chunk_tokens=s.chunk_tokens, chunk_overlap=s.chunk_overlap,
                          max_bytes=max_bytes, sources_toml=s.sources_toml, timeout_s=s.file_timeout_s,
-                         max_pdf_pages=s.max_pdf_pages) as worker:
+                         max_pdf_pages=s.max_pdf_pages, lexical_context=s.lexical_context) as worker:
             buffer: list[tuple[Path, os.stat_result, str, str | None, Parsed]] = []
             worker.submit(str(todo[0][0]))
             for i, (f, st, sha, prev_doc) in enumerate(todo):
@@ -210,6 +210,7 @@ def _run(idx: Index, s: Settings, paths: Sequence[Path | str], prune: bool,
                     report.removed_documents += _release(idx, report, fr.doc_id)
 
     idx.refresh_lexical()
+    idx.end_writes()  # only now may the next run skip looking for stray vectors
     m.set_meta("last_ingest", now())
     report.seconds = round(time.perf_counter() - t0, 3)
     tick(done=True)
@@ -233,6 +234,7 @@ def _release(idx: Index, report: IngestReport, doc_id: str | None) -> int:
     """Remove ``doc_id`` if no file refers to it any more; returns documents removed (0 or 1)."""
     if not doc_id or idx.manifest.paths_of(doc_id):
         return 0
+    idx.begin_writes()
     report.passages_removed += idx.remove_document(doc_id)
     return 1
 
@@ -240,6 +242,7 @@ def _release(idx: Index, report: IngestReport, doc_id: str | None) -> int:
 def _flush(idx: Index, report: IngestReport, buffer: list[tuple[Path, os.stat_result, str, str | None, Parsed]]) -> None:
     if not buffer:
         return
+    idx.begin_writes()  # recorded before the first vector is written (see Index.recover)
     texts = [embedding_text(p) for *_, parsed in buffer for p in parsed.passages]
     vectors = idx.embedder.encode(texts)
     report.embedded += len(texts)
@@ -267,7 +270,7 @@ def index_documents(docs: Iterable[tuple[Any, list[Any]]], *, settings: Settings
     dataset runners have them. Chunked in this process with the model's own tokenizer; written
     with the same three-step protocol as files. Documents already indexed are left alone."""
     from .chunk import chunk_blocks
-    from .lexical import tokenize_many
+    from .lexical_text import passage_tokens
 
     s = get_settings(settings)
     t0 = time.perf_counter()
@@ -287,7 +290,7 @@ def index_documents(docs: Iterable[tuple[Any, list[Any]]], *, settings: Settings
                 if not passages:
                     report.skipped.append(Skip(doc.path, "no text to index"))
                     continue
-                parsed = Parsed(doc, passages, tokenize_many([p.text for p in passages]), [])
+                parsed = Parsed(doc, passages, passage_tokens(passages, s.lexical_context), [])
                 buffer.append((Path(doc.path), None, doc.doc_id, None, parsed))
                 pending += len(passages)
                 if pending >= batch_passages:
@@ -298,6 +301,7 @@ def index_documents(docs: Iterable[tuple[Any, list[Any]]], *, settings: Settings
                                   "seconds": time.perf_counter() - t0})
             _flush(idx, report, buffer)
             idx.refresh_lexical()
+            idx.end_writes()
             idx.manifest.set_meta("last_ingest", now())
         finally:
             if own:

@@ -46,15 +46,37 @@ def chroma_client(settings: Settings):
 class VectorStore:
     def __init__(self, settings: Settings, embedder: Embedder):
         self.settings = settings
+        self.embedder = embedder
         self.client = chroma_client(settings)
-        self.collection = self.client.get_or_create_collection(
-            name=settings.collection,
-            embedding_function=ChromaEmbeddingFunction(embedder),
-            configuration={"hnsw": {"space": "cosine", "ef_construction": settings.hnsw_ef_construction,
-                                    "ef_search": settings.hnsw_ef_search, "max_neighbors": settings.hnsw_m}},
-            metadata={"model": embedder.model_id},
-        )
+        self.collection = self._collection(self.client)
         self._max_batch = max(1, min(4000, int(self.client.get_max_batch_size())))
+
+    def _collection(self, client: Any):
+        s = self.settings
+        return client.get_or_create_collection(
+            name=s.collection,
+            embedding_function=ChromaEmbeddingFunction(self.embedder),
+            configuration={"hnsw": {"space": "cosine", "ef_construction": s.hnsw_ef_construction,
+                                    "ef_search": s.hnsw_ef_search, "max_neighbors": s.hnsw_m}},
+            metadata={"model": self.embedder.model_id},
+        )
+
+    def reopen(self) -> None:
+        """Read the index afresh from disk, so that vectors another process added or removed
+        since this one opened it are found. Embedded Chroma keeps one in-memory copy of an index
+        per folder and process, and never rereads it on its own. A Chroma server needs none of
+        this. Call it only while no process writes to the index (holding the ingest lock)."""
+        if self.settings.chroma_host:
+            return
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        # Chroma hands every client of a folder the one cached copy; dropping it from the cache
+        # makes the next client read the folder again. The old copy is not stopped: questions
+        # already running finish on it, and it is freed once they let go of it.
+        SharedSystemClient._identifier_to_system.pop(self.client._identifier, None)
+        client = chroma_client(self.settings)
+        collection = self._collection(client)
+        self.client, self.collection = client, collection
 
     def model_id(self) -> str | None:
         return (self.collection.metadata or {}).get("model")

@@ -30,7 +30,7 @@ def _worker_main(conn: Any, config: dict[str, Any]) -> None:
     from tokenizers import Tokenizer
 
     from .chunk import chunk_blocks
-    from .lexical import tokenize_many
+    from .lexical_text import passage_tokens
     from .load import load_file
     from .load import pdf as pdf_loader
 
@@ -58,7 +58,7 @@ def _worker_main(conn: Any, config: dict[str, Any]) -> None:
             loaded = load_file(Path(path), sources_toml=config["sources_toml"], max_bytes=config["max_bytes"])
             passages = chunk_blocks(loaded.document, loaded.blocks, max_tokens=config["chunk_tokens"],
                                     overlap=config["chunk_overlap"], count_tokens=count_tokens)
-            conn.send(Parsed(loaded.document, passages, tokenize_many([p.text for p in passages]), loaded.warnings))
+            conn.send(Parsed(loaded.document, passages, passage_tokens(passages, config["lexical_context"]), loaded.warnings))
         except IngestError as exc:
             conn.send(exc)
         except Exception as exc:  # a parser bug must not end the run: report it against the file
@@ -69,10 +69,11 @@ def _worker_main(conn: Any, config: dict[str, Any]) -> None:
 
 class ParseWorker:
     def __init__(self, *, tokenizer: Path, chunk_tokens: int, chunk_overlap: int, max_bytes: int,
-                 sources_toml: Path | None, timeout_s: float, max_pdf_pages: int = 2000):
+                 sources_toml: Path | None, timeout_s: float, max_pdf_pages: int = 2000,
+                 lexical_context: bool = False):
         self.config = {"tokenizer": str(tokenizer), "chunk_tokens": chunk_tokens, "chunk_overlap": chunk_overlap,
                        "max_bytes": max_bytes, "sources_toml": str(sources_toml) if sources_toml else None,
-                       "max_pdf_pages": max_pdf_pages}
+                       "max_pdf_pages": max_pdf_pages, "lexical_context": lexical_context}
         self.timeout_s = timeout_s
         self._ctx = mp.get_context("spawn")  # no fork: the parent holds torch threads and locks
         self._proc: Any = None

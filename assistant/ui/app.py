@@ -401,6 +401,56 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
     return demo
 
 
+# Methods that only read. Every other method can change something (cancel an answer, upload,
+# remove a document), so with a login set it needs a signed-in session.
+_READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_LOGIN_FORM = frozenset({"/login", "/login/"})
+
+
+class SignedInToChange:
+    """ASGI middleware for a chat with a login: refuses (401) any request that could change
+    something unless it carries the session cookie of a signed-in user; the login form itself is
+    the one exception. Gradio checks the login on its data routes, but registers some without
+    that check (``/gradio_api/cancel``, ``/gradio_api/reset``, ``/gradio_api/stream/...``); this
+    closes those, and any a later Gradio adds. Read-only requests are left to Gradio's own checks.
+
+    The cookie is checked exactly as Gradio checks it: the value of ``access-token-<cookie id>``
+    (or its ``-unsecure-`` twin, which plain HTTP carries) must be a token the app issued at login.
+    """
+
+    def __init__(self, app: Any, auth_message: str | None = None):
+        self.app = app
+        self.auth_message = auth_message
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] not in _READ_ONLY_METHODS \
+                and _route_path(scope) not in _LOGIN_FORM and not _signed_in(scope):
+            from starlette.responses import JSONResponse
+
+            refusal = JSONResponse({"detail": {"error": "Not authenticated", "auth_message": self.auth_message}},
+                                   status_code=401)
+            await refusal(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _route_path(scope: dict[str, Any]) -> str:
+    path, root = scope.get("path", ""), scope.get("root_path", "")
+    return path[len(root):] if root and path.startswith(root) else path
+
+
+def _signed_in(scope: dict[str, Any]) -> bool:
+    from starlette.requests import HTTPConnection
+
+    server = scope.get("app")  # the Gradio app, which keeps the tokens it issued at login
+    tokens, cookie_id = getattr(server, "tokens", None), getattr(server, "cookie_id", None)
+    if not tokens or not cookie_id:
+        return False
+    cookies = HTTPConnection(scope).cookies
+    token = cookies.get(f"access-token-{cookie_id}") or cookies.get(f"access-token-unsecure-{cookie_id}")
+    return token is not None and token in tokens
+
+
 def launch(settings: Settings | None = None, *, block: bool = True,
            assistant: Assistant | None = None) -> tuple[gr.Blocks, str]:
     """Serve the chat on settings.host:settings.port. Returns (the Blocks, local URL); with
@@ -410,10 +460,14 @@ def launch(settings: Settings | None = None, *, block: bool = True,
     a = assistant or Assistant.open(settings=s)
     demo = build_app(a, s)
     demo.queue(default_concurrency_limit=s.max_concurrency, max_size=s.max_queue)
+    auth_message = "Evidence Assistant: sign in with the login your administrator set." if login else None
+    app_kwargs: dict[str, Any] = {}
+    if login:
+        from starlette.middleware import Middleware
+        app_kwargs["middleware"] = [Middleware(SignedInToChange, auth_message=auth_message)]
     _, local_url, _ = demo.launch(
-        server_name=s.host, server_port=s.port, share=False, auth=login,
-        auth_message="Evidence Assistant: sign in with the login your administrator set." if login else None,
-        prevent_thread_lock=True, quiet=True, ssr_mode=False, mcp_server=False, pwa=False,
+        server_name=s.host, server_port=s.port, share=False, auth=login, auth_message=auth_message,
+        app_kwargs=app_kwargs, prevent_thread_lock=True, quiet=True, ssr_mode=False, mcp_server=False, pwa=False,
         # Gradio's own cap bounds disk use; below it, uploads over max_upload_mb get our clearer message.
         max_file_size=int(s.max_upload_mb * 4 * 1e6), theme=THEME, css=render.CSS,
         footer_links=["api"], enable_monitoring=False)

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from app_client import ask, free_port
+from benchmarks.app_client import ask, free_port
 from assistant import Assistant, Settings
 from assistant.errors import ConfigError
 
@@ -43,10 +43,9 @@ PUBLIC = {
     "/gradio_api/heartbeat/{session_hash}": "keep-alive pings",
     "/gradio_api/runs": "the login page again", "/gradio_api/runs/": "same",
     "/logout": "redirect", "/login": "the login form's target", "/login/": "same",
-    "/gradio_api/reset": "a no-op in Gradio 6.31: answers {\"success\": true} to anything", "/gradio_api/reset/": "same",
 }
 # Known gaps, each with its own test below (so the sweep stays meaningful for every other route).
-KNOWN_GAPS = {"/gradio_api/cancel": "test_cancel_requires_login"}
+KNOWN_GAPS: dict[str, str] = {}
 _PLACEHOLDERS = {"api_name": "ask", "event_id": "0123456789abcdef", "session_hash": "abcdef", "size": "192",
                  "id": "1", "environment": "prod", "type": "component", "file_name": "index.js",
                  "url_path": "http://127.0.0.1:9/", "key": "x", "endpoint": "ask", "record_id": "1",
@@ -160,17 +159,47 @@ def test_indexed_files_are_not_served_without_login(guarded: dict[str, Any]) -> 
             assert status == 401, (path, status)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Gradio 6.31 registers POST /gradio_api/cancel without its login check; fix in assistant/ui/app.py launch(): "
-    "an ASGI middleware through app_kwargs that requires the session cookie there"))
 def test_cancel_requires_login(guarded: dict[str, Any]) -> None:
     # Gradio registers /gradio_api/cancel without its login dependency: an unauthenticated
-    # client can cancel running answers of any session whose session hash it knows (hashes
-    # are random, so this needs a leaked one — low severity, but it breaks "every route").
+    # client could cancel running answers of any session whose session hash it knows (hashes
+    # are random, so this needs a leaked one). The chat's middleware closes it.
     body = {"session_hash": "abcdef", "fn_index": 0, "event_id": "0123456789abcdef"}
     with httpx.Client(base_url=guarded["url"], timeout=30) as http:
         r = http.post("/gradio_api/cancel", json=body)
     assert r.status_code == 401, f"POST /gradio_api/cancel without a login -> {r.status_code} {r.text[:100]}"
+
+
+# Every POST route Gradio 6.31 registers without its login check (the vibe-* routes exist only in
+# its vibe mode): each must refuse a request without a session, whatever its body.
+UNGUARDED_POSTS = ["/gradio_api/cancel", "/gradio_api/cancel/", "/gradio_api/reset", "/gradio_api/reset/",
+                   "/gradio_api/stream/0123456789abcdef", "/gradio_api/stream/0123456789abcdef/close",
+                   "/gradio_api/vibe-edit", "/gradio_api/vibe-code"]
+
+
+@pytest.mark.parametrize("path", UNGUARDED_POSTS)
+@pytest.mark.parametrize("cookie", ["none", "forged"])
+def test_gradio_posts_without_login_check_refuse_without_a_session(guarded: dict[str, Any], path: str,
+                                                                   cookie: str) -> None:
+    app = guarded["demo"].server_app
+    cookies = {} if cookie == "none" else {f"access-token-unsecure-{app.cookie_id}": "not-a-token",
+                                           f"access-token-{app.cookie_id}": "not-a-token"}
+    body = {"session_hash": "abcdef", "fn_index": 0, "event_id": "0123456789abcdef", "data": []}
+    with httpx.Client(base_url=guarded["url"], timeout=30, cookies=cookies) as http:
+        r = http.post(path, json=body)
+    assert r.status_code == 401, f"POST {path} ({cookie} cookie) -> {r.status_code} {r.text[:100]}"
+    assert r.json()["detail"]["error"] == "Not authenticated"
+
+
+def test_signed_in_user_can_still_cancel_and_reset(guarded: dict[str, Any]) -> None:
+    body = {"session_hash": "abcdef", "fn_index": 0, "event_id": "0123456789abcdef"}
+    with httpx.Client(base_url=guarded["url"], timeout=30) as http:
+        assert _login(http, PASSWORD) == 200
+        cancel = http.post("/gradio_api/cancel", json=body)
+        reset = http.post("/gradio_api/reset", json={"event_id": "0123456789abcdef"})
+        config = http.get("/config")
+    assert cancel.status_code == 200 and cancel.json() == {"success": True}, (cancel.status_code, cancel.text[:200])
+    assert reset.status_code == 200, (reset.status_code, reset.text[:200])
+    assert config.status_code == 200
 
 
 def _login(http: httpx.Client, password: str) -> int:
