@@ -1,5 +1,5 @@
 """A plain HTTP client for the chat's public ``ask`` endpoint (Gradio's /gradio_api/call API),
-shared by the load test, the access test and benchmarks/load.py.
+shared by benchmarks/load.py and the load and access tests (tests/reliability).
 
 Two requests per question, as any HTTP client would make them: POST the inputs, get an event
 id; GET that event's server-sent events until ``complete`` or ``error``.
@@ -64,3 +64,18 @@ def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     rank = max(1, min(len(ordered), int(-(-q * len(ordered) // 100))))
     return ordered[rank - 1]
+
+
+# Questions on the sample corpus that load runs send, each made unique per client and turn.
+TOPICS = [
+    "What did the Expert Panel find about data sharing?",
+    "How did the Government respond to the recommendation on electronic patient records?",
+    "When was the Expert Panel evaluation published?",
+    "What did DHSC say about digital maturity in its written evidence?",
+    "What is the target for shared care records?",
+    "What did the committee conclude about the pace of digital transformation in the NHS?",
+    "How much funding was allocated to frontline digitisation?",
+    "What did the Imperial and Oxford evidence say about data for research?",
+    "What is the plan for digital health and social care about?",
+    "How were social care records digitised by 2025?",
+]

@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import platform
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,67 +32,31 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from . import app_client
+from .app_client import TOPICS, free_port, percentile
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 OUT = HERE / "results" / "load.json"
-
-TOPICS = [
-    "What did the Expert Panel find about data sharing?",
-    "How did the Government respond to the recommendation on electronic patient records?",
-    "When was the Expert Panel evaluation published?",
-    "What did DHSC say about digital maturity in its written evidence?",
-    "What is the target for shared care records?",
-    "What did the committee conclude about the pace of digital transformation in the NHS?",
-    "How much funding was allocated to frontline digitisation?",
-    "What did the Imperial and Oxford evidence say about data for research?",
-    "What is the plan for digital health and social care about?",
-    "How were social care records digitised by 2025?",
-]
 
 
 def log(msg: str) -> None:
     print(f"[load {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    """Nearest-rank percentile: every figure reported is the latency of a real request."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), -(-int(q * len(ordered)) // 100)))
-    return round(ordered[rank - 1], 4)
+def _pct(values: list[float], q: float) -> float | None:
+    return round(percentile(values, q), 4) if values else None
 
 
 def ask(http: Any, question: str) -> dict[str, Any]:
-    """One question through the public endpoint: POST the inputs, read the event stream."""
-    t0 = time.perf_counter()
-    r = http.post("/gradio_api/call/ask", json={"data": [question, ""]})
-    if r.status_code == 503:
-        return {"status": "busy", "seconds": time.perf_counter() - t0, "detail": r.text[:200]}
-    if r.status_code != 200:
-        return {"status": "failed", "seconds": time.perf_counter() - t0, "detail": f"HTTP {r.status_code}"}
-    event, payload = "", ""
-    with http.stream("GET", f"/gradio_api/call/ask/{r.json()['event_id']}") as stream:
-        for line in stream.iter_lines():
-            if line.startswith("event:"):
-                event = line.split(":", 1)[1].strip()
-            elif line.startswith("data:"):
-                payload = line.split(":", 1)[1].strip()
-                if event in ("complete", "error"):
-                    break
-    seconds = time.perf_counter() - t0
-    if event != "complete":
-        return {"status": "failed", "seconds": seconds, "detail": f"{event}: {payload[:200]}"}
-    data = json.loads(payload)[0]
-    if "error" in data and "question" not in data:
-        return {"status": "error", "seconds": seconds, "detail": data["error"][:200]}
-    return {"status": "answer", "seconds": seconds, "question": data["question"], "verdict": data["verdict"]}
+    """One question through the public endpoint, as a JSON-ready record."""
+    r = app_client.ask(http, question)
+    out: dict[str, Any] = {"status": r.status, "seconds": r.seconds}
+    if r.status == "answer":
+        out.update(question=r.data.get("question"), verdict=r.data.get("verdict"))
+    else:
+        out["detail"] = (r.detail or f"HTTP {r.http_status}")[:200]
+    return out
 
 
 def _summary(results: list[dict[str, Any]], wall: float) -> dict[str, Any]:
@@ -103,8 +66,8 @@ def _summary(results: list[dict[str, Any]], wall: float) -> dict[str, Any]:
         "answered": len(answered),
         "busy": sum(r["status"] == "busy" for r in results),
         "errors": sum(r["status"] in ("error", "failed") for r in results),
-        "latency_s": {"p50": percentile(answered, 50), "p95": percentile(answered, 95),
-                      "p99": percentile(answered, 99), "max": round(max(answered), 4) if answered else None,
+        "latency_s": {"p50": _pct(answered, 50), "p95": _pct(answered, 95),
+                      "p99": _pct(answered, 99), "max": round(max(answered), 4) if answered else None,
                       "mean": round(sum(answered) / len(answered), 4) if answered else None},
         "wall_s": round(wall, 3),
         "throughput_qps": round(len(answered) / wall, 3) if wall else None,

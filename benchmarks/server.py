@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,16 +18,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from .app_client import free_port
 
 
 def chroma_cli() -> str:
+    """The ``chroma`` CLI installed with chromadb beside the Python in use."""
     exe = Path(sys.executable).with_name("chroma")
-    return str(exe) if exe.is_file() else (shutil.which("chroma") or "chroma")
+    if exe.is_file():
+        return str(exe)
+    found = shutil.which("chroma")
+    if not found:  # chromadb is a dependency: its CLI missing is an install fault
+        raise RuntimeError("the `chroma` CLI (installed with chromadb) was not found beside the Python in use")
+    return found
 
 
 def heartbeat(port: int) -> bool:
@@ -42,18 +43,26 @@ def heartbeat(port: int) -> bool:
 
 
 @contextmanager
-def chroma_server(data_dir: Path, *, timeout_s: float = 120) -> Iterator[int]:
-    """``chroma run`` on 127.0.0.1 and a free port; yields the port; stops the server on exit."""
+def chroma_server(data_dir: Path, *, timeout_s: float = 120, log_path: Path | None = None) -> Iterator[int]:
+    """``chroma run`` on 127.0.0.1 and a free port; yields the port; stops the server on exit,
+    whatever happens. A server that exits or does not answer its heartbeat in ``timeout_s`` is a
+    RuntimeError carrying the end of its log."""
     port = free_port()
-    log = (data_dir.parent / "chroma-server.log").open("wb")
-    env = dict(os.environ, ANONYMIZED_TELEMETRY="False")
-    proc = subprocess.Popen([chroma_cli(), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(data_dir)],
-                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+    log_path = log_path or data_dir.parent / "chroma-server.log"
+    env = dict(os.environ, ANONYMIZED_TELEMETRY="False", CHROMA_TELEMETRY="False")
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen([chroma_cli(), "run", "--host", "127.0.0.1", "--port", str(port), "--path",
+                                 str(data_dir)], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                env=env)
     try:
         deadline = time.monotonic() + timeout_s
         while not heartbeat(port):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"chroma run did not start (see {log.name})")
+            if proc.poll() is not None:
+                raise RuntimeError(f"chroma run exited with {proc.returncode}:\n"
+                                   f"{log_path.read_text(errors='replace')[-3000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"chroma run did not answer its heartbeat within {timeout_s:.0f} s:\n"
+                                   f"{log_path.read_text(errors='replace')[-3000:]}")
             time.sleep(0.3)
         yield port
     finally:
@@ -63,7 +72,6 @@ def chroma_server(data_dir: Path, *, timeout_s: float = 120) -> Iterator[int]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=15)
-        log.close()
 
 
 def clone_to_server(src: Path, dest: Path, port: int, *, chunk_tokens: int, chunk_overlap: int) -> dict[str, Any]:

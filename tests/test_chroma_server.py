@@ -7,12 +7,6 @@ through it, answer a question with citations, and always stop the server.
 """
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Iterator
 
@@ -23,61 +17,22 @@ pytestmark = [pytest.mark.slow, pytest.mark.server]
 QUESTION = "When was the Expert Panel evaluation published?"
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _chroma_cli() -> str:
-    exe = Path(sys.executable).with_name("chroma")
-    if exe.is_file():
-        return str(exe)
-    found = shutil.which("chroma")
-    if not found:  # chromadb is a dependency: its CLI missing is an install fault, not a skip
-        pytest.fail("the `chroma` CLI (installed with chromadb) was not found beside the Python in use")
-    return found
-
-
-def _heartbeat(port: int) -> bool:
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-    try:
-        chromadb.HttpClient(host="127.0.0.1", port=port,
-                            settings=ChromaSettings(anonymized_telemetry=False)).heartbeat()
-        return True
-    except Exception:
-        return False
-
-
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """A ``chroma run`` server on 127.0.0.1 for this module; stopped at the end whatever happens."""
+    """A ``chroma run`` server on 127.0.0.1 for this module (the benchmarks start theirs the
+    same way); stopped at the end whatever happens."""
+    from benchmarks.server import chroma_server as start_server
+
     base = tmp_path_factory.mktemp("chroma-server")
-    port = _free_port()
-    log_path = base / "chroma.log"
-    env = dict(os.environ, ANONYMIZED_TELEMETRY="False", CHROMA_TELEMETRY="False")
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen([_chroma_cli(), "run", "--host", "127.0.0.1", "--port", str(port),
-                                 "--path", str(base / "data")],
-                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
     try:
-        deadline = time.monotonic() + 90  # a loaded 2-core CI machine can take a while
-        while not _heartbeat(port):
-            if proc.poll() is not None:
-                pytest.fail(f"chroma run exited with {proc.returncode}:\n{log_path.read_text(errors='replace')[-3000:]}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"chroma run did not answer its heartbeat within 90 s:\n"
-                            f"{log_path.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.3)
+        server = start_server(base / "data", timeout_s=90, log_path=base / "chroma.log")  # a loaded CI machine is slow
+        port = server.__enter__()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
         yield port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+        server.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="module")
@@ -140,8 +95,9 @@ def test_reingest_through_the_server_embeds_nothing(ingested, server_settings, r
 def test_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
     from assistant.errors import ConfigError
     from assistant.settings import Settings
+    from benchmarks.server import free_port
     from ingest.store import Index
 
-    s = Settings(index_dir=tmp_path / "idx", chroma_host="127.0.0.1", chroma_port=_free_port())
+    s = Settings(index_dir=tmp_path / "idx", chroma_host="127.0.0.1", chroma_port=free_port())
     with pytest.raises(ConfigError, match="Chroma server"):
         Index.open(s, create=True)

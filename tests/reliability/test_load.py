@@ -17,22 +17,10 @@ from typing import Any, Iterator
 import httpx
 import pytest
 
-from app_client import Reply, ask, free_port, percentile
+from benchmarks.app_client import TOPICS, Reply, ask, free_port, percentile
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
-TOPICS = [
-    "What did the Expert Panel find about data sharing?",
-    "How did the Government respond to the recommendation on electronic patient records?",
-    "When was the Expert Panel evaluation published?",
-    "What did DHSC say about digital maturity in its written evidence?",
-    "What is the target for shared care records?",
-    "What did the committee conclude about the pace of digital transformation in the NHS?",
-    "How much funding was allocated to frontline digitisation?",
-    "What did the Imperial and Oxford evidence say about data for research?",
-    "What is the plan for digital health and social care about?",
-    "How were social care records digitised by 2025?",
-]
 CLIENTS = 10
 PER_CLIENT = 5
 
