@@ -99,7 +99,7 @@ def bulk_index(idx: Any, s: Any, pool: Sequence[data.PoolDoc],
     every document is recorded pending (step 1) before the batch's vectors are written (step 2),
     then each is committed (step 3), so an interrupted build recovers as the product's does."""
     from ingest.chunk import chunk_blocks, embedding_text
-    from ingest.lexical import tokenize_many
+    from ingest.lexical_text import passage_tokens
     from ingest.manifest import FileRecord, now
     from ingest.pipeline import IngestReport
     from ingest.store import IngestLock
@@ -115,6 +115,7 @@ def bulk_index(idx: Any, s: Any, pool: Sequence[data.PoolDoc],
         vectors = idx.embedder.encode([embedding_text(p) for p in passages])
         for doc, ps, lex in batch:
             idx.manifest.begin_document(doc, ps, lex)
+        idx.begin_writes()  # a build killed from here on is swept for stray vectors next time
         idx.vectors.upsert(passages, vectors)
         for doc, ps, _ in batch:
             idx.manifest.commit_document(doc.doc_id, FileRecord(doc.path, doc.doc_id, None, None, "indexed", None))
@@ -136,13 +137,14 @@ def bulk_index(idx: Any, s: Any, pool: Sequence[data.PoolDoc],
                               count_tokens=idx.embedder.count_tokens)
             if not ps:
                 continue
-            batch.append((d.doc, ps, tokenize_many([p.text for p in ps])))
+            batch.append((d.doc, ps, passage_tokens(ps, s.lexical_context)))
             pending += len(ps)
             if pending >= batch_passages:
                 flush()
                 pending = 0
         flush()
         idx.refresh_lexical()
+        idx.end_writes()
         idx.manifest.set_meta("last_ingest", now())
     report.seconds = round(time.perf_counter() - t0, 3)
     return report
@@ -167,6 +169,15 @@ def build_product_index(name: str, size: int | None = None, *, precision: str = 
     index_dir = data.CACHE_DIR / "indexes" / index_key(name, size, chunk, overlap, precision)
     info = built_info(index_dir)
     if info:
+        # A cached index from an older release is brought up to date here (its lexical tokens,
+        # ingest/lexical_text.py), once, so that no timed cold start pays for it.
+        from ingest.store import IngestLock
+        idx = Index.open(_settings(index_dir, chunk, overlap, precision))  # upgrades, taking the lock itself
+        try:
+            with IngestLock(index_dir):
+                idx.refresh_lexical()  # nothing to do unless the tokens were just upgraded
+        finally:
+            idx.close()
         return index_dir, info
 
     s = _settings(index_dir, chunk, overlap, precision)

@@ -31,9 +31,13 @@ def cache_root(root: Path | None = None) -> Path:
 
 
 def index_key(settings: Settings, corpus_id: str) -> dict[str, Any]:
-    """What decides an index's contents: the corpus, the model, the chunking."""
-    return {"corpus": corpus_id, "model_path": str(settings.model_path or "packaged"),
-            "chunk_tokens": settings.chunk_tokens, "chunk_overlap": settings.chunk_overlap}
+    """What decides an index's contents: the corpus, the model, the chunking, and what BM25 reads
+    (named only when not the default, so that default indexes keep their folders)."""
+    key: dict[str, Any] = {"corpus": corpus_id, "model_path": str(settings.model_path or "packaged"),
+                           "chunk_tokens": settings.chunk_tokens, "chunk_overlap": settings.chunk_overlap}
+    if settings.lexical_context:
+        key["lexical_context"] = True
+    return key
 
 
 def index_dir_for(suite: str, settings: Settings, corpus_id: str, root: Path | None = None) -> Path:

@@ -200,10 +200,25 @@ def tuning_summary(path: Path | None = None) -> list[str]:
            f"{fmt(t['reference']['ndcg@10'])} train nDCG@10; chosen "
            + ", ".join(f"{k}={v}" for k, v in t["chosen"]["settings"].items())
            + f" → {fmt(t['chosen']['ndcg@10'])} on train.", ""]
+    shipped = t.get("stages", {}).get("6_weighted_fusion")
+    if shipped:
+        b, mm = shipped["best"], shipped["best_min_max"]
+        out += [f"Shipped since (stage 6, `--weighted`): BM25 over `{shipped.get('lexical_text')}` and weighted "
+                "score fusion, each list scaled by its best score: "
+                + ", ".join(f"{k}={v}" for k, v in b["settings"].items())
+                + f" → {fmt(b['ndcg@10'])} on train (min–max scaling at best {fmt(mm['ndcg@10'])}). These are the "
+                "default settings; the `default` row above is their test score.", ""]
+    ctx = t.get("stages", {}).get("6_weighted_fusion_with_lexical_context")
+    if ctx:
+        b, once = ctx["best"], ctx.get("test_once", {})
+        out += [f"With `EVIDENCE_LEXICAL_CONTEXT=true` (BM25 also reads titles and headings) the same search "
+                "chose " + ", ".join(f"{k}={v}" for k, v in b["settings"].items())
+                + f" → {fmt(b['ndcg@10'])} on train, {fmt(once.get('ndcg@10'))} on test; it is not the default "
+                "because on the sample suite it costs answer correctness (0.901 against 0.941).", ""]
     prop = t.get("stages", {}).get("5_proposals")
     if prop:
         b = prop["best_on_train"]
-        out += [f"Proposals needing code changes, chosen on train: lexical tokens `{b['lexical']}` with fusion "
+        out += [f"Earlier proposals (stage 5, before they shipped), chosen on train: lexical tokens `{b['lexical']}` with fusion "
                 f"`{b['fusion']}` → {fmt(b['train']['ndcg@10'])} on train. Scored once on test:", ""]
         out += [f"- {r['lexical']} / {r['fusion']}: nDCG@10 {fmt(r['test']['ndcg@10'])}, "
                 f"R@100 {fmt(r['test']['recall@100'])}" for r in prop["test_report"]]

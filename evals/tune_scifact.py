@@ -10,7 +10,10 @@ A replay is checked against the real ``Retriever.search`` before any number is t
 1. reciprocal rank fusion: rrf_k × dense weight (lexical weight 1) at depth 100;
 2. candidate depths dense_k × lexical_k at the best stage-1 values, then stage 1 again there;
 3. BM25 k1 × b, and the tokenisation (stemming, stop words), with BM25 alone and fused;
-4. a proposal the product cannot run yet: score fusion (min–max normalised, weighted).
+4. score fusion (min–max normalised, weighted), then BM25 over title and headings (stage 5);
+6. ``--weighted``: on the product's index as it now ships (BM25 over title, headings and text),
+   the weighted score fusion of ``Retriever.search`` (each list scaled by its best score) over
+   dense weight × depth, beside min–max scaling: what chose the shipped fusion defaults.
 
 The chosen values are written out; evals/configs.py's TUNED holds them, and the test-set score is
 measured by ``evidence eval --suite scifact --config tuned``.
@@ -27,7 +30,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from assistant.retrieve import Retriever, rrf
+from assistant.retrieve import Retriever, rrf, weighted_scores
 from assistant.settings import Settings
 
 from . import metrics, scifact
@@ -193,12 +196,36 @@ def proposals(index: Any, work: Path, train_lists: Lists, data: Any, chosen: dic
             "train": rows, "best_on_train": best, "test_report": on_test}
 
 
+def fuse_weighted(d: Sequence[tuple[str, float]], l: Sequence[tuple[str, float]], *, dense_weight: float,
+                  lexical_weight: float, dense_k: int, lexical_k: int) -> list[str]:
+    """Passage order exactly as Retriever.search fuses it with fusion="weighted"."""
+    scores = weighted_scores([(list(d[:dense_k]), dense_weight), (list(l[:lexical_k]), lexical_weight)])
+    return sorted(scores, key=lambda pid: -scores[pid])
+
+
+def weighted_stage(lists: Lists, qrels: dict[str, dict[str, int]]) -> dict[str, Any]:
+    """Stage 6: dense weight × depth for the product's weighted fusion, min–max scaling beside it."""
+    grid = []
+    for depth in (50, 100, 200, 300):
+        for w in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
+            kw = {"dense_weight": w, "lexical_weight": round(1 - w, 2), "dense_k": depth, "lexical_k": depth}
+            grid.append({"settings": {"fusion": "weighted", **kw},
+                         **score(lists, qrels, lambda d, l, kw=kw: fuse_weighted(d, l, **kw))})
+            grid.append({"settings": {"fusion": "min-max", "alpha_dense": w, "depth": depth},
+                         **score(lists, qrels, lambda d, l, w=w, dp=depth: fuse_scores(d, l, alpha=w, depth=dp))})
+    best = max((r for r in grid if r["settings"]["fusion"] == "weighted"), key=lambda r: r["ndcg@10"])
+    return {"best": best, "best_min_max": max((r for r in grid if r["settings"]["fusion"] == "min-max"),
+                                              key=lambda r: r["ndcg@10"]), "grid": grid}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--limit", type=int, help="at most this many train queries (quick check)")
     ap.add_argument("--proposals-only", action="store_true",
                     help="rerun only stage 5, keeping the other stages of the existing --out file")
+    ap.add_argument("--weighted", action="store_true",
+                    help="rerun only stage 6 (weighted score fusion on the index as shipped), keeping the rest")
     args = ap.parse_args(argv)
     from ingest.store import Index
 
@@ -215,6 +242,15 @@ def main(argv: list[str] | None = None) -> int:
     index.ensure_lexical_loaded()
     print(f"collecting candidate lists for {len(train)} train queries…", file=sys.stderr)
     lists = collect(index, train)
+    if args.weighted:
+        out = json.loads(args.out.read_text()) if args.out.is_file() else {"stages": {}}
+        out["stages"]["6_weighted_fusion"] = weighted_stage(lists, qrels)
+        out["stages"]["6_weighted_fusion"]["lexical_text"] = index.manifest.get_meta("lexical_text")
+        index.close()
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(out, indent=1) + "\n")
+        print(json.dumps({k: v for k, v in out["stages"]["6_weighted_fusion"].items() if k != "grid"}, indent=1))
+        return 0
     if args.proposals_only:
         out = json.loads(args.out.read_text())
         work = index_dir.parent / (index_dir.name + "-tuning")
