@@ -56,9 +56,7 @@ def record_current(index: "Index") -> None:
 
 
 def needs_upgrade(index: "Index") -> bool:
-    have = index.manifest.get_meta(META_KEY)
-    # Indexes from before the marker hold text-only tokens.
-    return (have or TEXT_ONLY) != wanted(index) or have is None
+    return index.manifest.get_meta(META_KEY) != wanted(index)
 
 
 def upgrade(index: "Index") -> int:
@@ -68,34 +66,32 @@ def upgrade(index: "Index") -> int:
     The rewrite is one transaction: a process killed during it leaves the old tokens whole."""
     from .store import IngestLock
 
-    if not needs_upgrade(index):
+    m = index.manifest
+    have, want = m.get_meta(META_KEY), wanted(index)
+    if have == want:
         return 0
-    if index.manifest.conn.execute("SELECT 1 FROM passages LIMIT 1").fetchone() is None:
-        record_current(index)  # a new index: nothing to recompute
+    # A new index, or one from before the marker (its tokens are text-only): only the marker is missing.
+    if (have or TEXT_ONLY) == want or m.conn.execute("SELECT 1 FROM passages LIMIT 1").fetchone() is None:
+        record_current(index)
         return 0
     lock = IngestLock(index.dir)
     if not lock.try_acquire():
-        log.info("lexical tokens of %s are of an older kind; another process is writing, upgrade deferred",
+        log.info("lexical tokens of %s are of another kind; another process is writing, upgrade deferred",
                  index.dir)
         return 0
     try:
-        if not needs_upgrade(index):  # another process did it while this one waited for the lock
+        if not needs_upgrade(index):  # another process did it before this one took the lock
             return 0
         t0 = time.perf_counter()
-        m = index.manifest
         rows = m.conn.execute("SELECT passage_id, data FROM passages").fetchall()
         ids = [pid for pid, _ in rows]
-        passages = [Passage.from_dict(json.loads(data)) for _, data in rows]
-        target = wanted(index)
-        if (m.get_meta(META_KEY) or TEXT_ONLY) == target:  # only the marker was missing
-            record_current(index)
-            return 0
-        tokens = passage_tokens(passages, index.settings.lexical_context)
+        tokens = passage_tokens([Passage.from_dict(json.loads(data)) for _, data in rows],
+                                index.settings.lexical_context)
         with m.tx() as c:
             c.executemany("UPDATE passages SET lex=? WHERE passage_id=?", zip(tokens, ids))
-            m.set_meta(META_KEY, target, c)
+            m.set_meta(META_KEY, want, c)
             m._bump(c)  # the lexical index is rebuilt from the new tokens at the next question
-        log.warning("upgraded the lexical tokens of %d passages in %s (%.1f s, once)", len(ids), index.dir,
+        log.warning("re-tokenised the %d passages of %s for BM25 (%.1f s, once)", len(ids), index.dir,
                     time.perf_counter() - t0)
         return len(ids)
     finally:
