@@ -5,6 +5,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from .md_escape import md_text
 from .types import ScoredPassage
 
 Verdict = Literal["supported", "partially_supported", "unsupported", "no_answer", "premise_rejected"]
@@ -101,23 +102,29 @@ class Answer:
 
     def to_markdown(self) -> str:
         """The answer with footnotes: [n] becomes [^n], each footnote naming document, page,
-        paragraph and the quoted words."""
+        paragraph and the quoted words.
+
+        Everything taken from documents or from the question (sentences, quotes, titles, page
+        labels, source addresses) passes through :func:`assistant.md_escape.md_text`, so a
+        document's markup, links and images show as text in any Markdown viewer; the source
+        address is written as plain text, not as a link."""
         body = []
         for s in self.sentences:
             marks = "".join(f"[^{n}]" for n in s.citations)
             flag = "" if s.supported or self.verdict in ("no_answer",) else " *(not supported by the cited passage)*"
-            body.append(f"{s.text}{marks}{flag}")
-        lines = [f"**Question:** {self.question}", ""]
+            body.append(f"{md_text(s.text)}{marks}{flag}")
+        lines = [f"**Question:** {md_text(self.question)}", ""]
         if self.standalone_question != self.question:
-            lines += [f"*Understood as:* {self.standalone_question}", ""]
-        lines.append(" ".join(body) if body else self.text)
+            lines += [f"*Understood as:* {md_text(self.standalone_question)}", ""]
+        lines.append(" ".join(body) if body else md_text(self.text))
         if self.notes:
-            lines += [""] + [f"> {n}" for n in self.notes]
+            lines += [""] + [f"> {md_text(n)}" for n in self.notes]
         if self.verdict == "no_answer" and self.passages:
             lines += ["", "Nearest passages:"]
             for sp in self.passages[:3]:
                 p = sp.passage
-                lines.append(f"- {p.title}" + (f", {p.locator()}" if p.locator() else "") + f": “{p.text[:200]}…”")
+                where = f"{p.title}, {p.locator()}" if p.locator() else p.title
+                lines.append(f"- {md_text(where)}: “{md_text(p.text[:200])}…”")
         by_n: dict[int, list[Citation]] = {}
         for c in self.citations:
             by_n.setdefault(c.n, []).append(c)
@@ -128,10 +135,10 @@ class Answer:
                 where = ", ".join(x for x in (c.kind, c.date) if x)
                 quotes = "; ".join(f"“{x.quote}”" + (f" ({x.locator()})" if x.locator() else "")
                                    for x in _unique_quotes(by_n[n]))
-                link = f" <{c.url}>" if c.url else ""
-                lines.append(f"[^{n}]: {c.title} ({where}).{link} {quotes}")
-        lines += ["", f"*Evidence as of {self.evidence_as_of or date.today().isoformat()}; verdict: "
-                      f"{self.verdict.replace('_', ' ')}.*"]
+                link = f" {c.url}" if c.url else ""
+                lines.append(f"[^{n}]: {md_text(f'{c.title} ({where}).{link} {quotes}')}")
+        lines += ["", f"*Evidence as of {md_text(self.evidence_as_of or date.today().isoformat())}; verdict: "
+                      f"{md_text(self.verdict.replace('_', ' '))}.*"]
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:

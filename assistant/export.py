@@ -6,16 +6,35 @@ Footnotes are numbered through the whole export (answer 2's first source follows
 last), so a conversation pasted into a briefing keeps unambiguous references. python-docx has
 no footnote API, so the DOCX carries a numbered "Sources" list at the end instead, with
 superscript [n] markers in the text.
+
+Document text in the Markdown goes through the product's one escaping rule
+(:func:`assistant.md_escape.md_text`), so a document's markup, links and images stay text.
+
+Files: the chat keeps one export folder for every session. :func:`export_file` gives each export
+a folder of its own inside it (so the download keeps a readable name and two sessions exporting in
+the same second never share a file), writes the file under a temporary name and renames it into
+place (so nobody reads half a file), and removes exports older than an hour whenever it makes a
+new one.
 """
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import shutil
+import tempfile
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from .answer import Answer, Citation
+from .md_escape import md_text
+
+EXPORT_MAX_AGE_S = 3600.0  # exports older than this are removed when a new one is made
+EXPORT_PREFIX = "export-"  # each export's own folder inside the export folder
+FORMATS = {"markdown": ".md", "md": ".md", "docx": ".docx"}
 
 UNSUPPORTED_MARK = "not supported by the cited passage"
 VERDICT_LABELS = {
@@ -72,42 +91,36 @@ def evidence_as_of(answers: Sequence[Answer]) -> str:
 
 # --- Markdown ----------------------------------------------------------------------------------
 
-def _md(text: str) -> str:
-    """Document text inside Markdown: tags are neutralised (a viewer that renders HTML must not run
-    a document's markup); everything else is left readable."""
-    return re.sub(r"<(?=[A-Za-z/!?])", "&lt;", text).replace("[^", "[\\^")
-
-
 def _answer_md(answer: Answer, index: int | None, start: int) -> tuple[list[str], list[Footnote]]:
     mapping, notes = _footnotes(answer, start)
-    head = f"## {index}. {_md(answer.question)}" if index else f"## {_md(answer.question)}"
+    head = f"## {index}. {md_text(answer.question)}" if index else f"## {md_text(answer.question)}"
     lines = [head, ""]
     if answer.standalone_question != answer.question:
-        lines += [f"*Understood as:* {_md(answer.standalone_question)}", ""]
-    lines += [f"*{VERDICT_LABELS.get(answer.verdict, answer.verdict)}*", ""]
+        lines += [f"*Understood as:* {md_text(answer.standalone_question)}", ""]
+    lines += [f"*{md_text(VERDICT_LABELS.get(answer.verdict, answer.verdict))}*", ""]
     if answer.filters and any(answer.filters.get(k) for k in ("kinds", "doc_ids", "since", "until", "publishers")):
         f = answer.filters
-        parts = [f"kind {', '.join(f['kinds'])}" if f.get("kinds") else "",
+        parts = [f"kind {', '.join(map(str, f['kinds']))}" if f.get("kinds") else "",
                  f"{len(f['doc_ids'])} chosen document(s)" if f.get("doc_ids") else "",
                  f"dated from {f['since']}" if f.get("since") else "", f"dated to {f['until']}" if f.get("until") else ""]
-        lines += ["*Searched only: " + "; ".join(p for p in parts if p) + ".*", ""]
+        lines += ["*Searched only: " + md_text("; ".join(p for p in parts if p)) + ".*", ""]
     if answer.sentences:
         body = []
         for s in answer.sentences:
             marks = "".join(f"[^{mapping[n]}]" for n in s.citations if n in mapping)
             flag = "" if s.supported else f" **[{UNSUPPORTED_MARK}]**"
-            body.append(f"{_md(s.text)}{marks}{flag}")
+            body.append(f"{md_text(s.text)}{marks}{flag}")
         lines.append(" ".join(body))
     else:
-        lines.append(_md(answer.text))
+        lines.append(md_text(answer.text))
     for note in answer.notes:
-        lines += ["", f"> {_md(note)}"]
+        lines += ["", f"> {md_text(note)}"]
     if answer.verdict == "no_answer" and answer.passages:
         lines += ["", "Nearest passages (they do not answer the question):"]
         for sp in answer.passages[:3]:
             p = sp.passage
             loc = f", {p.locator()}" if p.locator() else ""
-            lines.append(f"- {_md(p.title)}{loc}: “{_md(p.text[:200].strip())}…”")
+            lines.append(f"- {md_text(p.title + loc)}: “{md_text(p.text[:200])}…”")
     return lines, notes
 
 
@@ -117,7 +130,7 @@ def to_markdown(answers: Sequence[Answer], *, title: str | None = None) -> str:
         raise ValueError("nothing to export: ask a question first")
     as_of = evidence_as_of(answers)
     title = title or ("Evidence Assistant: answer" if len(answers) == 1 else "Evidence Assistant: conversation")
-    lines = [f"# {title}", "", f"*Evidence as of {as_of}. Exported {datetime.now().strftime('%Y-%m-%d %H:%M')}.*", ""]
+    lines = [f"# {md_text(title)}", "", f"*Evidence as of {md_text(as_of)}. Exported {datetime.now().strftime('%Y-%m-%d %H:%M')}.*", ""]
     footnotes: list[Footnote] = []
     for i, a in enumerate(answers, start=1):
         body, notes = _answer_md(a, i if len(answers) > 1 else None, len(footnotes) + 1)
@@ -125,42 +138,54 @@ def to_markdown(answers: Sequence[Answer], *, title: str | None = None) -> str:
         footnotes += notes
     if footnotes:
         lines += ["---", ""]
-        lines += [f"[^{f.number}]: {_md(f.text())}" for f in footnotes]
+        lines += [f"[^{f.number}]: {md_text(f.text())}" for f in footnotes]
         lines.append("")
-    lines.append(f"*Evidence as of {as_of}: documents indexed after this date are not reflected.*")
+    lines.append(f"*Evidence as of {md_text(as_of)}: documents indexed after this date are not reflected.*")
     return "\n".join(lines) + "\n"
 
 
 # --- DOCX --------------------------------------------------------------------------------------
 
+_XML_BREAKS = re.compile(r"[\x0b\x0c]")
+_NOT_XML = re.compile(r"[\x00-\x08\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _docx_text(value: object) -> str:
+    """Text a Word document can hold: the vertical tabs and form feeds that Word and PDF text
+    carry become spaces; NULs and other control characters are dropped."""
+    return _NOT_XML.sub("", _XML_BREAKS.sub(" ", str(value)))
+
+
 def to_docx(answers: Sequence[Answer], path: str | Path, *, title: str | None = None) -> Path:
-    """Write a Word document; returns its path."""
+    """Write a Word document; returns its path. The file appears whole or not at all: it is
+    written under a temporary name beside ``path`` and then renamed."""
     from docx import Document
     from docx.enum.text import WD_COLOR_INDEX
     from docx.shared import Pt
 
     if not answers:
         raise ValueError("nothing to export: ask a question first")
+    t = _docx_text
     as_of = evidence_as_of(answers)
     title = title or ("Evidence Assistant: answer" if len(answers) == 1 else "Evidence Assistant: conversation")
     doc = Document()
-    doc.core_properties.title = title
-    doc.add_heading(title, level=1)
+    doc.core_properties.title = t(title)
+    doc.add_heading(t(title), level=1)
     meta = doc.add_paragraph()
-    meta.add_run(f"Evidence as of {as_of}. Exported {datetime.now().strftime('%Y-%m-%d %H:%M')}.").italic = True
+    meta.add_run(t(f"Evidence as of {as_of}. Exported {datetime.now().strftime('%Y-%m-%d %H:%M')}.")).italic = True
 
     footnotes: list[Footnote] = []
     for i, a in enumerate(answers, start=1):
         mapping, notes = _footnotes(a, len(footnotes) + 1)
         footnotes += notes
-        doc.add_heading((f"{i}. " if len(answers) > 1 else "") + a.question, level=2)
+        doc.add_heading(t((f"{i}. " if len(answers) > 1 else "") + a.question), level=2)
         if a.standalone_question != a.question:
-            doc.add_paragraph().add_run(f"Understood as: {a.standalone_question}").italic = True
-        doc.add_paragraph().add_run(VERDICT_LABELS.get(a.verdict, a.verdict)).italic = True
+            doc.add_paragraph().add_run(t(f"Understood as: {a.standalone_question}")).italic = True
+        doc.add_paragraph().add_run(t(VERDICT_LABELS.get(a.verdict, a.verdict))).italic = True
         para = doc.add_paragraph()
         if a.sentences:
             for s in a.sentences:
-                para.add_run(s.text)
+                para.add_run(t(s.text))
                 for n in s.citations:
                     if n in mapping:
                         sup = para.add_run(f"[{mapping[n]}]")
@@ -171,39 +196,103 @@ def to_docx(answers: Sequence[Answer], path: str | Path, *, title: str | None = 
                     flag.font.highlight_color = WD_COLOR_INDEX.YELLOW
                 para.add_run(" ")
         else:
-            para.add_run(a.text)
+            para.add_run(t(a.text))
         for note in a.notes:
-            doc.add_paragraph(note, style="Intense Quote")
+            doc.add_paragraph(t(note), style="Intense Quote")
         if a.verdict == "no_answer" and a.passages:
             doc.add_paragraph("Nearest passages (they do not answer the question):")
             for sp in a.passages[:3]:
                 p = sp.passage
                 loc = f", {p.locator()}" if p.locator() else ""
-                doc.add_paragraph(f"{p.title}{loc}: “{p.text[:200].strip()}…”", style="List Bullet")
+                doc.add_paragraph(t(f"{p.title}{loc}: “{p.text[:200].strip()}…”"), style="List Bullet")
 
     if footnotes:
         doc.add_heading("Sources", level=2)
         for f in footnotes:
             p = doc.add_paragraph()
             p.add_run(f"[{f.number}] ").bold = True
-            p.add_run(f.text())
+            p.add_run(t(f.text()))
             p.paragraph_format.space_after = Pt(4)
     end = doc.add_paragraph()
-    end.add_run(f"Evidence as of {as_of}: documents indexed after this date are not reflected.").italic = True
-    path = Path(path)
-    doc.save(str(path))
+    end.add_run(t(f"Evidence as of {as_of}: documents indexed after this date are not reflected.")).italic = True
+    return _write_whole(Path(path), lambda tmp: doc.save(str(tmp)))
+
+
+# --- files -------------------------------------------------------------------------------------
+
+def _write_whole(path: Path, write: Callable[[Path], object]) -> Path:
+    """Run ``write`` on a temporary file beside ``path``, then rename it to ``path`` in one step, so
+    a reader sees the old file, the whole new one, or none, never a half-written one."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
     return path
 
 
-def export_file(answers: Sequence[Answer], fmt: str, folder: str | Path, *, stem: str = "evidence") -> Path:
-    """Write ``answers`` as ``fmt`` ('markdown' or 'docx') into ``folder``; returns the file."""
+def remove_old_exports(folder: str | Path, max_age_s: float = EXPORT_MAX_AGE_S) -> int:
+    """Remove the exports in ``folder`` made more than ``max_age_s`` seconds ago; returns how many.
+
+    Only the per-export folders that :func:`export_file` makes are touched; anything else in
+    ``folder`` is left alone. A folder that does not exist (never made, or removed whole when the
+    chat stopped) has nothing to remove."""
+    folder = Path(folder)
+    cutoff = time.time() - max_age_s
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    for entry in entries:
+        if not entry.name.startswith(EXPORT_PREFIX):
+            continue
+        try:
+            if not entry.is_dir(follow_symlinks=False) or entry.stat(follow_symlinks=False).st_mtime >= cutoff:
+                continue
+        except FileNotFoundError:  # another session removed it first
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+def _safe_stem(stem: str) -> str:
+    clean = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip(".-")
+    return clean[:80] or "evidence"
+
+
+def export_file(answers: Sequence[Answer], fmt: str, folder: str | Path, *, stem: str = "evidence",
+                max_age_s: float = EXPORT_MAX_AGE_S) -> Path:
+    """Write ``answers`` as ``fmt`` ('markdown' or 'docx') under ``folder``; returns the file.
+
+    ``folder`` may be shared by every chat session: each export gets a new folder of its own
+    inside it, named ``export-…``, holding one file named ``<stem>-<date>-<time>.md`` (or
+    ``.docx``). The file is written under a temporary name and renamed into place. Exports older
+    than ``max_age_s`` seconds (an hour by default) are removed first. ``folder`` is made if
+    missing, so it may be removed whole at any time between exports."""
+    suffix = FORMATS.get(fmt)
+    if suffix is None:
+        raise ValueError(f"unknown export format {fmt!r}; use markdown or docx")
+    if not answers:
+        raise ValueError("nothing to export: ask a question first")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    if fmt in ("markdown", "md"):
-        path = folder / f"{stem}-{stamp}.md"
-        path.write_text(to_markdown(answers), encoding="utf-8")
-        return path
-    if fmt == "docx":
-        return to_docx(answers, folder / f"{stem}-{stamp}.docx")
-    raise ValueError(f"unknown export format {fmt!r}; use markdown or docx")
+    remove_old_exports(folder, max_age_s)
+    own = Path(tempfile.mkdtemp(prefix=EXPORT_PREFIX, dir=folder))
+    path = own / f"{_safe_stem(stem)}-{datetime.now().strftime('%Y%m%d-%H%M%S')}{suffix}"
+    try:
+        if suffix == ".md":
+            text = to_markdown(answers)
+            _write_whole(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        else:
+            to_docx(answers, path)
+    except BaseException:
+        shutil.rmtree(own, ignore_errors=True)
+        raise
+    return path
