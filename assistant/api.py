@@ -22,6 +22,7 @@ from .types import ScoredPassage
 
 log = logging.getLogger(__name__)
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 
 
@@ -31,6 +32,12 @@ def clean_question(question: Any, max_chars: int) -> str:
     if len(question) > max_chars * 4:  # no work on a megabyte of input
         raise InvalidQuestionError(f"the question is {len(question):,} characters long; the limit is {max_chars:,} "
                                    "— ask something shorter (EVIDENCE_MAX_QUESTION_CHARS raises it)")
+    bad = _SURROGATE.search(question)
+    if bad:
+        raise InvalidQuestionError(
+            f"the question is not valid text: character {bad.start() + 1} ({ascii(bad.group())}) is half of a "
+            "character pair, as left by bytes that are not UTF-8 or a broken copy and paste; retype the question, "
+            "or save it as UTF-8 text")
     q = _CONTROL.sub(" ", question)
     q = re.sub(r"\s+", " ", q).strip()
     if not q:
@@ -211,12 +218,16 @@ class Assistant:
         answerer = "extractive"
         prompt = None
         text = ""
+        # With unsupported sentences removed, nothing is shown before it is checked: the text is
+        # streamed only after the check, and holds only the sentences that passed.
+        checked_first = self.settings.unsupported == "remove"
         if self.generative is not None:
             try:
                 pieces = []
                 for piece in self.generative.stream(standalone, [sp.passage for sp in shown]):
                     pieces.append(piece)
-                    yield piece
+                    if not checked_first:
+                        yield piece
                 text = "".join(pieces)
                 answerer = "generative"
                 prompt = self.generative.record()
@@ -226,13 +237,16 @@ class Assistant:
         picked = []
         if answerer == "extractive":
             picked = select(cands, vecs, max_sentences=self.settings.max_answer_sentences)
-            for c in picked:
-                yield f"{c.text} [{c.rank + 1}] "
+            if not checked_first:
+                for c in picked:
+                    yield f"{c.text} [{c.rank + 1}] "
         timings["answer_s"] = time.perf_counter() - t
 
         t = time.perf_counter()
         if answerer == "generative" and text.strip().startswith(NO_ANSWER_TEXT[:30]):
             timings["total_s"] = time.perf_counter() - t0
+            if checked_first:
+                yield NO_ANSWER_TEXT
             yield Answer(text=NO_ANSWER_TEXT, sentences=[], citations=[], verdict="no_answer", answerer=answerer,
                          notes=notes, timings=timings, prompt=prompt, **base)
             return
@@ -244,6 +258,8 @@ class Assistant:
         timings["check_s"] = time.perf_counter() - t
         answer = self._finish(sentences, citations, premise.rejected, notes, answerer, prompt, timings, base)
         timings["total_s"] = time.perf_counter() - t0
+        if checked_first:
+            yield answer.text
         yield answer
 
     def as_retriever(self, *, k: int | None = None, filters: Filters | dict[str, Any] | None = None):

@@ -1,6 +1,6 @@
 """The ``evidence`` command. Errors become one clear line on stderr and an exit status:
 0 done, 1 error, 2 bad usage, 3 done but some files were skipped (ingest) or the answer is
-not supported by the documents (ask)."""
+not supported by the documents (ask). No error shows a traceback unless EVIDENCE_DEBUG=1."""
 from __future__ import annotations
 
 import argparse
@@ -20,11 +20,58 @@ from .settings import Settings  # noqa: E402
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
 
+# Settings that have a command-line option, for error messages.
+OPTIONS = {"index_dir": "--index", "top_k": "--k", "host": "--host", "port": "--port"}
+
+
 def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
+    from pydantic import ValidationError
+
     overrides: dict[str, Any] = {k: v for k, v in extra.items() if v is not None}
     if getattr(args, "index", None):
         overrides["index_dir"] = Path(args.index)
-    return Settings(**overrides)
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise settings_error(exc) from None
+
+
+def settings_error(exc: Any) -> EvidenceError:
+    """A pydantic ValidationError on Settings as one line naming each setting, its option or
+    environment variable, what is wrong and the value given."""
+    from .errors import ConfigError
+
+    parts = []
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err.get("loc") else "?"
+        where = f"EVIDENCE_{field.upper()}"
+        if field in OPTIONS:
+            where = f"{OPTIONS[field]} or {where}"
+        msg = str(err.get("msg", "is not valid")).replace("Input should be", "must be")
+        parts.append(f"setting {field} ({where}): {msg[:1].lower() + msg[1:]}, got {err.get('input')!r}")
+    return ConfigError("; ".join(parts) + "; change the value and run the command again")
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {n}")
+    return n
+
+
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port, 1 to 65535."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= n <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, got {n}")
+    return n
 
 
 def _print_json(obj: Any) -> None:
@@ -124,17 +171,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     import logging
-    logging.basicConfig(level=os.environ.get("EVIDENCE_LOG_LEVEL", "WARNING").upper(),
-                        format="%(levelname)s %(name)s: %(message)s")
+    level = os.environ.get("EVIDENCE_LOG_LEVEL", "WARNING").strip().upper() or "WARNING"
+    if not isinstance(logging.getLevelName(level), int):
+        print(f"evidence: EVIDENCE_LOG_LEVEL is {level!r}, which is not a logging level; use DEBUG, INFO, WARNING "
+              "or ERROR", file=sys.stderr)
+        return EXIT_USAGE
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("pypdf").setLevel(logging.ERROR)
+    from pydantic import ValidationError
+
+    debug = os.environ.get("EVIDENCE_DEBUG", "").strip().lower() not in ("", "0", "false", "no")
     try:
         return int(args.func(args) or 0)
-    except EvidenceError as exc:
-        print(f"evidence: {exc}", file=sys.stderr)
-        return EXIT_ERROR
     except KeyboardInterrupt:
         print("evidence: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # every error is one line; EVIDENCE_DEBUG=1 adds the traceback
+        if debug:
+            import traceback
+            traceback.print_exc()
+        if isinstance(exc, ValidationError):
+            exc = settings_error(exc)
+        if isinstance(exc, EvidenceError):
+            line = str(exc)
+        else:
+            line = (f"error: {type(exc).__name__}: {exc} (this is unexpected; run again with EVIDENCE_DEBUG=1 "
+                    "for the details)")
+        print("evidence: " + " ".join(line.split()), file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":  # pragma: no cover

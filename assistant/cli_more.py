@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .cli import port_number, positive_int
+
 EXIT_OK, EXIT_ERROR, EXIT_PARTIAL = 0, 1, 3
 
 
@@ -76,13 +78,13 @@ def register(sub: Any) -> None:
     pa.add_argument("--since", help="only documents dated on or after (YYYY-MM-DD)")
     pa.add_argument("--until", help="only documents dated on or before (YYYY-MM-DD)")
     pa.add_argument("--publisher", action="append", help="only documents from this publisher (repeatable)")
-    pa.add_argument("--k", type=int, help="passages to answer from")
+    pa.add_argument("--k", type=positive_int, help="passages to answer from (1 or more)")
     pa.set_defaults(func=cmd_ask)
 
     pc = sub.add_parser("chat", help="start the chat in the browser (127.0.0.1:7860 by default)")
     pc.add_argument("--index")
     pc.add_argument("--host")
-    pc.add_argument("--port", type=int)
+    pc.add_argument("--port", type=port_number)
     pc.set_defaults(func=cmd_chat)
 
     pcorp = sub.add_parser("corpus", help="the official source documents")

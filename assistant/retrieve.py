@@ -15,6 +15,11 @@ from .settings import Settings
 from .types import DOCUMENT_KINDS, ScoredPassage
 
 
+_EXAMPLES = {"kinds": "report", "kind": "report", "doc_ids": "Digital transformation in the NHS",
+             "docs": "Digital transformation in the NHS", "documents": "Digital transformation in the NHS",
+             "publishers": "House of Commons", "publisher": "House of Commons"}
+
+
 @dataclass(frozen=True)
 class Filters:
     """Narrow a question to some documents. Every field is optional; all given must match."""
@@ -40,15 +45,26 @@ class Filters:
         def tup(*keys: str) -> tuple[str, ...]:
             for k in keys:
                 v = value.get(k)
-                if v:
-                    items = (v,) if isinstance(v, str) else v
-                    if not isinstance(items, (list, tuple)) or not all(isinstance(x, str) for x in items):
-                        raise InvalidFilterError(f"filter '{k}' must be text or a list of texts, not {v!r}")
-                    return tuple(items)
+                if v is None or v == "" or v == [] or v == ():
+                    continue
+                items = (v,) if isinstance(v, str) else v
+                if not isinstance(items, (list, tuple)) or not all(isinstance(x, str) for x in items):
+                    raise InvalidFilterError(f"filter '{k}' must be text or a list of texts, such as "
+                                             f'{{"{k}": ["{_EXAMPLES.get(k, "...")}"]}}, not {v!r}')
+                return tuple(items)
             return ()
 
+        def day(k: str) -> str | None:
+            v = value.get(k)
+            if isinstance(v, date):  # a date (or datetime) from Python code
+                v = v.isoformat()[:10]
+            if v is not None and not isinstance(v, str):
+                raise InvalidFilterError(f"filter '{k}' must be a date written as text, such as "
+                                         f'{{"{k}": "2023-02-17"}} (or "2023-02", "2023"), not {v!r}')
+            return _check_date(k, v)
+
         return cls(kinds=tup("kinds", "kind"), doc_ids=tup("doc_ids", "docs", "documents"),
-                   since=value.get("since"), until=value.get("until"), publishers=tup("publishers", "publisher"))
+                   since=day("since"), until=day("until"), publishers=tup("publishers", "publisher"))
 
     def is_empty(self) -> bool:
         return not (self.kinds or self.doc_ids or self.since or self.until or self.publishers)

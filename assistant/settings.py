@@ -7,11 +7,12 @@ defaults below. Nothing reaches the network unless a setting here says so (``chr
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _default_index_dir() -> Path:
@@ -80,6 +81,9 @@ class Settings(BaseSettings):
     port: int = Field(7860, description="Port the chat listens on.")
     username: str | None = Field(None, description="Login name; required with password when the host is not loopback.")
     password: SecretStr | None = Field(None, description="Login password.")
+    allowed_hosts: Annotated[list[str] | None, NoDecode] = Field(None, description="Extra names the chat answers to, comma-separated (e.g. evidence.example.org,10.0.0.5:7860); a request whose Host header is not one of them, a loopback name (localhost, 127.0.0.1, [::1]) or the host it listens on is refused (HTTP 400), which stops other web sites reaching the chat through DNS rebinding. A chat listening on every address (0.0.0.0, ::) answers to any name unless this is set; '*' allows any name.")
+    login_max_failures: int = Field(5, ge=1, description="Wrong passwords allowed from one client address before it must wait (HTTP 429); behind a reverse proxy every client shares the proxy's address.")
+    login_backoff_s: float = Field(1.0, gt=0, description="The first wait after login_max_failures wrong passwords; it doubles with each further wrong password (up to 15 minutes) and a correct login clears it.")
     max_concurrency: int = Field(2, ge=1, description="Questions answered at once.")
     max_queue: int = Field(64, ge=1, description="Questions waiting; past this a client is told the server is busy.")
     max_upload_mb: float = Field(50.0, gt=0, description="Largest upload accepted in the chat.")
@@ -94,6 +98,13 @@ class Settings(BaseSettings):
             return Path(v).expanduser()
         if isinstance(v, Path):
             return v.expanduser()
+        return v
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _host_list(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            return [h for h in re.split(r"[,\s]+", v) if h] or None
         return v
 
     def to_dict(self) -> dict[str, Any]:

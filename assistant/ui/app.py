@@ -10,11 +10,14 @@ than gr.Chatbot: Chatbot renders Markdown, which would reinterpret document text
 """
 from __future__ import annotations
 
+import atexit
 import functools
 import json
 import logging
 import os
+import shutil
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 from urllib.parse import quote, urlparse
@@ -26,13 +29,13 @@ import gradio as gr  # noqa: E402
 
 from assistant.answer import Answer  # noqa: E402
 from assistant.api import Assistant, clean_question  # noqa: E402
-from assistant.errors import EvidenceError  # noqa: E402
+from assistant.errors import ConfigError, EvidenceError  # noqa: E402
 from assistant.export import evidence_as_of, export_file  # noqa: E402
 from assistant.settings import Settings, get_settings  # noqa: E402
 from assistant.types import DOCUMENT_KINDS  # noqa: E402
 
 from . import render  # noqa: E402
-from .access import login_for  # noqa: E402
+from .access import HostCheck, LoginThrottle, check_address, check_can_listen, login_for  # noqa: E402
 from .render import Pending, error_html, info_html, messages_html  # noqa: E402
 from .timeline import commitment_header_html, commitment_timeline, commitments_table_html, timeline_html  # noqa: E402
 from .uploads import accept_uploads, check_date, forget, set_metadata  # noqa: E402
@@ -98,8 +101,15 @@ class ChatUI:
         self.assistant = assistant
         self.settings = settings
         self.upload_dir = Path(settings.upload_dir or Path(settings.index_dir) / "uploads")
-        self._export_dir: Path | None = None  # made on the first export
+        self._export_dir: Path | None = None  # made on the first export, removed by close()
+        self._export_lock = threading.Lock()  # two sessions' first exports must make one folder
         self.links: Any = render.no_links
+
+    def close(self) -> None:
+        """Remove this chat's export folder (the downloads it offered); called when the app stops."""
+        folder, self._export_dir = self._export_dir, None
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
     # --- shared views ------------------------------------------------------------------------
     def documents(self) -> list[dict[str, Any]]:
@@ -181,19 +191,33 @@ class ChatUI:
         answers.append(final)
         yield self.conversation(answers, show_standalone), answers, "", "", self.export_choices(answers)
 
-    def ask_api(self, question: str, filters_json: str = "") -> dict[str, Any]:
+    def ask_api(self, question: str, filters_json: Any = "") -> dict[str, Any]:
         """The HTTP endpoint: the checked answer as plain data, or {"error": message}."""
-        try:
-            flt = json.loads(filters_json) if filters_json and filters_json.strip() else None
-        except json.JSONDecodeError as exc:
-            return {"error": f"filters_json is not valid JSON ({exc.msg} at character {exc.pos}); "
-                             'pass an object such as {"kinds": ["report"], "since": "2023-01-01"}'}
+        example = '{"kinds": ["report"], "since": "2023-01-01"}'
+        if isinstance(filters_json, dict):  # a client that sent the object itself rather than its JSON text
+            flt: Any = filters_json
+        elif filters_json is None or isinstance(filters_json, str):
+            try:
+                flt = json.loads(filters_json) if filters_json and filters_json.strip() else None
+            except json.JSONDecodeError as exc:
+                return {"error": f"filters_json is not valid JSON ({exc.msg} at character {exc.pos}); "
+                                 f"pass an object such as {example}"}
+            except (UnicodeError, RecursionError, ValueError) as exc:
+                return {"error": f"filters_json could not be read ({exc.__class__.__name__}); pass an object such "
+                                 f"as {example}"}
+        else:
+            return {"error": f"filters_json must be text holding a JSON object such as {example} (or empty), "
+                             f"not {type(filters_json).__name__}"}
         if flt is not None and not isinstance(flt, dict):
             return {"error": 'filters_json must be a JSON object such as {"kinds": ["report"]}'}
         try:
             return self.assistant.ask(question, filters=flt).to_dict()
         except EvidenceError as exc:
             return {"error": str(exc)}
+        except Exception as exc:  # a clear answer for the client; the log has the traceback
+            log.exception("answering through the API failed")
+            return {"error": f"the question could not be answered ({type(exc).__name__}: {exc}); the server log "
+                             "has details"}
 
     def export(self, answers: list[Answer] | None, which: str | None, fmt: str) -> tuple[Any, str]:
         """Outputs: the download (shown once there is a file), status."""
@@ -207,9 +231,13 @@ class ChatUI:
             if not 0 <= i < len(answers):
                 return gr.skip(), error_html("that answer is no longer in the conversation; choose another")
             chosen, stem = [answers[i]], f"evidence-answer-{i + 1}"
-        if self._export_dir is None:
-            self._export_dir = Path(tempfile.mkdtemp(prefix="evidence-export-"))
-        path = export_file(chosen, fmt, self._export_dir, stem=stem)
+        with self._export_lock:
+            if self._export_dir is None:
+                self._export_dir = Path(tempfile.mkdtemp(prefix="evidence-export-"))
+                # Also removed when the process ends without the app being closed (Ctrl-C, an embedding script).
+                atexit.register(shutil.rmtree, str(self._export_dir), True)
+            folder = self._export_dir
+        path = export_file(chosen, fmt, folder, stem=stem)
         return gr.update(value=str(path), visible=True), info_html(f"{path.name}: {len(chosen)} answer(s) with footnoted citations; "
                                     f"evidence as of {evidence_as_of(chosen)}.")
 
@@ -242,7 +270,27 @@ class ChatUI:
                 messages.append(("error", f"nothing was indexed: {exc}"))
             else:
                 messages += self._results(accepted, report, started)
+            finally:
+                self._discard_unindexed(accepted)
         return (messages_html(messages), None, *self.refresh(chosen_docs))
+
+    def _discard_unindexed(self, accepted: list[Any]) -> None:
+        """Delete the saved copy of every upload the index did not take (refused by the loaders,
+        or indexing failed), so the upload folder holds only files the index points at."""
+        m = self.assistant.index.manifest
+        for a in accepted:
+            try:
+                rec = m.file(str(a.dest))
+                indexed = (rec is not None and getattr(rec, "state", "indexed") == "indexed" and bool(rec.doc_id)
+                           and m.document(rec.doc_id) is not None)
+            except Exception:  # cannot tell: keep the file rather than lose one the index uses
+                log.warning("could not check whether %s is indexed; kept it", a.dest.name, exc_info=True)
+                continue
+            if not indexed:
+                try:
+                    forget(self.upload_dir, a.dest)
+                except OSError as exc:
+                    log.warning("could not delete the refused upload %s: %s", a.dest.name, exc)
 
     def _results(self, accepted: list[Any], report: Any, started: str) -> list[tuple[str, str]]:
         m = self.assistant.index.manifest
@@ -456,21 +504,41 @@ def launch(settings: Settings | None = None, *, block: bool = True,
     """Serve the chat on settings.host:settings.port. Returns (the Blocks, local URL); with
     block=False it returns once the server is up (call ``.close()`` on the Blocks to stop)."""
     s = get_settings(settings)
-    login = login_for(s)  # refuse before opening the index or binding a port
+    # Refuse before opening the index or binding a port.
+    check_address(s)
+    login = login_for(s)
+    check_can_listen(s)
     a = assistant or Assistant.open(settings=s)
-    demo = build_app(a, s)
+    try:
+        demo = build_app(a, s)
+    except BaseException:
+        if assistant is None:
+            a.close()
+        raise
+    ui: ChatUI = demo.evidence_ui  # type: ignore[attr-defined]
     demo.queue(default_concurrency_limit=s.max_concurrency, max_size=s.max_queue)
     auth_message = "Evidence Assistant: sign in with the login your administrator set." if login else None
-    app_kwargs: dict[str, Any] = {}
+    from starlette.middleware import Middleware
+    # Outermost first: the Host check runs before anything else, for every request.
+    middleware = [Middleware(HostCheck, listen=s.host, allowed=s.allowed_hosts)]
     if login:
-        from starlette.middleware import Middleware
-        app_kwargs["middleware"] = [Middleware(SignedInToChange, auth_message=auth_message)]
-    _, local_url, _ = demo.launch(
-        server_name=s.host, server_port=s.port, share=False, auth=login, auth_message=auth_message,
-        app_kwargs=app_kwargs, prevent_thread_lock=True, quiet=True, ssr_mode=False, mcp_server=False, pwa=False,
-        # Gradio's own cap bounds disk use; below it, uploads over max_upload_mb get our clearer message.
-        max_file_size=int(s.max_upload_mb * 4 * 1e6), theme=THEME, css=render.CSS,
-        footer_links=["api"], enable_monitoring=False)
+        middleware += [Middleware(LoginThrottle, max_failures=s.login_max_failures, backoff_s=s.login_backoff_s),
+                       Middleware(SignedInToChange, auth_message=auth_message)]
+    try:
+        _, local_url, _ = demo.launch(
+            server_name=s.host, server_port=s.port, share=False, auth=login, auth_message=auth_message,
+            app_kwargs={"middleware": middleware}, prevent_thread_lock=True, quiet=True, ssr_mode=False,
+            mcp_server=False, pwa=False,
+            # Gradio's own cap bounds disk use; below it, uploads over max_upload_mb get our clearer message.
+            max_file_size=int(s.max_upload_mb * 4 * 1e6), theme=THEME, css=render.CSS,
+            footer_links=["api"], enable_monitoring=False)
+    except OSError as exc:  # the port was taken between the check above and now
+        ui.close()
+        if assistant is None:
+            a.close()
+        raise ConfigError(f"the chat could not listen on {s.host}:{s.port} ({exc.strerror or 'the port is in use'}); "
+                          "choose a free port with --port or EVIDENCE_PORT") from None
+    _close_with(demo, ui)
     if block:
         # Our own line instead of Gradio's banner, which suggests a public share link.
         print(f"Evidence Assistant is running at {local_url}" + (" (login required)" if login else "")
@@ -478,6 +546,20 @@ def launch(settings: Settings | None = None, *, block: bool = True,
         try:
             demo.block_thread()  # returns on Ctrl-C, after Gradio has closed the server
         finally:
+            ui.close()
             if assistant is None:
                 a.close()
     return demo, local_url
+
+
+def _close_with(demo: gr.Blocks, ui: ChatUI) -> None:
+    """Make ``demo.close()`` also remove what the chat made for this run (its export folder)."""
+    close_server = demo.close
+
+    def close(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return close_server(*args, **kwargs)
+        finally:
+            ui.close()
+
+    demo.close = close  # type: ignore[method-assign]
