@@ -1,12 +1,16 @@
 """What an answer is: sentences, each with the citations that back it, and the evidence shown."""
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Literal
 
 from .md_escape import md_text
 from .types import ScoredPassage
+
+# How the citation check words a citation that names no passage shown (see citations.py).
+UNKNOWN_CITATION = re.compile(r"^cites \[(\d+)\], which was not among")
 
 Verdict = Literal["supported", "partially_supported", "unsupported", "no_answer", "premise_rejected"]
 
@@ -68,6 +72,12 @@ class AnswerSentence:
     supported: bool = False
     problems: list[str] = field(default_factory=list)  # "cites [9], which was not shown", ...
 
+    @property
+    def unknown_citations(self) -> list[int]:
+        """The [n] this sentence carried that named no passage shown (kept in its problems, so
+        that every surface can show them as unknown instead of dropping them)."""
+        return [int(m.group(1)) for p in self.problems if (m := UNKNOWN_CITATION.match(p))]
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -110,7 +120,7 @@ class Answer:
         address is written as plain text, not as a link."""
         body = []
         for s in self.sentences:
-            marks = "".join(f"[^{n}]" for n in s.citations)
+            marks = "".join(f"[^{n}]" for n in s.citations) + "".join(f" \\[{n}?\\]" for n in s.unknown_citations)
             flag = "" if s.supported or self.verdict in ("no_answer",) else " *(not supported by the cited passage)*"
             body.append(f"{md_text(s.text)}{marks}{flag}")
         lines = [f"**Question:** {md_text(self.question)}", ""]

@@ -315,7 +315,8 @@ class Assistant:
             verdict = "supported"
         else:
             verdict = "partially_supported"
-        body = " ".join(s.text + "".join(f" [{n}]" for n in s.citations) + ("" if s.supported else " [unsupported]")
+        body = " ".join(s.text + "".join(f" [{n}]" for n in s.citations) + "".join(f" [{n}?]" for n in s.unknown_citations)
+                        + ("" if s.supported else " [unsupported]")
                         for s in sentences)
         text = (notes[0] + " " + body).strip() if premise_rejected and notes else body
         if not sentences:

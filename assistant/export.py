@@ -107,7 +107,8 @@ def _answer_md(answer: Answer, index: int | None, start: int) -> tuple[list[str]
     if answer.sentences:
         body = []
         for s in answer.sentences:
-            marks = "".join(f"[^{mapping[n]}]" for n in s.citations if n in mapping)
+            marks = "".join(f"[^{mapping[n]}]" for n in s.citations if n in mapping) \
+                + "".join(f" \\[{n}?\\]" for n in s.unknown_citations)
             flag = "" if s.supported else f" **[{UNSUPPORTED_MARK}]**"
             body.append(f"{md_text(s.text)}{marks}{flag}")
         lines.append(" ".join(body))

@@ -12,7 +12,8 @@ import html
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
-from assistant.answer import Answer, Citation
+from assistant.answer import Answer, AnswerSentence, Citation
+from assistant.citations import unknown_citations
 
 # (label, href) pairs for "open the source" links; the app decides what may be served.
 LinkFn = Callable[[str | None, str | None, str | None], list[tuple[str, str]]]
@@ -163,8 +164,16 @@ def answer_html(answer: Answer, turn: int = 1, *, show_standalone: bool = False,
         sentences = []
         for s in answer.sentences:
             cites = "".join(f'<sup class="ea-cite" data-n="{n}">[{n}]</sup>' for n in s.citations)
+            cites += _unknown_cites_html(s)
             if s.supported:
-                sentences.append(f'<span class="ea-sentence ea-ok">{esc(s.text)}{cites}</span>')
+                unknown = unknown_citations(s)
+                if unknown:
+                    why = "; ".join(s.problems)
+                    sentences.append(f'<span class="ea-sentence ea-ok ea-has-unknown" title="{esc(why)}">'
+                                     f'{esc(s.text)}{cites} <span class="ea-flag">⚠ {esc(_unknown_words(unknown))}'
+                                     '</span></span>')
+                else:
+                    sentences.append(f'<span class="ea-sentence ea-ok">{esc(s.text)}{cites}</span>')
             else:
                 why = "; ".join(s.problems) or "the cited passage does not support this sentence"
                 sentences.append(f'<span class="ea-sentence ea-unsupported" title="{esc(why)}">{esc(s.text)}{cites}'
@@ -181,6 +190,19 @@ def answer_html(answer: Answer, turn: int = 1, *, show_standalone: bool = False,
         out.append(f'<div class="ea-asof">{esc(as_of)}</div>')
     out.append("</div></div>")
     return "".join(out)
+
+
+def _unknown_cites_html(s: AnswerSentence) -> str:
+    """The [n] a sentence carried that name no passage shown with the answer: kept visible, marked
+    unknown, beside any citation that did resolve (the model wrote "[1][9]" with 8 shown)."""
+    return "".join(f'<sup class="ea-cite ea-cite-unknown" data-unknown-n="{n}" '
+                   f'title="[{n}] names no passage shown with this answer">'
+                   f'[{n}?]</sup>' for n in unknown_citations(s))
+
+
+def _unknown_words(unknown: list[int]) -> str:
+    marks = ", ".join(f"[{n}]" for n in unknown)
+    return f"{marks} names no passage shown" if len(unknown) == 1 else f"{marks} name no passage shown"
 
 
 def _passage_texts(answer: Answer) -> dict[str, Any]:
@@ -292,6 +314,7 @@ CSS = """
 .ea-standalone, .ea-filters, .ea-asof { font-size: .85rem; color: #57606a; margin: .2rem 0; }
 .ea-text { line-height: 1.55; margin: .5rem 0; }
 .ea-cite { color: #0969da; font-weight: 600; margin-left: 1px; }
+.ea-cite-unknown { color: #cf222e; text-decoration: underline dotted; cursor: help; }
 .ea-unsupported { text-decoration: underline wavy #cf222e; text-underline-offset: 3px; background: #fff5f5; }
 .ea-flag { font-size: .8rem; color: #cf222e; font-weight: 600; text-decoration: none; display: inline-block; }
 .ea-no-answer { font-style: italic; }
