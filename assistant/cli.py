@@ -164,6 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _extend_parser(sub: Any) -> None:
     """Subcommands whose modules are optional to import until used."""
     from . import cli_more
+    from .cli_documents import add_documents_parser
+    add_documents_parser(sub)
     cli_more.register(sub)
 
 

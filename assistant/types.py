@@ -9,8 +9,24 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-DocumentKind = Literal["report", "evidence", "response", "standard", "policy", "news", "other"]
-DOCUMENT_KINDS: tuple[str, ...] = ("report", "evidence", "response", "standard", "policy", "news", "other")
+DocumentKind = Literal["report", "evidence", "response", "standard", "policy", "guidance", "plan", "survey", "news",
+                       "other"]
+# What each kind means (the UI's kind filter and ``sources.toml`` use these words):
+#   report    a report of a parliamentary committee, expert panel or inquiry
+#   evidence  written or oral evidence submitted to a committee or inquiry
+#   response  a government (or other body's) response to a report or consultation
+#   standard  an information, data or technical standard, or a specification a product must meet
+#   policy    a policy paper, white paper, vision or statement of a government's position
+#   guidance  guidance, guidelines, a manual, code of practice, FAQ or template for practitioners
+#   plan      a plan, strategy, planning framework or list of commitments with what will be done
+#   survey    a survey, research, evaluation, engagement or impact report, case study or board
+#             paper reporting findings (a report not made by a committee)
+#   news      a news story, press release or blog post
+#   other     anything else: letters, notices, web pages that are none of the above
+# The first six and the last two keep the meanings they had before guidance, plan and survey
+# were added; documents indexed before then keep their kind.
+DOCUMENT_KINDS: tuple[str, ...] = ("report", "evidence", "response", "standard", "policy", "guidance", "plan", "survey",
+                                   "news", "other")
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,8 @@
 """Loaders, one module per format. ``load_file`` picks one by extension, reads metadata from
-the file itself and from ``sources.toml``, and returns the document with its blocks."""
+the file itself (``metadata.infer``: title, date, publisher and kind as a person would read them)
+and from ``sources.toml`` (which overrides it), and returns the document with its blocks.
+``SourceDocument.extra["metadata_sources"]`` says where each field came from, and
+``extra["metadata_rejected"]`` which candidates were refused and why."""
 from __future__ import annotations
 
 import hashlib
@@ -11,6 +14,8 @@ from assistant.errors import IngestError, UnsupportedFormatError
 from assistant.types import Block, SourceDocument
 
 from .base import Loaded, clean_metadata, sources_metadata_for, title_from_filename
+from .metadata import InferredMetadata
+from .metadata import infer as infer_metadata
 
 FORMATS: dict[str, str] = {
     ".pdf": "pdf",
@@ -62,6 +67,19 @@ def format_of(path: Path) -> str:
     return fmt
 
 
+def _infer(path: Path, fmt: str, blocks: list[Block], raw: dict, data: bytes) -> InferredMetadata:
+    """What the document says about itself; a fault in the inference costs only the inference."""
+    try:
+        return infer_metadata(path, fmt, blocks, raw, data)
+    except Exception as exc:  # never lose a readable document over its metadata
+        fallback = InferredMetadata(title=clean_metadata(raw).get("title"), kind=clean_metadata(raw).get("kind"),
+                                    date=clean_metadata(raw).get("date"))
+        fallback.rejected["inference"] = f"metadata inference failed ({type(exc).__name__}: {exc}); " \
+                                         "used the file's own metadata fields as they are"
+        fallback.sources = {k: "file-metadata" for k in ("title", "kind", "date") if getattr(fallback, k)}
+        return fallback
+
+
 def load_file(path: Path, *, data: bytes | None = None, sources_toml: Path | None = None,
               max_bytes: int | None = None) -> LoadedDocument:
     """Read one file into a ``SourceDocument`` and its blocks, or raise ``IngestError``."""
@@ -86,21 +104,30 @@ def load_file(path: Path, *, data: bytes | None = None, sources_toml: Path | Non
     if not blocks:
         raise IngestError(str(path), "no text found" + (f" ({'; '.join(loaded.warnings)})" if loaded.warnings else ""))
     meta = clean_metadata(loaded.metadata)
-    meta.update(sources_metadata_for(path, sources_toml))
-    # A PDF's first heading is often a running head or "1. Executive summary": not its title.
-    first_heading = None if fmt == "pdf" else next((b.text for b in blocks if b.kind == "heading"), None)
-    title = meta.get("title") or first_heading or title_from_filename(path)
+    declared = sources_metadata_for(path, sources_toml)
+    inferred = _infer(path, fmt, blocks, loaded.metadata, data)
+    sources = dict(inferred.sources)
+    for key in declared:
+        sources[key] = "sources.toml"  # a sources.toml entry overrides what the file says
+    title = declared.get("title") or inferred.title or title_from_filename(path)
+    if not (declared.get("title") or inferred.title):
+        sources["title"] = "file-name"
+    extra: dict[str, object] = {k: v for k, v in loaded.metadata.items()
+                                if k not in meta and k not in declared and isinstance(v, (str, int, float))}
+    extra["metadata_sources"] = sources
+    if inferred.rejected:
+        extra["metadata_rejected"] = dict(inferred.rejected)
     doc = SourceDocument(
         doc_id=hashlib.sha256(data).hexdigest(),
         path=str(path),
         format=fmt,
         title=title.strip()[:300],
-        kind=meta.get("kind") or "other",
-        date=meta.get("date"),
-        publisher=meta.get("publisher"),
-        url=meta.get("url"),
-        licence=meta.get("licence"),
+        kind=declared.get("kind") or inferred.kind or "other",
+        date=declared.get("date") or inferred.date,
+        publisher=declared.get("publisher") or inferred.publisher,
+        url=declared.get("url") or meta.get("url"),
+        licence=declared.get("licence") or meta.get("licence"),
         pages=loaded.pages,
-        extra={k: v for k, v in loaded.metadata.items() if k not in meta and isinstance(v, (str, int, float))},
+        extra=extra,
     )
     return LoadedDocument(doc, blocks, loaded.warnings)

@@ -219,7 +219,7 @@ def test_gp_guidelines_html_headings_and_same_text_as_docx_and_markdown(shared_d
     assert headings[:3] == [("Ch 3 clinical safety", 1, ()), ("3.1 Introduction", 3, ("Ch 3 clinical safety",)),
                             ("3.2 Clinical safety approach", 3, ("Ch 3 clinical safety",))]
     assert ("3.5.2 IEC80001", 3, ("Ch 3 clinical safety",)) in headings  # "¶" permalinks are gone
-    assert html.document.title == "Ch 3 clinical safety - Good Practice Guidelines"
+    assert html.document.title == "Chapter 3 – Clinical Safety Assurance"  # the page's own heading, not the site's tab title
     assert not any("Skip to content" in b.text or "Edit this page" in b.text for b in html.blocks)
 
     first = "Clinical safety assurance is a broad subject. This section focuses on the clinical safety approach"

@@ -1,0 +1,98 @@
+"""``evidence documents``: every indexed document with its title, kind, date, publisher, format,
+passages and id, and where each of those fields came from (the document's own metadata, its
+cover, a "Published ..." line, its file name, a sources.toml entry ...).
+
+The index records the fields; where each came from is read again from the file when the index
+does not record it (the file must still be where it was indexed from, unchanged). Register it
+with ``add_documents_parser(subparsers)``.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+FIELDS = ("title", "kind", "date", "publisher")
+
+
+def add_documents_parser(subparsers: Any) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "documents", help="list the indexed documents: title, kind, date, publisher and where each came from")
+    p.add_argument("--index", help="index folder (default: EVIDENCE_INDEX_DIR or the user data folder)")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.set_defaults(func=cmd_documents)
+    return p
+
+
+def metadata_sources_for(record: Any) -> tuple[dict[str, str], str | None]:
+    """(field -> where it came from, None) for one indexed document, or ({}, why not known)."""
+    stored = getattr(record, "metadata_sources", None)
+    if isinstance(stored, str) and stored:
+        try:
+            stored = json.loads(stored)
+        except ValueError:
+            stored = None
+    if isinstance(stored, dict) and stored:
+        return {str(k): str(v) for k, v in stored.items()}, None
+    path = Path(record.path)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return {}, f"not known: {path} is no longer there"
+    if hashlib.sha256(data).hexdigest() != record.doc_id:
+        return {}, f"not known: {path} has changed since it was indexed; run `evidence ingest` again"
+    from ingest.load import load_file
+    from assistant.errors import EvidenceError
+
+    try:
+        doc = load_file(path, data=data).document
+    except EvidenceError as exc:
+        return {}, f"not known: {exc}"
+    return dict(doc.extra.get("metadata_sources") or {}), None
+
+
+def document_rows(records: list[Any]) -> list[dict[str, Any]]:
+    rows = []
+    for r in records:
+        sources, why = metadata_sources_for(r)
+        rows.append({
+            "doc_id": r.doc_id, "id": r.doc_id[:12], "title": r.title, "kind": r.kind, "date": r.date,
+            "publisher": r.publisher, "format": r.format, "passages": r.n_passages, "path": r.path,
+            "sources": {k: sources.get(k) for k in FIELDS}, **({"sources_note": why} if why else {}),
+        })
+    return rows
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "No documents indexed yet: run `evidence ingest <folder>` first."
+    lines = [f"{len(rows)} document(s)"]
+    for row in rows:
+        src = row["sources"]
+        lines.append(f"  [{row['id']}] {row['title']}")
+        lines.append(f"      kind {row['kind']} ({src['kind'] or '?'})   date {row['date'] or '—'} ({src['date'] or '—'})"
+                     f"   publisher {row['publisher'] or '—'} ({src['publisher'] or '—'})")
+        lines.append(f"      title from {src['title'] or '?'}   {row['format']}, {row['passages']} passages   {row['path']}")
+        if row.get("sources_note"):
+            lines.append(f"      where the fields came from is {row['sources_note']}")
+    return "\n".join(lines)
+
+
+def cmd_documents(args: argparse.Namespace) -> int:
+    from ingest.store import Index
+
+    from .cli import EXIT_OK, _print_json, _settings
+
+    idx = Index.open(_settings(args))
+    try:
+        records = idx.manifest.documents()
+    finally:
+        idx.close()
+    rows = document_rows(sorted(records, key=lambda r: (r.title.lower(), r.doc_id)))
+    if args.json:
+        _print_json({"documents": rows})
+    else:
+        print(format_table(rows))
+    return EXIT_OK
