@@ -100,6 +100,8 @@ def register(sub: Any) -> None:
     pm.add_argument("--json", action="store_true")
     pm.add_argument("--registry", help="registry file (default: corpus/commitments.yaml)")
     pm.set_defaults(func=cmd_commitments)
+    from . import cli_tracker
+    cli_tracker.register(sub, commitments_parser=pm)
 
     pe = sub.add_parser("eval", help="run the evaluation suites and write reports")
     pe.add_argument("--suite", default="sample", choices=["sample", "scifact", "covidqa", "all"])

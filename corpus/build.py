@@ -19,6 +19,7 @@ A source file (``corpus/src/NAME.src``) is YAML front matter followed by a light
     > text                      # notice or note, set smaller and in italics
     # text / ## text / ### text # title / heading / subheading
     12. text ...                # numbered paragraph: the number stays at the start of the line
+    **text ...**                # a paragraph set in bold as a whole (a response quoting a recommendation)
     any other text              # unnumbered paragraph
 
 Paragraphs are separated by blank lines; a paragraph's lines are joined with single spaces.
@@ -67,7 +68,7 @@ class BuildError(Exception):
 
 @dataclass
 class Para:
-    kind: str  # title, heading, subheading, note, para
+    kind: str  # title, heading, subheading, note, bold, para
     text: str
 
 
@@ -128,6 +129,8 @@ def _para(text: str) -> Para:
     for prefix, kind in (("### ", "subheading"), ("## ", "heading"), ("# ", "title"), ("> ", "note")):
         if text.startswith(prefix):
             return Para(kind, text[len(prefix):].strip())
+    if len(text) > 4 and text.startswith("**") and text.endswith("**"):
+        return Para("bold", text[2:-2].strip())
     return Para("para", text)
 
 
@@ -184,6 +187,9 @@ def build_pdf(src: Source) -> bytes:
             elif para.kind == "note":
                 pdf.set_font("Helvetica", "I", 9)
                 line_h, space_after = 4.6, 3.0
+            elif para.kind == "bold":
+                pdf.set_font("Helvetica", "B", 10.5)
+                line_h, space_after = 5.4, 3.0
             else:
                 pdf.set_font("Helvetica", "", 10.5)
                 line_h, space_after = 5.4, 3.0
@@ -260,6 +266,8 @@ def build_docx(src: Source) -> bytes:
                 run = document.add_paragraph().add_run(para.text)
                 run.italic = True
                 run.font.size = Pt(9)
+            elif para.kind == "bold":
+                document.add_paragraph().add_run(para.text).bold = True
             else:
                 document.add_paragraph(para.text)
 
