@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import stat
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -70,25 +71,35 @@ class IngestReport:
 
 def discover(paths: Iterable[Path | str], report: IngestReport) -> list[Path]:
     """Files to consider, in a stable order. Unsupported files are reported, hidden ones and
-    metadata sidecars ignored."""
+    metadata sidecars ignored.
+
+    A file is kept under the path the user gave — a link stays the link, not the file it points
+    to — so that ``--prune`` forgets it once the link is removed. Anything that is not an ordinary
+    file (a named pipe, a socket, a device, a link to nothing) is reported as skipped with the
+    reason, whether it was named directly or found in a folder: reading a named pipe would wait
+    for a writer forever."""
     out: list[Path] = []
     seen: set[Path] = set()
     for raw in paths:
         p = Path(raw).expanduser()
-        if not p.exists():
+        if not p.exists() and not p.is_symlink():
             report.skipped.append(Skip(str(p), "no such file or folder; check the path"))
             continue
         if p.is_dir():
             candidates = sorted(
                 f for f in p.rglob("*")
-                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts))
+                if not f.is_dir() and not any(part.startswith(".") for part in f.relative_to(p).parts))
         else:
             candidates = [p]
         for f in candidates:
-            f = f.resolve()
+            f = Path(os.path.abspath(f))  # absolute, '..' folded, links kept as they are
             if f in seen or f.name in _SIDECARS or f.suffix in (".part", ".lock"):
                 continue
             seen.add(f)
+            problem = not_a_regular_file(f)
+            if problem:
+                report.skipped.append(Skip(str(f), problem))
+                continue
             if f.suffix.lower() not in FORMATS:
                 report.skipped.append(Skip(str(f), f"unsupported file type '{f.suffix or '(none)'}'; supported: "
                                                    f"{', '.join(sorted(FORMATS))}"))
@@ -97,13 +108,54 @@ def discover(paths: Iterable[Path | str], report: IngestReport) -> list[Path]:
     return out
 
 
+def _kind_of(mode: int) -> str | None:
+    """What a non-regular file is, in words; None for an ordinary file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "not an ordinary file"
+
+
+def not_a_regular_file(path: Path) -> str | None:
+    """Why ``path`` cannot be indexed as a file (a named pipe, socket, device, or a link to
+    nothing), or None when it is an ordinary file (directly or through a link)."""
+    try:
+        mode = path.stat().st_mode  # follows links: a link to a pipe is a pipe
+    except FileNotFoundError:
+        if path.is_symlink():
+            return f"link to '{os.readlink(path)}', which does not exist; fix or remove the link"
+        return "no such file or folder; check the path"
+    except OSError as exc:
+        return f"cannot read file: {exc.strerror or exc}"
+    kind = _kind_of(mode)
+    if kind is None:
+        return None
+    return (f"not an ordinary file but {kind}; only ordinary files are indexed — copy the document "
+            "into a file and ingest that")
+
+
 def _sha256(path: Path, max_bytes: int) -> str:
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise IngestError(str(path), f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit; "
-                                     "raise EVIDENCE_MAX_FILE_MB to index it")
-    h = hashlib.sha256()
-    with path.open("rb") as f:
+    # O_NONBLOCK: should the path have become a named pipe since it was found, opening it must
+    # not wait for a writer (on an ordinary file the flag changes nothing).
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        kind = _kind_of(st.st_mode)
+        if kind is not None:
+            raise IngestError(str(path), f"not an ordinary file but {kind}; only ordinary files are indexed — "
+                                         "copy the document into a file and ingest that")
+        size = st.st_size
+        if size > max_bytes:
+            raise IngestError(str(path), f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit; "
+                                         "raise EVIDENCE_MAX_FILE_MB to index it")
+        h = hashlib.sha256()
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()

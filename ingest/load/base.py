@@ -1,9 +1,10 @@
 """What every format loader returns, and the metadata rules they share."""
 from __future__ import annotations
 
+import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -28,14 +29,66 @@ _KIND_ALIASES = {
 }
 
 
+# Control characters a document may carry (ESC sequences, BEL, NUL, C1 controls): they would
+# reach terminals and exports raw — colouring or clearing a user's terminal, ringing its bell,
+# and making Word refuse the exported file. Tab and newline stay; controls that act as
+# whitespace (vertical tab, form feed, carriage return, the separators U+001C–U+001F, NEL,
+# U+2028/U+2029) become a space so that the words either side stay apart; the rest are removed.
+_SPACE_LIKE = "\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\u2028\u2029"
+_CONTROL_TABLE: dict[int, str | None] = {
+    c: (" " if chr(c) in _SPACE_LIKE else None)
+    for c in [*range(0x00, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029] if chr(c) not in "\t\n"
+}
+_HAS_CONTROL = re.compile("[" + "".join(re.escape(chr(c)) for c in _CONTROL_TABLE) + "]")
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without control characters (see ``_CONTROL_TABLE``); tab and newline kept."""
+    if not _HAS_CONTROL.search(text):
+        return text
+    return text.translate(_CONTROL_TABLE)
+
+
+def _scrub(value: Any) -> Any:
+    """``strip_controls`` through strings, lists, tuples and dicts; other values unchanged."""
+    if isinstance(value, str):
+        return strip_controls(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_scrub(v) for v in value)
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    return value
+
+
+def _scrub_block(b: Block) -> Block:
+    changes: dict[str, Any] = {}
+    for name in ("text", "page", "paragraph"):
+        value = getattr(b, name)
+        if isinstance(value, str) and _HAS_CONTROL.search(value):
+            changes[name] = strip_controls(value).strip()
+    if any(_HAS_CONTROL.search(h) for h in b.heading_path):
+        changes["heading_path"] = tuple(strip_controls(h).strip() for h in b.heading_path)
+    return replace(b, **changes) if changes else b
+
+
 @dataclass
 class Loaded:
-    """A loader's result: metadata read from the file itself, and its blocks in reading order."""
+    """A loader's result: metadata read from the file itself, and its blocks in reading order.
+
+    Control characters are removed here, once for every format, from block texts, page labels,
+    paragraph numbers, heading paths, metadata and warnings (see ``strip_controls``): whatever a
+    document holds, no passage, title or citation carries a raw escape sequence to a terminal,
+    a browser or an exported Word file."""
 
     blocks: list[Block]
     metadata: dict[str, Any] = field(default_factory=dict)  # any of METADATA_FIELDS plus extras
     pages: int | None = None
     warnings: list[str] = field(default_factory=list)  # e.g. "page 3: no text layer"
+
+    def __post_init__(self) -> None:
+        self.blocks = [_scrub_block(b) for b in self.blocks]
+        self.metadata = _scrub(self.metadata)
+        self.warnings = [strip_controls(w) for w in self.warnings]
 
 
 def normalise_kind(value: Any) -> str | None:
@@ -97,7 +150,7 @@ def clean_metadata(raw: dict[str, Any]) -> dict[str, Any]:
         elif key == "date":
             value = normalise_date(value)
         else:
-            value = str(value).strip()
+            value = strip_controls(str(value)).strip()
         if value:
             out[key] = value
     return out
@@ -129,7 +182,11 @@ def sources_metadata_for(path: Path, extra_toml: Path | None = None) -> dict[str
     then ``extra_toml``. Nearer files win."""
     resolved = path.resolve()
     merged: dict[str, Any] = {}
-    candidates = [p / "sources.toml" for p in resolved.parents[:4]]
+    # A file reached through a link is described by the sources.toml beside the link (its own
+    # folder and parents) as well as by the one beside the file it points to; the link's win.
+    given = Path(os.path.abspath(path))
+    candidates = [p / "sources.toml" for p in given.parents[:4]]
+    candidates += [c for c in (p / "sources.toml" for p in resolved.parents[:4]) if c not in candidates]
     if extra_toml is not None:
         candidates.append(Path(extra_toml))
     for toml_path in reversed(candidates):  # farthest first, nearest last wins
@@ -141,5 +198,5 @@ def sources_metadata_for(path: Path, extra_toml: Path | None = None) -> dict[str
 
 
 def title_from_filename(path: Path) -> str:
-    stem = re.sub(r"[_\-]+", " ", path.stem).strip()
+    stem = re.sub(r"[_\-]+", " ", strip_controls(path.stem)).strip()
     return stem[:1].upper() + stem[1:] if stem else path.name

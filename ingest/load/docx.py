@@ -17,6 +17,13 @@ decimal numbers are used as paragraph numbers ("12", "3.4"); bullets, letters an
 numerals ("(a)", "iv") give none. The number is not added to the block text — Word does not
 store it there either.
 
+Size: before anything is parsed the package's directory is read, and a package that would
+unpack to more than ``MAX_UNPACKED_BYTES`` in all, or to more than ``MAX_XML_BYTES`` of XML
+parts, or that holds an XML part over ``BOMB_MIN_BYTES`` packed more than ``MAX_RATIO`` times
+(a "zip bomb": a few hundred kilobytes that expand to gigabytes of empty paragraphs) is refused
+with the sizes found. Real reports stay far below: a 700-page report's document.xml is tens of
+megabytes and packs about ten to one; images are stored packed already.
+
 Metadata (core properties): title; author → publisher (and kept as "author"); category → kind;
 identifier → url; subject; keywords. ``created`` is when the file was made, not a publication
 date, and is not used. Convention for the rest: lines of the form "key: value" in the
@@ -187,12 +194,49 @@ class _Styles:
         return None
 
 
+MAX_UNPACKED_BYTES = 1_000_000_000  # the whole package, unpacked (python-docx reads every part)
+MAX_XML_BYTES = 200_000_000  # its XML parts, unpacked: what gets parsed into a tree
+MAX_RATIO = 100  # unpacked / packed, for an XML part ...
+BOMB_MIN_BYTES = 20_000_000  # ... over this size unpacked
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:,.0f} MB" if n >= 1e6 else f"{n / 1e3:,.0f} KB"
+
+
+def check_unpacked_size(path: Path, data: bytes) -> None:
+    """Refuse a package that would unpack to far more than any real document (see the module
+    docstring), reading only the zip's directory; a damaged zip is left to ``_open`` to report."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return
+    total = sum(i.file_size for i in infos)
+    xml = [i for i in infos if i.filename.lower().endswith((".xml", ".rels"))]
+    xml_total = sum(i.file_size for i in xml)
+    fix = ("it may be a crafted 'zip bomb'; if it is a genuine document, open it in Word or LibreOffice, "
+           "remove empty pages and save it again, or split it into smaller files")
+    for i in sorted(xml, key=lambda i: i.file_size, reverse=True):
+        if i.file_size > BOMB_MIN_BYTES and i.file_size > MAX_RATIO * max(i.compress_size, 1):
+            raise IngestError(str(path), f"refused before parsing: its part {i.filename} unpacks to "
+                              f"{_mb(i.file_size)} from {_mb(i.compress_size)} ({i.file_size // max(i.compress_size, 1):,} "
+                              f"times, over the {MAX_RATIO} times a real document packs); {fix}")
+    if xml_total > MAX_XML_BYTES:
+        raise IngestError(str(path), f"refused before parsing: its XML unpacks to {_mb(xml_total)}, over the "
+                          f"{_mb(MAX_XML_BYTES)} limit; {fix}")
+    if total > MAX_UNPACKED_BYTES:
+        raise IngestError(str(path), f"refused before parsing: it unpacks to {_mb(total)}, over the "
+                          f"{_mb(MAX_UNPACKED_BYTES)} limit; {fix}")
+
+
 def _open(path: Path, data: bytes) -> Any:
     import docx  # imported here so that other formats load without it
 
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise IngestError(str(path), "not a .docx package but an OLE file: a legacy Word .doc, or a password-"
                           "protected .docx; remove the password or save it as .docx from Word or LibreOffice")
+    check_unpacked_size(path, data)
     try:
         return docx.Document(io.BytesIO(data))
     except zipfile.BadZipFile as exc:

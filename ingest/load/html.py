@@ -17,9 +17,14 @@ Paragraph numbers: the element's text starts with "12." / "12 The", or its id is
 
 Metadata: Dublin Core <meta name="DC.title|DC.type|DC.date|DC.publisher|DC.rights|
 DC.identifier"> (any case, DC. or DCTERMS.), og:title, <title>, <meta name="description">,
-<link rel="canonical"> (url, after DC.identifier). Nunjucks: ``{% set pageTitle = "..." %}``
-and ``pageDescription`` are read as title and description, then every {% %}, {{ }} and {# #}
-tag is removed before parsing.
+<link rel="canonical"> (url, after DC.identifier).
+
+Templates: a .njk file, or an .html file that is clearly a Nunjucks/Jinja template — it holds a
+statement tag such as ``{% extends %}``, ``{% block %}``, ``{% include %}``, ``{% set %}``,
+``{% if %}`` or ``{% for %}`` outside <pre>, <code>, <script> and comments — has
+``{% set pageTitle = "..." %}`` and ``pageDescription`` read as title and description, then
+every {% %}, {{ }} and {# #} tag removed before parsing. Any other page keeps such text as it
+stands: a page that shows "{{ name }}" or explains template syntax is read as written.
 """
 from __future__ import annotations
 
@@ -46,6 +51,11 @@ _BLOCK_TAGS = set(_HEADINGS) | _LEAF_BLOCKS | _CONTAINERS | {"table", "tr", "td"
 _PARA_ID = re.compile(r"^(?:para(?:graph)?|p)[-_]?(\d{1,4}(?:[._]\d{1,3})*)$", re.IGNORECASE)
 _NJK_SET = re.compile(r"""{%-?\s*set\s+(\w+)\s*=\s*(["'])(.*?)\2\s*-?%}""", re.DOTALL)
 _NJK_TAGS = re.compile(r"{%.*?%}|{{.*?}}|{#.*?#}", re.DOTALL)
+_TEMPLATE_STATEMENT = re.compile(
+    r"{%-?\s*(?:extends|block|endblock|include|import|macro|endmacro|set|if|elif|endif|for|endfor)\b.*?%}",
+    re.DOTALL)
+# Where a page shows template syntax rather than uses it: code samples, scripts, comments.
+_SHOWN = re.compile(r"<(pre|code|script|textarea|xmp)\b.*?</\1\s*>|<!--.*?-->", re.DOTALL | re.IGNORECASE)
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
 
 # Dublin Core names (lower case, DC. or DCTERMS.) mapped onto metadata keys.
@@ -213,10 +223,19 @@ def _metadata(soup: Any, njk: dict[str, str]) -> dict[str, Any]:
     return meta
 
 
+def is_template(path: Path, text: str) -> bool:
+    """A Nunjucks file, or a page that uses template statements outside code samples."""
+    if path.suffix.lower() == ".njk":
+        return True
+    if "{%" not in text:
+        return False
+    return bool(_TEMPLATE_STATEMENT.search(_SHOWN.sub("", text)))
+
+
 def load(path: Path, data: bytes) -> Loaded:
     text = _decode(path, data)
     njk: dict[str, str] = {}
-    if path.suffix.lower() == ".njk" or "{%" in text or "{{" in text:
+    if is_template(path, text):
         njk = {m.group(1).lower(): clean(m.group(3)) for m in _NJK_SET.finditer(text)}
         text = _NJK_TAGS.sub("", text)
     try:

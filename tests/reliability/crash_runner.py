@@ -137,7 +137,7 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    # The guard matters: the parse worker is started with "spawn", which re-imports this file
-    # in the child as __mp_main__; the child must not run the plan (or arm anything) again.
+    # The parse worker is a fresh interpreter that never imports this file, so the guard is only
+    # the usual one for a script that is also imported by the tests.
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     sys.exit(main(sys.argv))

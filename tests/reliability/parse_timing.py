@@ -1,7 +1,7 @@
 """Per-file parse time, measured inside the ingest's parse worker without touching product code.
 
 ``ParseWorker`` starts its child with ``target=_worker_main`` (looked up in ``ingest.worker`` at
-start time) using the "spawn" method, which pickles the target by module and name. A test that
+start time); the child is a fresh interpreter told the target by module and name. A test that
 sets ``ingest.worker._worker_main = timed_worker_main`` therefore has the child import this
 module and run ``timed_worker_main``, which runs the real ``_worker_main`` over a connection that
 notes, for each file, the time from receiving its path to sending its result (load, chunk and
