@@ -34,6 +34,7 @@ SUITE_CONFIGS: dict[str, list[str]] = {
     "sample": ["default", "bm25", "dense", "hybrid", "tuned"],
     "scifact": ["default", "bm25", "dense", "hybrid", "tuned"],
     "covidqa": ["default", "bm25", "dense"],
+    "real": ["default", "bm25", "dense"],
 }
 
 # Settings that change what is indexed; a configuration that sets one gets its own index.

@@ -2,6 +2,7 @@
 comparing configurations side by side (matplotlib's Agg backend: no display needed)."""
 from __future__ import annotations
 
+from assistant.md_escape import md_text
 import json
 import math
 from pathlib import Path
@@ -19,6 +20,20 @@ SAMPLE_COLUMNS = [
     ("retrieval_recall@5", "R@5"), ("retrieval_recall@10", "R@10"), ("retrieval_mrr@10", "MRR@10"),
     ("retrieval_ndcg@10", "nDCG@10"), ("latency_p50_s", "p50 s"), ("latency_p95_s", "p95 s"),
 ]
+REAL_COLUMNS = [
+    ("answer_correctness", "correct"), ("key_fact_recall", "key facts"), ("answer_precision", "precision (answered)"),
+    ("first_sentence_key_fact", "fact in 1st sentence"), ("repeated_fact", "repeats"),
+    ("repeated_fact_share", "repeats (share)"),
+    ("citation_recall_exact", "cit. recall (exact)"), ("citation_precision_exact", "cit. precision (exact)"),
+    ("citation_precision_checker", "cit. precision (checker)"),
+    ("refusal_precision", "refusal P"), ("refusal_recall", "refusal R"),
+    ("false_premise_handled", "false premise handled"), ("false_premise_accepted", "premises accepted"),
+    ("retrieval_recall@5", "R@5"), ("retrieval_recall@10", "R@10"), ("retrieval_ndcg@10", "nDCG@10"),
+    ("latency_p50_s", "p50 s"), ("latency_p95_s", "p95 s"),
+]
+# The real suite beside the sample suite: the metrics both compute.
+BESIDE_COLUMNS = [c for c in REAL_COLUMNS if c[0] in dict(SAMPLE_COLUMNS)]
+SPLIT_SUITES = ("sample", "real")  # suites whose metrics are {"all", "dev", "test"}
 SCIFACT_COLUMNS = [("ndcg@10", "nDCG@10"), ("recall@100", "R@100"), ("recall@10", "R@10"), ("mrr@10", "MRR@10"),
                    ("latency_p50_s", "p50 s"), ("latency_p95_s", "p95 s")]
 COVIDQA_COLUMNS = [("hit@1", "hit@1"), ("hit@5", "hit@5"), ("hit@10", "hit@10"), ("doc@10", "article@10"),
@@ -30,6 +45,9 @@ CHART_METRICS = {
     "scifact": ["ndcg@10", "recall@100", "mrr@10"],
     "scifact_subset": ["ndcg@10", "recall@100", "mrr@10"],
     "covidqa": ["hit@1", "hit@5", "hit@10", "f1", "answer_recall"],
+    "real": ["answer_correctness", "key_fact_recall", "first_sentence_key_fact", "repeated_fact_share",
+             "citation_recall_exact", "refusal_precision", "refusal_recall", "false_premise_handled",
+             "retrieval_recall@5", "retrieval_recall@10", "retrieval_ndcg@10"],
 }
 
 
@@ -53,11 +71,11 @@ def table(rows: list[tuple[str, dict[str, Any]]], columns: list[tuple[str, str]]
 
 
 def _flat(suite: str, results: dict[str, Any], split: str = "all") -> dict[str, dict[str, Any]]:
-    """{config: metrics} for one suite (the sample suite's chosen split)."""
+    """{config: metrics} for one suite (the chosen split of a suite with splits)."""
     out = {}
     for config, r in results.get("configs", {}).items():
         m = r.get("metrics", {})
-        out[config] = m.get(split, {}) if suite == "sample" else m
+        out[config] = m.get(split, {}) if suite in SPLIT_SUITES else m
     return out
 
 
@@ -129,8 +147,52 @@ def write_json(results: dict[str, Any], path: Path) -> Path:
     return path
 
 
-def markdown(all_results: dict[str, dict[str, Any]], thresholds: dict[str, Any] | None = None) -> str:
+def _failure_lines(cfg: str, groups: dict[str, list[dict[str, Any]]]) -> list[str]:
+    lines = [f"### Cases that went wrong ({cfg})", ""]
+    for cause, items in groups.items():
+        lines.append(f"- **{cause}** ({len(items)})")
+        lines += [f"  - `{x['id']}` {md_text(x['question'])}" + (f" — {md_text(x['detail'])}" if x["detail"] else "")
+                  for x in items]
+    return lines + [""]
+
+
+def sample_for_comparison(all_results: dict[str, dict[str, Any]], out_dir: Path | None) -> dict[str, Any] | None:
+    """The sample suite's results to set beside the real suite's: from this run, else from the
+    sample.json an earlier run wrote into the same folder."""
+    if all_results.get("sample", {}).get("configs"):
+        return all_results["sample"]
+    for p in ([Path(out_dir) / "sample.json"] if out_dir else []) + [Path(__file__).resolve().parent / "reports"
+                                                                       / "sample.json"]:
+        try:
+            data = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if data.get("configs"):
+            data["_from"] = str(p)
+            return data
+    return None
+
+
+def beside_sample(real: dict[str, Any], sample: dict[str, Any] | None) -> list[str]:
+    """One table: the real suite and the sample suite, same configurations, splits side by side."""
+    if not sample:
+        return ["(No sample-suite results to set beside these: run `evidence eval --suite sample` into the same "
+                "folder.)", ""]
+    rows = []
+    for cfg in real.get("configs", {}):
+        for suite, res in (("real", real), ("sample", sample)):
+            m = res.get("configs", {}).get(cfg, {}).get("metrics", {})
+            for split in ("dev", "test", "all"):
+                if m.get(split):
+                    rows.append((f"{cfg} · {suite} · {split}", m[split]))
+    src = f" (sample figures from `{Path(sample['_from']).name}` of an earlier run)" if sample.get("_from") else ""
+    return [f"Beside the sample suite{src}:", ""] + table(rows, BESIDE_COLUMNS) + [""]
+
+
+def markdown(all_results: dict[str, dict[str, Any]], thresholds: dict[str, Any] | None = None,
+             out_dir: Path | None = None) -> str:
     """The summary of every suite that ran."""
+    from . import real_suite
     from .sample_suite import failures
 
     lines = ["# Evidence Assistant — evaluation report", ""]
@@ -153,13 +215,32 @@ def markdown(all_results: dict[str, dict[str, Any]], thresholds: dict[str, Any] 
                 groups = failures(r.get("cases", []))
                 if not groups:
                     continue
-                lines += [f"### Cases that went wrong ({cfg})", ""]
-                for cause, items in groups.items():
-                    lines.append(f"- **{cause}** ({len(items)})")
-                    lines += [f"  - `{x['id']}` {x['question']}" + (f" — {x['detail']}" if x["detail"] else "")
-                              for x in items]
-                lines.append("")
+                lines += _failure_lines(cfg, groups)
                 break  # the first configuration (default) is the one people act on
+        elif suite == "real":
+            for split, title in (("dev", "dev (settings may be chosen here)"),
+                                 ("test", "test (reported, never tuned on)"), ("all", "dev and test together")):
+                rows = [(c, r["metrics"].get(split, {})) for c, r in res["configs"].items()]
+                lines += [f"### Split: {title}", ""] + table(rows, REAL_COLUMNS) + [""]
+            lines += beside_sample(res, sample_for_comparison(all_results, out_dir))
+            lines += ["Answer correctness by question type (all cases):", ""]
+            types = [t for t in real_suite.TYPES
+                     if any(t in r["metrics"]["all"].get("correctness_by_type", {}) for r in res["configs"].values())]
+            lines += table([(c, r["metrics"]["all"].get("correctness_by_type", {})) for c, r in res["configs"].items()],
+                           [(t, t) for t in types]) + [""]
+            if res.get("index_seconds"):
+                lines += ["Index build: " + ", ".join(f"`{k}` {v} s (0 when reused from the cache)"
+                                                     for k, v in res["index_seconds"].items()) + "; suite run: "
+                          + ", ".join(f"{c} {r.get('seconds')} s" for c, r in res["configs"].items()) + ".", ""]
+            first = next(iter(res["configs"].values()), {})
+            if first.get("unresolved_support"):
+                lines += ["Supporting entries no indexed passage holds (these cases cannot score on retrieval):", ""]
+                lines += [f"- {x}" for x in first["unresolved_support"]] + [""]
+            for cfg, r in res["configs"].items():
+                groups = real_suite.failures(r.get("cases", []))
+                if groups:
+                    lines += _failure_lines(cfg, groups)
+                break
         else:
             cols = {"scifact": SCIFACT_COLUMNS, "scifact_subset": SCIFACT_COLUMNS, "covidqa": COVIDQA_COLUMNS}[suite]
             rows = [(c, r["metrics"]) for c, r in res["configs"].items()]

@@ -57,7 +57,7 @@ class Case:
     turns: list[str]
     answerable: bool
     key_facts: list[Any]
-    supporting: list[list[Ref]]  # requirement groups; each group is a list of alternative refs
+    supporting: list[list[Any]]  # requirement groups; each a list of alternative refs (Ref here)
     support_mode: str = "any"  # "any": one group is enough; "all": every group is needed
     correction: list[Any] = field(default_factory=list)
     notes: str | None = None
@@ -67,7 +67,7 @@ class Case:
         return self.turns[-1]
 
     @property
-    def all_refs(self) -> list[Ref]:
+    def all_refs(self) -> list[Any]:
         return [r for g in self.supporting for r in g]
 
 
@@ -78,7 +78,12 @@ def _ref(d: dict[str, Any], where: str) -> Ref:
                str(d["page"]) if d.get("page") is not None else None)
 
 
-def parse_case(raw: dict[str, Any], where: str = "case") -> Case:
+def parse_case(raw: dict[str, Any], where: str = "case", *, types: Sequence[str] = TYPES,
+               make_ref: Callable[[dict[str, Any], str], Any] = _ref,
+               default_mode: Callable[[dict[str, Any]], str] = lambda raw: "any") -> Case:
+    """One case from its JSON object, checked; an error names the case and the field. Another
+    suite passes its own case types, its own reading of a supporting entry (``make_ref``) and
+    the support mode a case has when it names none."""
     where = f"{where} {raw.get('id', '?')}"
     for key in ("id", "split", "type", "answerable", "key_facts", "supporting"):
         if key not in raw:
@@ -90,35 +95,47 @@ def parse_case(raw: dict[str, Any], where: str = "case") -> Case:
         raise ValueError(f"{where}: empty question")
     if raw["split"] not in SPLITS:
         raise ValueError(f"{where}: split must be one of {SPLITS}, got {raw['split']!r}")
-    if raw["type"] not in TYPES:
-        raise ValueError(f"{where}: type must be one of {TYPES}, got {raw['type']!r}")
-    mode = raw.get("support_mode", "any")
+    if raw["type"] not in types:
+        raise ValueError(f"{where}: type must be one of {tuple(types)}, got {raw['type']!r}")
+    if not isinstance(raw["answerable"], bool):
+        raise ValueError(f"{where}: 'answerable' must be true or false, got {raw['answerable']!r}")
+    for key in ("key_facts", "supporting"):
+        if not isinstance(raw[key], list):
+            raise ValueError(f"{where}: {key!r} must be a list, got {type(raw[key]).__name__}")
+    mode = raw.get("support_mode", default_mode(raw))
     if mode not in ("any", "all"):
         raise ValueError(f"{where}: support_mode must be 'any' or 'all'")
-    groups: list[list[Ref]] = []
+    groups: list[list[Any]] = []
     for item in raw["supporting"]:
         group = item if isinstance(item, list) else [item]
-        groups.append([_ref(x, where) for x in group])
+        groups.append([make_ref(x, where) for x in group])
     if raw["answerable"] and (not raw["key_facts"] or not groups):
         raise ValueError(f"{where}: an answerable case needs key facts and supporting passages")
     for f in list(raw["key_facts"]) + list(raw.get("correction", [])):
-        metrics.fact_present("", f)  # raises on a malformed fact
+        try:
+            metrics.fact_present("", f)  # raises on a malformed fact
+        except ValueError as exc:
+            raise ValueError(f"{where}: key fact {f!r}: {exc}") from None
     return Case(id=str(raw["id"]), split=raw["split"], type=raw["type"], turns=turns,
                 answerable=bool(raw["answerable"]), key_facts=list(raw["key_facts"]), supporting=groups,
                 support_mode=mode, correction=list(raw.get("correction", [])), notes=raw.get("notes"))
 
 
-def load_cases(path: Path = CASES) -> list[Case]:
+def load_cases(path: Path = CASES, parse: Callable[..., Case] = parse_case) -> list[Case]:
+    """Every case of a JSON-lines file, parsed by ``parse``; errors name the file and line."""
+    path = Path(path)
     cases: list[Case] = []
     seen: set[str] = set()
-    for i, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
             raw = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ValueError(f"{path.name} line {i}: not JSON ({exc})") from None
-        c = parse_case(raw, f"{path.name} line {i}:")
+        if not isinstance(raw, dict):
+            raise ValueError(f"{path.name} line {i}: a case is a JSON object, got {type(raw).__name__}")
+        c = parse(raw, f"{path.name} line {i}:")
         if c.id in seen:
             raise ValueError(f"{path.name} line {i}: duplicate id {c.id!r}")
         seen.add(c.id)
@@ -129,13 +146,13 @@ def load_cases(path: Path = CASES) -> list[Case]:
 # --------------------------------------------------------------------------- index
 
 
-def corpus_id(folder: Path = CORPUS) -> str:
-    """Names and bytes of every file: a changed sample document means a new index."""
+def corpus_id(folder: Path = CORPUS, name: str = "sample") -> str:
+    """Names and bytes of every file: a changed document means a new index."""
     h = hashlib.sha256()
     for f in sorted(p for p in folder.rglob("*") if p.is_file()):
         h.update(f.relative_to(folder).as_posix().encode())
         h.update(hashlib.sha256(f.read_bytes()).digest())
-    return "sample:" + h.hexdigest()[:16]
+    return f"{name}:" + h.hexdigest()[:16]
 
 
 def build_index(settings: Settings, *, root: Path | None = None, log: Callable[[str], None] | None = None) -> Path:
@@ -233,8 +250,10 @@ def premise_handled(answer: Answer, case: Case) -> tuple[bool, bool]:
     return strict, lenient
 
 
-def run_case(assistant: Any, case: Case, relevant: list[set[str]], passage_text: Callable[[str], str]
-             ) -> dict[str, Any]:
+def run_case(assistant: Any, case: Case, relevant: list[set[str]], passage_text: Callable[[str], str],
+             cited: Callable[[Answer, Case], bool] = cited_supporting) -> dict[str, Any]:
+    """Ask the case's question(s) and score what came back; ``cited`` says whether the answer
+    cites a supporting passage (this suite reads the citation's paragraph and page)."""
     history: list[Answer] = []
     for turn in case.turns[:-1]:
         history.append(assistant.ask(turn, history=list(history)))
@@ -254,7 +273,7 @@ def run_case(assistant: Any, case: Case, relevant: list[set[str]], passage_text:
     }
     if case.answerable:
         rec.update(correct=bool(correct and not declined), key_fact_share=share if not declined else 0.0,
-                   missing_facts=missing, cited_supporting=cited_supporting(ans, case))
+                   missing_facts=missing, cited_supporting=cited(ans, case))
         # Retrieval as the answerer saw it: the product's search for the question it answered.
         ranked = [sp.passage.passage_id for sp in assistant.retriever.search(ans.standalone_question, k=10).results]
         rec["retrieval"] = retrieval_scores(ranked, relevant, case.support_mode)
@@ -271,8 +290,9 @@ def run_case(assistant: Any, case: Case, relevant: list[set[str]], passage_text:
     return rec
 
 
-def aggregate(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """The suite's metrics over ``records`` (one split, or all)."""
+def aggregate(records: Iterable[dict[str, Any]], types: Sequence[str] = TYPES) -> dict[str, Any]:
+    """The suite's metrics over ``records`` (one split, or all); ``types`` orders the
+    correctness-by-type table."""
     recs = list(records)
     answerable = [r for r in recs if r["answerable"]]
     unanswerable = [r for r in recs if r["type"] == "unanswerable"]
@@ -308,7 +328,7 @@ def aggregate(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
     for key in ("recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10"):
         m[f"retrieval_{key}"] = metrics.mean(r["retrieval"][key] for r in answerable if "retrieval" in r)
     m["correctness_by_type"] = {t: metrics.mean(float(r["correct"]) for r in answerable if r["type"] == t)
-                                for t in TYPES if any(r["type"] == t for r in answerable)}
+                                for t in types if any(r["type"] == t for r in answerable)}
     return m
 
 
@@ -316,12 +336,25 @@ def run(settings: Settings, *, cases: list[Case] | None = None, index_dir: Path 
         limit: int | None = None, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Run the sample cases against the index at ``index_dir`` (built when not given) with
     ``settings``; returns {"metrics": {"all":…, "dev":…, "test":…}, "cases": [...]}."""
-    from assistant import Assistant
-
     cases = cases if cases is not None else load_cases()
     if limit:
         cases = cases[:limit]
     index_dir = index_dir or build_index(settings)
+    records = run_records(settings, cases, index_dir, resolve=resolve, progress=progress)
+    return by_split(records, aggregate)
+
+
+def run_records(settings: Settings, cases: Sequence[Case], index_dir: Path, *,
+                resolve: Callable[[Case, Sequence[Passage]], list[set[str]]],
+                cited: Callable[[Answer, Case], bool] | None = None,
+                annotate: Callable[[dict[str, Any], Case, list[set[str]]], None] | None = None,
+                progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+    """Every case through ``Assistant.ask`` on the index at ``index_dir``: one record each.
+    ``resolve`` finds the indexed passages that support a case (one set per requirement group),
+    ``cited`` says whether an answer cites one (by default: the sample suite's reading of
+    paragraph and page), ``annotate`` adds a suite's own fields to a record."""
+    from assistant import Assistant
+
     s = settings.model_copy(update={"index_dir": index_dir})
     records: list[dict[str, Any]] = []
     with Assistant.open(settings=s) as a:
@@ -334,15 +367,26 @@ def run(settings: Settings, *, cases: list[Case] | None = None, index_dir: Path 
         passages = list(a.index.manifest.iter_all_passages())
         by_id = {p.passage_id: p for p in passages}
         for case in cases:
-            rec = run_case(a, case, resolve(case, passages), lambda pid: by_id[pid].text if pid in by_id else "")
+            relevant = resolve(case, passages)
+            rec = run_case(a, case, relevant, lambda pid: by_id[pid].text if pid in by_id else "",
+                           cited or cited_supporting)
+            if annotate:
+                annotate(rec, case, relevant)
             records.append(rec)
             if progress:
                 progress(1)
-    result = {"metrics": {"all": aggregate(records)}, "cases": records}
+    return records
+
+
+def by_split(records: list[dict[str, Any]], aggregate_fn: Callable[[list[dict[str, Any]]], dict[str, Any]]
+             ) -> dict[str, Any]:
+    """{"metrics": {"all": …, "dev": …, "test": …}, "cases": records}: every split alone and
+    both together."""
+    result: dict[str, Any] = {"metrics": {"all": aggregate_fn(records)}, "cases": records}
     for split in SPLITS:
         part = [r for r in records if r["split"] == split]
         if part:
-            result["metrics"][split] = aggregate(part)
+            result["metrics"][split] = aggregate_fn(part)
     return result
 
 
