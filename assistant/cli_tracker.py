@@ -1,5 +1,6 @@
-"""`evidence recommendations` and `evidence commitments propose`: the recommendation tracker
-on the command line. ``register(sub, commitments_parser=...)`` adds both to the CLI's parsers."""
+"""`evidence recommendations`, `evidence commitments propose` and `evidence digest`: the
+recommendation tracker on the command line. ``register(sub, commitments_parser=...)`` adds them
+to the CLI's parsers."""
 from __future__ import annotations
 
 import argparse
@@ -112,6 +113,38 @@ def cmd_propose(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_digest(args: argparse.Namespace) -> int:
+    from .api import Assistant
+    from .cli import _settings
+    from .tracker_progress import digest
+
+    with Assistant.open(settings=_settings(args)) as assistant:
+        result = digest(assistant, args.since, registry=not args.no_registry)
+    if args.json:
+        sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        return EXIT_OK
+    items = result["items"]
+    print(f"{len(items)} recommendation(s) and commitment(s) with new evidence or a response since {result['since']}")
+    for e in items:
+        it = e["item"]
+        print(f"\n{it['label']} ({it['source_title']}, {it['date'] or 'undated'}): {it['text'][:100]}")
+        r = e["new_response"]
+        if r:
+            print(f"  new response: {r['stance']} ({r['response_title']}, {r['response_date'] or 'undated'})")
+            d = r["decisive"]
+            if d:
+                print(f"    \"{d['quote']}\" (p. {d['page'] or '-'}, para {d['paragraph'] or '-'})")
+        for ev in e["new_evidence"]:
+            where = ", ".join(x for x in (ev["date"] or "undated", f"p. {ev['page']}" if ev["page"] else "",
+                                          f"para {ev['paragraph']}" if ev["paragraph"] else "") if x)
+            flag = f" [{ev['status']}]" if ev["status"] else ""
+            print(f"  - {ev['title']} ({where}){flag}: \"{ev['quote'][:240]}\"")
+        print(f"  status: {e['status']}")
+    for n in result["notes"]:
+        print(f"note: {n}")
+    return EXIT_OK
+
+
 def register(sub: Any, commitments_parser: argparse.ArgumentParser | None = None) -> None:
     """Add `recommendations` to ``sub``, and `propose` under the existing `commitments` parser."""
     pr = sub.add_parser("recommendations", help="a report's recommendations and the Government's reply to each")
@@ -119,6 +152,13 @@ def register(sub: Any, commitments_parser: argparse.ArgumentParser | None = None
     pr.add_argument("--report", help="only this report: file name, title fragment (e.g. 'HC 223') or id prefix")
     pr.add_argument("--json", action="store_true", help="print JSON")
     pr.set_defaults(func=cmd_recommendations)
+    pd = sub.add_parser("digest", help="recommendations and commitments with new evidence or a response since a date")
+    pd.add_argument("--since", required=True, metavar="DATE",
+                    help="documents dated or indexed on or after this day count as new (YYYY-MM-DD, YYYY-MM or YYYY)")
+    pd.add_argument("--index", help="index folder (default: EVIDENCE_INDEX_DIR or the user data folder)")
+    pd.add_argument("--no-registry", action="store_true", help="leave out the commitments registry")
+    pd.add_argument("--json", action="store_true", help="print JSON")
+    pd.set_defaults(func=cmd_digest)
     if commitments_parser is not None:
         csub = commitments_parser.add_subparsers(dest="commitments_action", metavar="{propose}")
         pp = csub.add_parser("propose", help="undertakings found in documents, proposed for the registry")

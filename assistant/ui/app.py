@@ -1,8 +1,8 @@
 """The chat for committee staff: a thin Gradio layer over ``Assistant``.
 
 Tabs: Chat (streamed, cited answers with expandable sources, filters, export), Sources (the
-indexed documents, uploads, removal) and Commitments (the registry and each commitment's
-evidence timeline). ``build_app`` makes the Blocks; ``launch`` checks access, queues and serves.
+indexed documents, uploads, removal), Commitments (the registry and each commitment's
+evidence timeline) and Recommendations (each recommendation, its reply and later evidence). ``build_app`` makes the Blocks; ``launch`` checks access, queues and serves.
 
 The conversation is HTML written by ``render`` (every piece of document text escaped) rather
 than gr.Chatbot: Chatbot renders Markdown, which would reinterpret document text (``$`` as maths,
@@ -35,6 +35,7 @@ from assistant.settings import Settings, get_settings  # noqa: E402
 from assistant.types import DOCUMENT_KINDS  # noqa: E402
 
 from . import render  # noqa: E402
+from .tracker_tab import add_tracker_tab  # noqa: E402
 from .access import HostCheck, LoginThrottle, check_address, check_can_listen, login_for  # noqa: E402
 from .render import Pending, error_html, info_html, messages_html  # noqa: E402
 from .timeline import commitment_header_html, commitment_timeline, commitments_table_html, timeline_html  # noqa: E402
@@ -414,6 +415,7 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                 pick = gr.Dropdown(ui.commitment_choices(), value=None, label="Show the evidence for",
                                    elem_id="commitment-pick")
                 timeline = gr.HTML(ui.timeline(None), elem_id="timeline", **html_args)
+            tracker = add_tracker_tab(demo, assistant, ui.links)
 
         refreshed = [header, documents, docs, remove_pick]
         ask_inputs = [question, answers, kinds, docs, since, until, show_standalone]
@@ -446,6 +448,7 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
 
         gr.api(ask_endpoint, api_name="ask", concurrency_id="answer")
     demo.evidence_ui = ui  # type: ignore[attr-defined]  # for tests and embedding
+    demo.evidence_tracker = tracker  # type: ignore[attr-defined]
     return demo
 
 
@@ -561,5 +564,8 @@ def _close_with(demo: gr.Blocks, ui: ChatUI) -> None:
             return close_server(*args, **kwargs)
         finally:
             ui.close()
+            tracker = getattr(demo, "evidence_tracker", None)
+            if tracker is not None:
+                tracker.close()
 
     demo.close = close  # type: ignore[method-assign]
