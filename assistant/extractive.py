@@ -9,10 +9,10 @@ from typing import Sequence
 
 import numpy as np
 
-from ingest.chunk import sentence_spans
 from ingest.lexical import tokenize
 
 from .citations import numbers_in
+from .sentences import pieces
 from .types import ScoredPassage
 
 # A paragraph number opening a sentence ("12. The Panel…"); the full stop is required so that
@@ -42,6 +42,7 @@ class Candidate:
     lead_end: int = -1  # where the lead ends in the passage text (-1: no lead)
     leans: bool = False
     context: str = ""  # what a leaning sentence is read with: its lead (and the lead's, if that leans too)
+    kind: str = "sentence"  # sentence, item (of a list), lead-in (introduces a list) or fragment
 
     @property
     def in_context(self) -> str:
@@ -70,8 +71,11 @@ def expected_type(question: str) -> str | None:
             or "what date" in q or re.match(r"^how (many|long)\s+(days|weeks|months|years)\b", q) \
             or re.match(r"^(what|which)\b", q) and re.search(r"\b(deadline|due date|target date)\b", q):
         return "date"  # "how many days after …" is answered by the two dates
-    if re.match(r"^how much\b", q) or re.match(r"^what (is|was|were|are) the (total |annual |overall )?"
-                                                r"(budget|cost|spend|funding|salary|value|price)\b", q):
+    if re.match(r"^how much\b", q) or re.match(r"^what (is|was|were|are) the (total |annual |overall |average |mean |median )?"
+                                                r"(budget|cost|spend|funding|salary|value|price)\b", q) \
+            or re.match(r"^(what|which)\b[^?]*?\b(budget|fee|fees|salary|salaries|price|funding|cost|costs)\b"
+                        r"(?! (?:model|approach|pressures?|improvement|efficienc\w*|saving\w*))", q) and \
+            not re.match(r"^(what|which)\b[^?]*\b(how|why)\b", q):
         return "money"
     if re.match(r"^how many\b", q) or re.match(r"^what\b[^?]*?\b(percentage|proportion|share|number|figure|"
                                                 r"score|count|total)\b", q):
@@ -141,12 +145,25 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
         return True, None
     if idf and never_indexed(about_words(question), idf):
         return False, want
+    # A name the question gives (a place, a body, a programme) that no passage retrieved for it
+    # holds: the documents hold the topic, not this fact ("… respondents in Wales …").
+    held: set[str] = set()
+    for sp in passages:
+        held.update(tokenize(sp.passage.text))
+        held.update(tokenize(sp.passage.title or ""))
+    if any(t not in held for t in named_in(question)):
+        return False, want
+    counted = counted_thing(question) if want == "number" else []
     q_tokens = [t for t in dict.fromkeys(tokenize(question)) if t not in _TYPE_WORDS and not t.isdigit()]
     weights = idf(q_tokens) if idf and q_tokens else [1.0] * len(q_tokens)
     total = sum(weights) or 1.0
-    best = sorted(cands, key=lambda c: -c.score)[:top]
+    # A count of the thing asked about may sit a little further down than the closest sentences,
+    # which tend to be about the thing rather than how many of it there are.
+    best = sorted(cands, key=lambda c: -c.score)[:top * 2 if counted else top]
     for c in best:
         if not _has_type(c.text, want):
+            continue
+        if counted and not counts(c.in_context, counted):
             continue
         present = set(tokenize(c.text))
         if q_tokens and sum(w for t, w in zip(q_tokens, weights) if t in present) / total < min_overlap:
@@ -160,6 +177,63 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
                 continue
         return True, want
     return False, want
+
+
+_HOW_MANY = re.compile(r"^\W*(?:(?:and|but|so|then)\s+)?(?:for\s+)?how many\s+(.+?)\s+(?:did|does|do|is|was|are|were|has|have|had|"
+                       r"will|would|could|can|must|should|in|of|at|on|for|from|across|per|were)\b", re.I)
+
+
+def counted_thing(question: str) -> list[str]:
+    """What a "how many …" question counts, as index tokens ("how many [innovators] attended …");
+    empty for other questions, and for spans of time ("how many days …")."""
+    m = _HOW_MANY.match(question)
+    if not m or asks_for_duration(question):
+        return []
+    return [t for t in tokenize(m.group(1)) if t not in _TYPE_WORDS]
+
+
+def counts(text: str, thing: Sequence[str], window: int = 6) -> bool:
+    """Whether ``text`` states a number of ``thing``: a figure with a word of it among the words
+    that follow ("118 data professionals team leaders", "seven NHS trusts"), or a count standing
+    on its own in a sentence about it ("nine commitments were evaluated, four were rated
+    inadequate") — not an amount of money, nor a number that is part of a name ("Covid-19",
+    "Type 1", "Regulation 3(1)", "2025/26")."""
+    plain = _REFERENCE.sub(" ", text)
+    words = re.findall(r"£?\d[\d,.]*%?|[A-Za-z][\w'’-]*", plain)
+    want = set(thing)
+    for i, w in enumerate(words):
+        if re.match(r"£?\d", w) or w.lower() in _COUNT_WORD_SET:
+            if want & set(tokenize(" ".join(words[i + 1:i + 1 + window]))):
+                return True
+    if not want & set(tokenize(plain)):
+        return False
+    for m in re.finditer(rf"(?<![\w/(£.-])(\d[\d,]*|{_COUNT_WORDS})(?![\w/)%-])",
+                         plain, re.I):
+        before = plain[:m.start()].split()
+        if before and before[-1][:1].isupper() and not before[-1].endswith((".", ",", ":", ";")):
+            continue  # "Type 1", "Tier 3": part of a name
+        if m.group(1).lower() in ("one", "hundred", "thousand", "million", "billion"):
+            continue
+        return True
+    return False
+
+
+_COUNT_WORD_SET = set(_COUNT_WORDS.split("|")) - {"hundred", "thousand", "million", "billion"}
+_NAMED = re.compile(r"(?<=[\s(])[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]*)*")
+
+
+def named_in(question: str) -> list[str]:
+    """Index tokens of the proper names a question gives past its first word ("… in [Wales]", "…
+    [Manchester] and [Bristol]"): places, bodies, people, programmes."""
+    out: list[str] = []
+    for m in _NAMED.findall(" " + question.strip()[1:] if question else ""):
+        # Months and days are dates, which are checked as dates.
+        out += tokenize(re.sub(rf"\b(?:{_MONTH_NAMES})\b", " ", m))
+    return [t for t in dict.fromkeys(out) if t not in _TYPE_WORDS]
+
+
+_MONTH_NAMES = ("January|February|March|April|May|June|July|August|September|October|November|December|"
+                "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday")
 
 
 _AUXILIARY = r"(?:did|does|do|is|was|are|were|has|have|had|will|would|could|can)\b"
@@ -193,13 +267,15 @@ def never_indexed(tokens: Sequence[str], idf) -> list[str]:
 
 
 def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
-    """Every sentence of the passages that could be an answer, each with the sentence before it
-    in its passage (its lead) as context."""
+    """Every sentence, list item or list lead-in of the passages that could be an answer, each
+    with the piece before it in its passage (its lead) as context."""
     out: list[Candidate] = []
     for rank, sp in enumerate(passages):
         text = sp.passage.text
         lead, lead_end, lead_context = "", -1, ""
-        for a, b in sentence_spans(text):
+        all_pieces = pieces(text)
+        for n, piece in enumerate(all_pieces):
+            a, b = piece.start, piece.end
             m = _PARA_NUMBER.match(text[a:b])
             if m:
                 a += m.end()
@@ -213,11 +289,70 @@ def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
             if _SAMPLE_NOTICE.search(sent):
                 lead, lead_end, lead_context = "", -1, ""  # a notice about the sample is no sentence's context
                 continue
-            # Headings, addresses and fragments are not answers: a sentence ends like one.
-            if len(sent.split()) < 4 or not _ENDS_SENTENCE.search(sent):
-                continue
-            out.append(Candidate(rank, a, b, sent, lead_end=prev_end, leans=leans, context=context))
+            # Headings, addresses and running headers are not answers. A sentence ends like one;
+            # a list item, or a line introducing a list ("… has three stages:"), need not; a
+            # fragment (a line the extraction cut off) counts when it reads as prose.
+            words = sent.split()
+            kind = piece.kind
+            if len(words) < 4 and not (len(words) >= 3 and " | " in sent):
+                # "Screening", "Diagnosis": a short list item is read only with the line that
+                # introduces its list, never as an answer on its own.
+                if kind != "item" and not (kind == "fragment" and prev.endswith(":")):
+                    continue
+                kind = "short-item"
+            elif kind == "fragment" and not prev.endswith(":") and " | " not in sent:
+                # A table's row ("SCIMP | Scottish Clinical …") is kept: it states a fact. Other
+                # text without a full stop is kept when it reads as prose and runs on — into
+                # text that goes on in lower case, or to where the passage was cut — and not
+                # when it stands alone before a new sentence, as a title does.
+                nxt = text[all_pieces[n + 1].start:all_pieces[n + 1].end] if n + 1 < len(all_pieces) else ""
+                if not reads_as_prose(sent) or (nxt and not nxt[:1].islower()):
+                    continue
+            c = Candidate(rank, a, b, sent, lead_end=prev_end, leans=leans, context=context)
+            c.kind = kind
+            out.append(c)
     return out
+
+
+def reads_as_prose(text: str, min_words: int = 10) -> bool:
+    """Whether a piece without a full stop reads as running text rather than a heading, a
+    contents line or a running header: long enough, and mostly lower-case words."""
+    words = re.findall(r"[A-Za-z][\w'’-]*", text)
+    if len(words) < min_words:
+        return False
+    lower = sum(w[0].islower() for w in words)
+    return lower / len(words) >= 0.7  # a title keeps a third of its words capitalised
+
+
+# What a document says about itself, and the furniture around its text, rather than anything it
+# reports: "This report sets out …", a contents line, a breadcrumb trail, an invitation to
+# download or e-mail.
+_SELF_DESCRIBING = re.compile(
+    r"\b(?:this|the present|the following|our)\s+(?:\w+\s+){0,2}(?:report|document|paper|guidance|guide|"
+    r"chapter|section|strategy|framework|standard|plan|publication|summary|appendix|annex|page|website|"
+    r"toolkit|note|briefing|manual|review)s?\s+(?:\w+\s+)?(?:sets? out|describes?|provides?|outlines?|"
+    r"summari[sz]es?|presents?|gives?|looks? at|explains?|is intended|aims? to|covers?|contains?|"
+    r"brings? together|is prefaced|is structured|is divided|focuses|considers|is the outcome)\b", re.I)
+_FURNITURE = re.compile(
+    r"\bcontents\b|\.{4,}|…{2,}|\s>\s.*\s>\s|\bdownload\b|\bplease (?:e-?mail|contact|visit|see)\b|"
+    r"\bclick here\b|\bfind out more\b|\bfor more information\b|\bthis page\b|\bpublished on\s+\w+\s+website\b",
+    re.I)
+
+
+def boilerplate(sentence: str) -> bool:
+    """Whether ``sentence`` is a document describing itself, its contents or its surroundings
+    (contents lines, breadcrumbs, lists of titles, download and contact lines) — never the
+    answer to a question about what the document reports."""
+    if _SELF_DESCRIBING.search(sentence) or _FURNITURE.search(sentence):
+        return True
+    words = re.findall(r"[A-Za-z][\w'’-]*", sentence)
+    # A list of titles: several semicolons or bullets among words that are mostly capitalised.
+    if sentence.count(";") >= 3 and words and sum(w[0].isupper() for w in words) / len(words) >= 0.4:
+        return True
+    # A run of headings glued together: long, and nearly every word capitalised.
+    if len(words) >= 8 and sum(w[0].isupper() for w in words) / len(words) >= 0.7:
+        return True
+    return False
 
 
 _DEFINED = re.compile(r"\b((?:[A-Za-z][a-z]+[ -]){1,5}[a-z]+) \(([A-Z]{2,6})s?\)")
@@ -245,6 +380,110 @@ def _expand(tokens: set[str], abbr: dict[str, set[str]]) -> set[str]:
     return tokens | extra
 
 
+_STOP = {"of", "and", "the", "in", "for", "to", "on", "a", "an", "&", "with", "by", "at"}
+_ASKS_EXPANSION = re.compile(r"\bstands?\s+for\b|\brefers?\s+to\b|\bletters\b|\bacronym\b|\babbreviat|"
+                             r"\bshort\s+for\b|\bexpan(?:d|sion)\b|\bfull\s+(?:name|form|title)\b|\bname\b.*\bstand\b|"
+                             r"\bwhat\s+(?:does|do|is|are)\s+(?:the\s+)?[\"'‘“]?[A-Z][A-Za-z]*[A-Z][\"'’”]?\s*(?:mean|\?)", re.I)
+_ACRONYM = re.compile(r"(?<![\w-])([A-Z][A-Za-z]?[A-Z][A-Z0-9]{0,6}s?)(?![\w-])")
+
+
+def asked_acronyms(question: str) -> list[str]:
+    """The abbreviations a question asks to have spelled out ("what does RPA stand for?",
+    "what do the letters of 'FAIR' stand for?"); empty when it asks no such thing."""
+    if not _ASKS_EXPANSION.search(question):
+        return []
+    return [a.rstrip("s") if a.endswith("s") and a[:-1].isupper() else a for a in _ACRONYM.findall(question)]
+
+
+def _long_form_matches(short: str, long_form: str, skips: int = 2) -> bool:
+    """Whether the letters of ``short`` can be read, in order, from ``long_form``: each letter
+    from the start of a word or from inside one (EQUATOR from "Enhancing the QUAlity and
+    Transparency Of health Research"), the first letter from the first word and the last word
+    giving a letter; small words ("of", "and") and at most ``skips`` other words give none."""
+    letters = [c.lower() for c in short if c.isalnum()]
+    words = re.findall(r"[A-Za-z0-9]+", long_form)
+    if not letters or not words or len(words) > len(letters) + 4 or words[0][0].lower() != letters[0]:
+        return False
+    i = 0
+    for k, w in enumerate(words):
+        lw = w.lower()
+        if i < len(letters) and lw[0] == letters[i]:
+            i += 1
+            # Further letters may come from inside the same word: capitals ("QUAlity"), or a
+            # letter no later word could give.
+            for j in range(1, len(lw)):
+                if i >= len(letters):
+                    break
+                if lw[j] == letters[i] and (w[j].isupper() or not any(x[0].lower() == letters[i] for x in words[k + 1:])):
+                    i += 1
+            if i == len(letters) and k != len(words) - 1:
+                return False  # the long form ends with the word that gives the last letter
+        elif lw not in _STOP:
+            skips -= 1
+            if skips < 0 or k == len(words) - 1:
+                return False
+    return i == len(letters)
+
+
+def expansion_in(short: str, text: str) -> str | None:
+    """The long form of ``short`` that ``text`` gives beside it — "long form (SHORT)", "SHORT (long
+    form)", "SHORT data (long, form)", "Long (Form) Regulations (SHORT)", a glossary's "SHORT Long
+    Form" — or None when it gives none."""
+    if not re.search(rf"(?<![\w-]){re.escape(short)}s?(?![\w-])", text):
+        return None
+    spans = [(m.start(), m.end(), m.group()) for m in re.finditer(r"[A-Za-z0-9]+(?:['’][a-z]+)?", text)]
+    words = [w for _, _, w in spans]
+    at = [k for k, w in enumerate(words) if w == short or w == short + "s"]
+    n_letters = len([c for c in short if c.isalnum()])
+    for i, w in enumerate(words):
+        if w[0].lower() != short[0].lower() or i in at:
+            continue
+        for n in range(max(1, n_letters - 3), n_letters + 5):
+            j = i + n
+            if j > len(words) or any(i <= k < j for k in at):
+                break
+            # Next to the abbreviation (within three words), or a capitalised name.
+            near = any(0 <= i - k - 1 <= 3 or 0 <= k - j <= 3 for k in at)
+            run = words[i:j]
+            if not near and not all(x[0].isupper() or x.lower() in _STOP for x in run):
+                continue
+            if _long_form_matches(short, " ".join(run)):
+                return text[spans[i][0]:spans[j - 1][1]]
+    return None
+
+
+_COUNTS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+_LIST_QUESTION = re.compile(r"\b(?:which|what|name|list)\b.*?\b(\d{1,2}|" + "|".join(_COUNTS) +
+                            r")\s+(?:[\w-]+\s+){0,3}?([a-z]+s)\b", re.I)
+
+
+def asked_list(question: str) -> tuple[int, str] | None:
+    """(how many, of what) for a question asking for a list of a stated size ("which four areas
+    …", "what are the three stages …"); None otherwise."""
+    m = _LIST_QUESTION.search(question)
+    if not m:
+        return None
+    n = m.group(1).lower()
+    count = int(n) if n.isdigit() else _COUNTS[n]
+    return (count, m.group(2).lower()) if 2 <= count <= 12 else None
+
+
+def states_count(text: str, count: int, noun: str) -> bool:
+    """Whether ``text`` announces ``count`` of ``noun`` ("has three stages", "6 components",
+    "four areas")."""
+    words = [w for w, c in _COUNTS.items() if c == count] + [str(count)]
+    stem = re.escape(noun[:max(4, len(noun) - 2)])
+    return any(re.search(rf"\b{w}\s+(?:[\w-]+\s+){{0,2}}{stem}", text, re.I) for w in words)
+
+
+# What the answer-type features are worth in a sentence's score (chosen on the real suite's dev
+# split): a sentence that spells out the abbreviation asked about answers it outright; one that
+# announces the list asked for ("… has three stages:") leads the items; a document describing
+# itself or its contents answers nothing.
+EXPANSION_BONUS = 0.3
+LIST_BONUS = 0.1
+BOILERPLATE_PENALTY = 0.15
+
 # Share of what a leaning sentence's lead adds to its relevance that counts (chosen on the sample
 # suite's dev split: 0.5 too little for "That was up from 41% …", 0.85 lets sentences ride on
 # their leads).
@@ -265,6 +504,8 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     q_tokens = _expand(set(tokenize(question)), abbr)
     want = expected_type(question)
     duration = asks_for_duration(question)
+    acronyms = asked_acronyms(question)
+    listed = asked_list(question)
     # Dates and figures the question names ("in December 2021") should be in the sentence too.
     anchors = [a.lower() for a in re.findall(r"(?:January|February|March|April|May|June|July|August|September|"
                                               r"October|November|December)\s+\d{4}|\b\d[\d,.]*%?", question)]
@@ -292,27 +533,50 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
             c.score += 0.08
         if boost_ranks and c.rank in boost_ranks:
             c.score += 0.05
+        if boilerplate(c.text):
+            c.score -= BOILERPLATE_PENALTY
+        if c.kind == "short-item":
+            c.score -= 1.0  # read only with the line that introduces its list
+        if acronyms and any(expansion_in(a, c.text) for a in acronyms):
+            c.score += EXPANSION_BONUS
+        if listed and states_count(c.text, *listed):
+            c.score += LIST_BONUS
     return sv
 
 
+def says_again(a: str, b: str, near: float = 0.8) -> bool:
+    """Whether sentence ``a`` says nothing that ``b`` has not said: most of its words (at least
+    four) are words of ``b``. An answer states each fact once; a sentence that adds to one
+    already chosen is kept."""
+    ta, tb = set(tokenize(a)), set(tokenize(b))
+    return len(ta) >= 4 and len(ta & tb) / len(ta) >= near
+
+
 def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap: float = 0.12,
-           redundancy: float = 0.88) -> list[Candidate]:
+           redundancy: float = 0.88, list_items: int = 6) -> list[Candidate]:
     """Best sentences first, dropping near-repeats and those far below the best. A sentence that
     leans on the one before it ("It was moved to March 2026 …") comes with that sentence, so the
     answer never leaves a reader asking what "it" is; both are quoted, each cited. Then the
-    order: most relevant first, and neighbouring sentences of one passage in their own order."""
+    order: most relevant first, and neighbouring sentences of one passage in their own order.
+    A line that introduces a list ("… has three stages:") comes with the list's items (at most
+    ``list_items``), which are its answer; they do not count against ``max_sentences``."""
     if not cands:
         return []
     order = sorted(range(len(cands)), key=lambda i: -cands[i].score)
     best = cands[order[0]].score
     at = {(c.rank, c.end): i for i, c in enumerate(cands)}
+    after = {(c.rank, c.lead_end): i for i, c in enumerate(cands)}
     chosen: list[int] = []
+    extra = 0
     for i in order:
         if len(chosen) >= max_sentences:
             break
         if cands[i].score < best - gap:
             break
-        if i in chosen or any(float(vecs[i] @ vecs[j]) > redundancy for j in chosen):
+        if cands[i].kind == "short-item":
+            continue
+        if i in chosen or any(float(vecs[i] @ vecs[j]) > redundancy or says_again(cands[i].text, cands[j].text)
+                              for j in chosen):
             continue
         unit = [i]
         lead = at.get((cands[i].rank, cands[i].lead_end)) if cands[i].leans else None
@@ -320,10 +584,19 @@ def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap:
         # itself points further back ("She said …" after "She said …") would not help.
         if lead is not None and lead not in chosen and not cands[lead].leans:
             unit.insert(0, lead)
-        if len(chosen) + len(unit) > max_sentences:
+        if len(chosen) - extra + len(unit) > max_sentences:
             if chosen:
                 continue  # no room for the sentence with what it leans on
             unit = [i]  # an answer of one sentence is allowed no more, even one that leans
+        if cands[i].kind == "lead-in":
+            k, items = i, []
+            while len(items) < list_items:
+                k = after.get((cands[k].rank, cands[k].end))
+                if k is None or cands[k].kind not in ("item", "short-item", "fragment") or k in chosen:
+                    break
+                items.append(k)
+            unit += items
+            extra += len(items)
         chosen.extend(unit)
     # Runs of neighbouring sentences (one the lead of the next) read as one statement, in order;
     # runs come in the order their first sentence was chosen.

@@ -214,6 +214,11 @@ def check_premise(question: str, passages: Sequence[ScoredPassage], *,
             check.reasons.append(f"the documents do not say that {person} did this: “{stating[0][1].strip()}”")
     scored = proposition_scores(question, passages, idf)
     support = scored[0][0]
+    if presupposes and not check.rejected:
+        reason = contradicted_detail(question, passages, scored, idf=idf)
+        if reason:
+            check.rejected = True
+            check.reasons.append(reason)
     if presupposes and not check.rejected and not _NEGATION.search(question):
         for score, sentence in scored:
             if score < max(0.4, support - 0.15):
@@ -227,6 +232,70 @@ def check_premise(question: str, passages: Sequence[ScoredPassage], *,
         check.reasons.append("no document retrieved states what the question takes for granted")
     check.claims.append(f"proposition support {support:.2f}")
     return check
+
+
+_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December")
+_WHEN = re.compile(rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?(?:{_MONTHS})\s+(?:19|20)\d{{2}}\b|\b(?:19|20)\d{{2}}\b(?![/-]\d)")
+_UP = re.compile(r"\b(ris(?:e|es|en|ing)|rose|increas\w*|gr[eo]w\w*|up|higher|more|expand\w*)\b", re.I)
+_DOWN = re.compile(r"\b(fall\w*|fell|declin\w*|decreas\w*|drop\w*|reduc\w*|down|lower|fewer|less|shr[iu]nk\w*|cut)\b", re.I)
+_FROM_TO = re.compile(r"\bfrom\s+(\d[\d,.]*)\s*%?\s*(?:\w+\s+)?to\s+(\d[\d,.]*)", re.I)
+
+
+def _dates(text: str) -> set[str]:
+    return {re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", d.lower()) for d in _WHEN.findall(text)}
+
+
+def contradicted_detail(question: str, passages: Sequence[ScoredPassage],
+                        scored: Sequence[tuple[float, str]] | None = None, *, idf=None) -> str | None:
+    """Why the documents contradict a detail the question takes for granted, or None. The
+    sentences that best state the rest of the question decide: they give another date or year
+    than the question's ("launched … January 2020" where they say 1 July 2019), move the other way
+    ("why did staff numbers fall" where they "increased by 4.0%"), or run from and to the other
+    way round ("rise from 18 to 30 days" where it fell "from 30 to 18 days"). A name the question
+    gives that no retrieved passage holds ("workshops in Manchester") is not supported either."""
+    from .extractive import named_in
+    held: set[str] = set()
+    for sp in passages:
+        held.update(tokenize(sp.passage.text))
+        held.update(tokenize(sp.passage.title or ""))
+    # (A "when did …" question about someone the documents never name is simply not answered;
+    # "why did …" takes the act for granted.)
+    missing = [n for n in named_in(question) if n not in held]
+    if missing and not re.match(r"^\W*when\b", question, re.I):
+        words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", question) if set(tokenize(w)) & set(missing)]
+        return f"no document retrieved mentions {', '.join(dict.fromkeys(words)) or ', '.join(missing)}"
+    q_dates = _dates(question)
+    rest = _WHEN.sub(" ", question)
+    scored = list(proposition_scores(rest, passages, idf)) if q_dates else list(scored or [])
+    if not scored:
+        return None
+    best = scored[0][0]
+    stating = [t for sc, t in scored if sc >= max(0.5, best - 0.1)][:5]
+    if not stating:
+        return None
+    if q_dates:
+        years = {d[-4:] for d in q_dates}
+        # The closest statements that give a date at all.
+        said = [t for sc, t in scored if sc >= max(0.5, best - 0.2) and _dates(t)][:5]
+        if said and not any(d in _dates(t) or d[-4:] in {x[-4:] for x in _dates(t)} and len(d) == 4
+                            for t in said for d in q_dates):
+            other = sorted(_dates(said[0]) - years)
+            if other:
+                return f"the documents give {other[0]}, not {' / '.join(sorted(q_dates))}: “{said[0].strip()}”"
+    up, down = bool(_UP.search(rest)), bool(_DOWN.search(rest))
+    if up != down:
+        same, opposite = (_UP, _DOWN) if up else (_DOWN, _UP)
+        top = stating[:2]
+        if any(opposite.search(t) for t in top) and not any(same.search(t) for t in top):
+            return f"the documents say it went the other way: “{top[0].strip()}”"
+    m = _FROM_TO.search(question)
+    if m:
+        a, b = m.group(1), m.group(2)
+        for t in stating:
+            n = _FROM_TO.search(t)
+            if n and (n.group(1), n.group(2)) == (b, a):
+                return f"the documents say from {b} to {a}: “{t.strip()}”"
+    return None
 
 
 def premise_note(check: PremiseCheck) -> str:

@@ -128,7 +128,9 @@ def token_recall(prediction: str, reference: str) -> float:
 
 _CHAR_MAP = {"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-", "−": "-",
              "\u00a0": " ", "\u2009": " ", "\u202f": " "}
-_MARKER = re.compile(r"\s*\[\d+(?:\s*[,;–-]\s*\d+)*\]")
+# A citation marker stands apart from the words (" [3]"); a footnote glued to a word ("trusts[4]")
+# is part of the document's own text and stays, so verbatim checks see the text as published.
+_MARKER = re.compile(r"(?:^|\s+)(?:\[\d+(?:\s*[,;–-]\s*\d+)*\])+")
 _UNSUPPORTED_MARK = re.compile(r"\s*\[unsupported\]", re.I)
 _LEADING_PARA_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*\.\s+(?=\S)")
 

@@ -133,6 +133,9 @@ def test_strip_markers_and_verbatim():
     assert m.verbatim_in("the panel rates this commitment 'inadequate'", passage)
     assert not m.verbatim_in("The Panel rates this commitment good.", passage)
     assert not m.verbatim_in("[1]", passage)
+    # A footnote glued to a word is the document's own text, not a citation marker.
+    assert m.strip_markers("seven NHS trusts[4] spread over the region [2].") == "seven NHS trusts[4] spread over the region."
+    assert m.verbatim_in("seven NHS trusts[4] spread over the region [2].", "In all, seven NHS trusts[4] spread over the region.")
 
 
 # --------------------------------------------------------------------------- ALCE
