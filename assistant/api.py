@@ -14,7 +14,7 @@ from .answer import NO_ANSWER_TEXT, Answer, AnswerSentence, Citation
 from .citations import CitationChecker, parse_cited_sentences, verbatim_citations
 from .conversation import condense_without_model, history_questions, is_follow_up
 from .errors import EmptyIndexError, InvalidQuestionError, LLMError
-from .extractive import answers_the_type, candidates, coverage, score_candidates, select
+from .extractive import answers_the_type, asked_list, candidates, coverage, score_candidates, select
 from .premise import check_premise, premise_note
 from .retrieve import Filters, Retrieval, Retriever
 from .settings import Settings, get_settings
@@ -48,6 +48,11 @@ def clean_question(question: Any, max_chars: int) -> str:
     if not re.search(r"\w", q):
         raise InvalidQuestionError("the question has no words in it; type a question about the documents")
     return q
+
+
+# How a decline names what the question asked for.
+_WANTED = {"date": "a date", "number": "a number", "money": "an amount of money", "name": "a name",
+           "rating": "a rating"}
 
 
 class Assistant:
@@ -198,7 +203,7 @@ class Assistant:
             timings["total_s"] = time.perf_counter() - t0
             yield NO_ANSWER_TEXT
             yield Answer(text=NO_ANSWER_TEXT, sentences=[], citations=[], verdict="no_answer",
-                         notes=[f"The question asks for a {want}; the passages closest to it state none"
+                         notes=[f"The question asks for {_WANTED.get(want, 'a ' + str(want))}; the passages closest to it state none"
                                 + (" for the year it names" if re.search(r"\b(19|20)\d{2}\b", standalone) else "")
                                 + ". The nearest are listed."],
                          timings=timings, **base)
@@ -236,7 +241,9 @@ class Assistant:
                 text = ""
         picked = []
         if answerer == "extractive":
-            picked = select(cands, vecs, max_sentences=self.settings.max_answer_sentences)
+            listed = asked_list(standalone)
+            picked = select(cands, vecs, max_sentences=self.settings.max_answer_sentences,
+                            list_items=listed[0] if listed else 6)
             if not checked_first:
                 for c in picked:
                     yield f"{c.text} [{c.rank + 1}] "
@@ -357,6 +364,7 @@ class Assistant:
         ratings = {c.id: c.rating.value for c in matched if getattr(c, "rating", None)}
         gen = self.index.manifest.generation()
         boosted: set[int] = set()
+        shared = self.index.manifest.shared_works()
         present = {sp.passage.passage_id: i for i, sp in enumerate(shown)}
         for c in matched:
             key = (gen, c.id)
@@ -372,6 +380,10 @@ class Assistant:
                 p = found.get(pid)
                 if p is None or (allowed is not None and p.doc_id not in allowed):
                     continue
+                work = shared.get(p.doc_id)
+                if work is not None and any(shared.get(sp.passage.doc_id, (None,))[0] == work[0]
+                                            and sp.passage.doc_id != p.doc_id for sp in shown):
+                    continue  # another copy of this work is already shown: a work is cited once
                 present[pid] = len(shown)
                 boosted.add(len(shown))
                 shown.append(ScoredPassage(p, 0.0))

@@ -1,10 +1,12 @@
 """``evidence documents``: every indexed document with its title, kind, date, publisher, format,
-passages and id, and where each of those fields came from (the document's own metadata, its
-cover, a "Published ..." line, its file name, a sources.toml entry ...).
+passages and id, where each of those fields came from (the document's own metadata, its
+cover, a "Published ..." line, its file name, a sources.toml entry ...), and the work it is a
+copy of: the other documents indexed with the same text (the Word, Markdown and HTML of one
+chapter), and which of them answers cite.
 
-The index records the fields; where each came from is read again from the file when the index
-does not record it (the file must still be where it was indexed from, unchanged). Register it
-with ``add_documents_parser(subparsers)``.
+The index records the fields and where each came from; an index made before it recorded the
+latter is read again from the file (which must still be where it was indexed from,
+unchanged). Register it with ``add_documents_parser(subparsers)``.
 """
 from __future__ import annotations
 
@@ -53,7 +55,23 @@ def metadata_sources_for(record: Any) -> tuple[dict[str, str], str | None]:
     return dict(doc.extra.get("metadata_sources") or {}), None
 
 
+def work_of(record: Any, by_id: dict[str, Any]) -> dict[str, Any]:
+    """The work ``record`` is a copy of: its id, whether answers cite this document or one of
+    its alternates, and the alternates (preferred first)."""
+    alternates = [by_id[d] for d in getattr(record, "alternates", ()) or () if d in by_id]
+    preferred = not alternates or getattr(record, "preference", None) is None or all(
+        record.preference < a.preference for a in alternates)
+    return {
+        "id": getattr(record, "work_id", None),
+        "documents": 1 + len(alternates),
+        "cited": preferred,
+        "alternates": [{"doc_id": a.doc_id, "id": a.doc_id[:12], "format": a.format, "title": a.title,
+                        "path": a.path} for a in alternates],
+    }
+
+
 def document_rows(records: list[Any]) -> list[dict[str, Any]]:
+    by_id = {r.doc_id: r for r in records}
     rows = []
     for r in records:
         sources, why = metadata_sources_for(r)
@@ -61,8 +79,17 @@ def document_rows(records: list[Any]) -> list[dict[str, Any]]:
             "doc_id": r.doc_id, "id": r.doc_id[:12], "title": r.title, "kind": r.kind, "date": r.date,
             "publisher": r.publisher, "format": r.format, "passages": r.n_passages, "path": r.path,
             "sources": {k: sources.get(k) for k in FIELDS}, **({"sources_note": why} if why else {}),
+            "work": work_of(r, by_id),
         })
     return rows
+
+
+def _work_line(work: dict[str, Any]) -> str | None:
+    if not work.get("alternates"):
+        return None
+    others = "; ".join(f"{a['format']} [{a['id']}] {Path(a['path']).name}" for a in work["alternates"])
+    cited = "answers cite this copy" if work["cited"] else f"answers cite the {work['alternates'][0]['format']}"
+    return f"      work {work['id']}, {work['documents']} copies ({cited}); also as {others}"
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:
@@ -77,6 +104,9 @@ def format_table(rows: list[dict[str, Any]]) -> str:
         lines.append(f"      title from {src['title'] or '?'}   {row['format']}, {row['passages']} passages   {row['path']}")
         if row.get("sources_note"):
             lines.append(f"      where the fields came from is {row['sources_note']}")
+        work = _work_line(row.get("work") or {})
+        if work:
+            lines.append(work)
     return "\n".join(lines)
 
 

@@ -1,5 +1,5 @@
 """Hybrid retrieval: dense (Chroma) and lexical (BM25) candidates fused by reciprocal rank,
-narrowed by filters, and spread across documents."""
+narrowed by filters, each work counted once, and spread across documents."""
 from __future__ import annotations
 
 import re
@@ -163,6 +163,37 @@ def weighted_scores(scored_lists: Iterable[tuple[list[tuple[str, float]], float]
     return scores
 
 
+def one_document_per_work(order: list[str], doc_of: dict[str, str],
+                          shared: dict[str, tuple[str, Any]]) -> list[str]:
+    """``order`` (passage ids, best first) keeping, for each work that has several documents,
+    the passages of one of them only: a work is counted once, and the same paragraph is not
+    handed to the answerer (or cited) once per format.
+
+    ``doc_of`` maps passage ids to document ids; ``shared`` maps each document whose work has
+    other documents to (work id, preference key), see ``Manifest.shared_works``. The document
+    kept is, among the work's documents with a passage in ``order``, the one that cites best
+    (``ingest.works.preference_key``): passages with page numbers or the document's own
+    numbered paragraphs over passages with neither; then PDF, Word, HTML, Markdown, text; then
+    the fuller copy. Passages of documents in no shared work pass unchanged."""
+    if not shared:
+        return order
+    chosen: dict[str, tuple[Any, str]] = {}
+    for pid in order:
+        d = doc_of.get(pid)
+        if d is None or d not in shared:
+            continue
+        work, pref = shared[d]
+        if work not in chosen or pref < chosen[work][0]:
+            chosen[work] = (pref, d)
+    out = []
+    for pid in order:
+        d = doc_of.get(pid)
+        if d is not None and d in shared and chosen[shared[d][0]][1] != d:
+            continue
+        out.append(pid)
+    return out
+
+
 class Retriever:
     def __init__(self, index: Index, settings: Settings):
         self.index = index
@@ -205,6 +236,9 @@ class Retriever:
         else:
             fused = rrf([(dense_ids, s.dense_weight), (lex_ids, s.lexical_weight)], s.rrf_k)
         order = sorted(fused, key=lambda pid: -fused[pid])
+        shared = self.index.manifest.shared_works()
+        if shared:  # some work is indexed as several documents: keep one of them per work
+            order = one_document_per_work(order, self.index.manifest.doc_ids_of(order), shared)
         sims = dict(dense)
         d_rank = {pid: i for i, pid in enumerate(dense_ids, 1)}
         l_rank = {pid: i for i, pid in enumerate(lex_ids, 1)}

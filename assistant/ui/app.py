@@ -134,7 +134,8 @@ class ChatUI:
             p = self.assistant.index.manifest.passages([pid]).get(pid)
             return p.text if p else None
         return render.conversation_html(turns, show_standalone=bool(show_standalone), links=self.links,
-                                        titles=self.titles(), passage_text=passage_text)
+                                        titles=self.titles(), passage_text=passage_text,
+                                        alternates=render.alternates_by_doc(self.documents()))
 
     def refresh(self, chosen_docs: list[str] | None = None) -> tuple[Any, ...]:
         """Header, documents table and both document pickers, after the index changed."""

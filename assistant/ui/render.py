@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Sequence
+from pathlib import PurePath
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from assistant.answer import Answer, AnswerSentence, Citation
 from assistant.citations import unknown_citations
 
 # (label, href) pairs for "open the source" links; the app decides what may be served.
 LinkFn = Callable[[str | None, str | None, str | None], list[tuple[str, str]]]
+# doc id -> the other documents of its work ({"format", "path", "title", ...}), preferred first.
+Alternates = Mapping[str, Sequence[Mapping[str, Any]]]
+
+FORMAT_NAMES = {"pdf": "PDF", "docx": "Word", "html": "HTML", "markdown": "Markdown", "text": "text", "json": "JSON"}
 
 VERDICTS: dict[str, tuple[str, str]] = {
     "supported": ("Supported", "Every sentence is backed by the passage it cites."),
@@ -80,6 +85,30 @@ def locator(page: str | None, paragraph: str | None) -> str:
     return ", ".join(x for x in (f"p. {page}" if page else "", f"para. {paragraph}" if paragraph else "") if x)
 
 
+def alternates_by_doc(documents: Iterable[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """doc id -> its work's other documents, from the rows ``Assistant.documents()`` returns
+    (each lists its ``alternates`` by id, preferred first)."""
+    docs = list(documents)
+    by_id = {d.get("doc_id"): d for d in docs}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for d in docs:
+        others = [by_id[a] for a in d.get("alternates") or () if a in by_id]
+        if others:
+            out[d["doc_id"]] = [{"doc_id": o.get("doc_id"), "format": o.get("format"), "path": o.get("path"),
+                                 "title": o.get("title")} for o in others]
+    return out
+
+
+def alternates_line(others: Sequence[Mapping[str, Any]] | None) -> str:
+    """The small line under a cited source naming the same work's other formats, or ''."""
+    if not others:
+        return ""
+    names = " · ".join(
+        f"{FORMAT_NAMES.get(str(o.get('format')), str(o.get('format') or 'file'))}"
+        + (f" ({PurePath(str(o['path'])).name})" if o.get("path") else "") for o in others)
+    return f'<span class="ea-alternates">The same text is also indexed as {esc(names)}</span>'
+
+
 def describe_filters(filters: dict[str, Any] | None, titles: dict[str, str] | None = None) -> str:
     """'kind: response · documents: X · dated 2023-01-01 to 2023-12-31', or '' for no filter."""
     if not filters:
@@ -115,7 +144,8 @@ class Pending:
 
 def conversation_html(turns: Sequence[Answer | Pending], *, show_standalone: bool = False,
                       links: LinkFn = no_links, titles: dict[str, str] | None = None,
-                      passage_text: Callable[[str], str | None] | None = None) -> str:
+                      passage_text: Callable[[str], str | None] | None = None,
+                      alternates: Alternates | None = None) -> str:
     if not turns:
         return ('<div class="ea-empty">Ask a question about the documents. Every sentence of the answer '
                 'carries a numbered citation; open a source below the answer to read the passage with the '
@@ -126,7 +156,7 @@ def conversation_html(turns: Sequence[Answer | Pending], *, show_standalone: boo
             parts.append(_pending_html(t, i, titles))
         else:
             parts.append(answer_html(t, i, show_standalone=show_standalone, links=links, titles=titles,
-                                     passage_text=passage_text))
+                                     passage_text=passage_text, alternates=alternates))
     return '<div class="ea-conversation">' + "".join(parts) + "</div>"
 
 
@@ -148,7 +178,8 @@ def _pending_html(p: Pending, turn: int, titles: dict[str, str] | None) -> str:
 
 def answer_html(answer: Answer, turn: int = 1, *, show_standalone: bool = False, links: LinkFn = no_links,
                 titles: dict[str, str] | None = None,
-                passage_text: Callable[[str], str | None] | None = None) -> str:
+                passage_text: Callable[[str], str | None] | None = None,
+                alternates: Alternates | None = None) -> str:
     label, explain = VERDICTS.get(answer.verdict, (answer.verdict, ""))
     out = [f'<div class="ea-turn ea-verdict-{esc(answer.verdict)}" id="turn-{turn}" data-verdict="{esc(answer.verdict)}">',
            _question_html(answer.question, turn), '<div class="ea-answer">',
@@ -184,7 +215,7 @@ def answer_html(answer: Answer, turn: int = 1, *, show_standalone: bool = False,
     other_notes = answer.notes[1:] if answer.verdict == "premise_rejected" else answer.notes
     for note in other_notes:
         out.append(f'<div class="ea-note">{esc(note)}</div>')
-    out.append(sources_html(answer, turn, links=links, passage_text=passage_text))
+    out.append(sources_html(answer, turn, links=links, passage_text=passage_text, alternates=alternates))
     as_of = f"Evidence as of {answer.evidence_as_of}" if answer.evidence_as_of else ""
     if as_of:
         out.append(f'<div class="ea-asof">{esc(as_of)}</div>')
@@ -210,8 +241,11 @@ def _passage_texts(answer: Answer) -> dict[str, Any]:
 
 
 def sources_html(answer: Answer, turn: int, *, links: LinkFn = no_links,
-                 passage_text: Callable[[str], str | None] | None = None) -> str:
-    """One expandable entry per citation number: the passage with every quoted span marked."""
+                 passage_text: Callable[[str], str | None] | None = None,
+                 alternates: Alternates | None = None) -> str:
+    """One expandable entry per citation number: the passage with every quoted span marked, and
+    under its title a line naming the other formats of the same work (``alternates``)."""
+    alternates = alternates or {}
     by_n: dict[int, list[Citation]] = {}
     for c in answer.citations:
         by_n.setdefault(c.n, []).append(c)
@@ -232,12 +266,14 @@ def sources_html(answer: Answer, turn: int, *, links: LinkFn = no_links,
             body = highlight(c.quote, [(0, len(c.quote))])
         heading = " › ".join(p.heading_path) if p is not None and p.heading_path else ""
         items.append(_source_item(turn, n, c.title, c.kind, c.date, c.page, c.paragraph, body,
-                                  links(c.path, c.page, c.url), heading, support=c.support))
+                                  links(c.path, c.page, c.url), heading, support=c.support,
+                                  also=alternates_line(alternates.get(c.doc_id))))
     if not items and answer.verdict == "no_answer" and answer.passages:
         for i, sp in enumerate(answer.passages[:3], start=1):
             p = sp.passage
             items.append(_source_item(turn, i, p.title, p.kind, p.date, p.page_label, p.paragraph_label, esc(p.text),
-                                      links(p.path, p.page_start, p.url), " › ".join(p.heading_path), nearest=True))
+                                      links(p.path, p.page_start, p.url), " › ".join(p.heading_path), nearest=True,
+                                      also=alternates_line(alternates.get(p.doc_id))))
         return ('<div class="ea-sources"><div class="ea-sources-h">Nearest passages (they do not answer the '
                 'question)</div>' + "".join(items) + "</div>")
     if not items:
@@ -247,7 +283,7 @@ def sources_html(answer: Answer, turn: int, *, links: LinkFn = no_links,
 
 def _source_item(turn: int, n: int, title: str, kind: str | None, date: str | None, page: str | None,
                  paragraph: str | None, body_html: str, link_list: list[tuple[str, str]], heading: str,
-                 *, support: float | None = None, nearest: bool = False) -> str:
+                 *, support: float | None = None, nearest: bool = False, also: str = "") -> str:
     where = " · ".join(x for x in (kind, date, locator(page, paragraph)) if x)
     mark = "–" if nearest else f"[{n}]"
     meta = [("Document", title), ("Kind", kind or "—"), ("Date", date or "not dated"),
@@ -260,7 +296,7 @@ def _source_item(turn: int, n: int, title: str, kind: str | None, date: str | No
     links_ = " · ".join(link_html(lbl, href) for lbl, href in link_list) or "No link: the file is not served and has no address."
     return (f'<details class="ea-source" id="src-{turn}-{n}" data-n="{n}">'
             f'<summary><span class="ea-n">{esc(mark)}</span> <span class="ea-title">{esc(title)}</span>'
-            f' <span class="ea-where">{esc(where)}</span></summary>'
+            f' <span class="ea-where">{esc(where)}</span>{also}</summary>'
             f'<blockquote class="ea-passage">{body_html}</blockquote>'
             f'<dl class="ea-meta">{dl}</dl><div class="ea-links">{links_}</div></details>')
 
@@ -325,6 +361,7 @@ CSS = """
 .ea-source summary { cursor: pointer; }
 .ea-n { font-weight: 700; color: #0969da; }
 .ea-where { color: #57606a; font-size: .85rem; }
+.ea-alternates { display: block; color: #57606a; font-size: .8rem; margin-left: 1.5rem; }
 .ea-passage { white-space: pre-wrap; background: #fff; border-left: 3px solid #8c959f; margin: .5rem 0; padding: .4rem .6rem; }
 mark.ea-quote { background: #ffe58f; color: #1f2328; padding: 0 1px; }
 .ea-meta { display: grid; grid-template-columns: max-content 1fr; gap: 0 .75rem; font-size: .85rem; margin: .25rem 0; }
