@@ -13,7 +13,7 @@ export ANONYMIZED_TELEMETRY := False
 export OPENBLAS_NUM_THREADS := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test test-fast test-slow install ingest eval bench chroma-server browser corpus clean
+.PHONY: run test test-fast test-slow install ingest eval bench chroma-server browser ocr corpus clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=/path/to/python3.11"; exit 1; }
@@ -39,7 +39,15 @@ browser:
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; } \
 	  || echo "warning: could not install Debian's chromium; browser tests will be skipped"
 
-test: $(STAMP) browser
+# Debian's Tesseract and Poppler, for OCR of scanned PDF pages (EVIDENCE_OCR); skipped when present.
+ocr:
+	@{ command -v tesseract >/dev/null && command -v pdftoppm >/dev/null; } || { \
+	  pkgs="tesseract-ocr tesseract-ocr-eng poppler-utils"; \
+	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; fi; } \
+	  || echo "warning: could not install Debian's tesseract-ocr; scanned PDF pages will be skipped and OCR tests skipped"
+
+test: $(STAMP) browser ocr
 	$(PY) -m pytest -q -m "not slow"
 	$(PY) -m pytest -q -m "slow"; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ] || exit $$rc
 

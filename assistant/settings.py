@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     lexical_context: bool = Field(False, description="BM25 also reads each passage's document title and nearest headings (the model always does). Helps where titles are specific (SciFact), hurts where they repeat the questions' words (committee papers); changing it re-tokenises the index once.")
     max_pdf_pages: int = Field(2000, ge=1, description="PDFs with more pages are skipped.")
     file_timeout_s: float = Field(120.0, gt=0, description="Per-file limit on parsing time.")
+    ocr: Literal["auto", "on", "off"] = Field("auto", description="OCR for PDF pages with no text layer (scanned letters), by Tesseract: 'auto' reads them when the tesseract-ocr and poppler-utils packages are installed and otherwise skips them with a warning; 'on' refuses a PDF with such pages when Tesseract is missing; 'off' skips them. Pages with a text layer are never OCR'd; OCR'd passages show 'Scanned page: text read by OCR' as their section.")
+    ocr_page_timeout_s: float = Field(60.0, gt=0, description="Time limit for OCR of one page; a page over it is skipped with the reason in the file's warnings. OCR of one file also stops at 60% of file_timeout_s.")
     sources_toml: Path | None = Field(None, description="Metadata for files by name (corpus/sources.toml); found beside the files when unset.")
 
     # --- Retrieval ---------------------------------------------------------------------------

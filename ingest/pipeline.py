@@ -186,7 +186,7 @@ def _parse_worker(s: Settings) -> ParseWorker:
     return ParseWorker(tokenizer=model / "tokenizer.json", chunk_tokens=s.chunk_tokens,
                        chunk_overlap=s.chunk_overlap, max_bytes=int(s.max_file_mb * 1e6),
                        sources_toml=s.sources_toml, timeout_s=s.file_timeout_s, max_pdf_pages=s.max_pdf_pages,
-                       lexical_context=s.lexical_context)
+                       lexical_context=s.lexical_context, ocr=s.ocr, ocr_page_timeout_s=s.ocr_page_timeout_s)
 
 
 def _run(idx: Index, s: Settings, paths: Sequence[Path | str], prune: bool,

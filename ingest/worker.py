@@ -63,6 +63,10 @@ def _worker_main(conn: Any, config: dict[str, Any]) -> None:
     from .load import pdf as pdf_loader
 
     pdf_loader.MAX_PAGES = config["max_pdf_pages"]
+    from .load import ocr as ocr_reader  # settings given in code reach OCR too, not only the environment
+    ocr_reader.MODE = config.get("ocr")
+    ocr_reader.PAGE_TIMEOUT_S = config.get("ocr_page_timeout_s")
+    ocr_reader.FILE_TIMEOUT_S = config.get("file_timeout_s")
     # pypdf reports recoverable damage on stderr; the file's outcome is reported per file instead.
     import logging
     logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -114,13 +118,15 @@ class ParseWorker:
 
     def __init__(self, *, tokenizer: Path, chunk_tokens: int, chunk_overlap: int, max_bytes: int,
                  sources_toml: Path | None, timeout_s: float, max_pdf_pages: int = 2000,
-                 lexical_context: bool = False, memory_limit: int | None = None):
+                 lexical_context: bool = False, memory_limit: int | None = None,
+                 ocr: str | None = None, ocr_page_timeout_s: float | None = None):
         if memory_limit is None:
             memory_limit = max(MIN_MEMORY_LIMIT, MEMORY_PER_FILE_BYTE * max_bytes)
         self.config = {"tokenizer": str(tokenizer), "chunk_tokens": chunk_tokens, "chunk_overlap": chunk_overlap,
                        "max_bytes": max_bytes, "sources_toml": str(sources_toml) if sources_toml else None,
                        "max_pdf_pages": max_pdf_pages, "lexical_context": lexical_context,
-                       "memory_limit": memory_limit}
+                       "memory_limit": memory_limit, "ocr": ocr, "ocr_page_timeout_s": ocr_page_timeout_s,
+                       "file_timeout_s": timeout_s}
         self.timeout_s = timeout_s
         self._proc: Any = None
         self._conn: Any = None

@@ -22,6 +22,7 @@ changed.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from assistant.errors import IngestError
 from assistant.types import Block
 
 from .base import Loaded
+from .layout import continues, join_continuation, strip_converted_page_furniture
 from .text import HeadingStack, clean, decode_text, dotted_numbering, paragraph_number
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
@@ -126,14 +128,18 @@ class _Reader:
         self.last_level = 0  # level of the last ATX/setext heading, for bold pseudo-headings
         self.para: list[str] = []
         self.bullet = False  # the block in the making is a bullet item: no paragraph number
+        self.listed = False  # the block in the making is a list item (bullet or ordered)
+        self.joinable = False  # the last block is prose that a following line may continue
 
     def heading(self, level: int, raw: str) -> None:
         text = _inline(raw)
+        self.joinable = False
         if text:
             parents = self.stack.push(level, text)
             self.blocks.append(Block(text, "heading", None, None, None, parents, level))
 
     def paragraph(self, text: str, number: str | None = None) -> None:
+        self.joinable = False
         if text:
             self.blocks.append(Block(text, "paragraph", None, None, number, self.stack.path()))
 
@@ -142,10 +148,19 @@ class _Reader:
             return
         lines, self.para = self.para, []
         text = _inline(" ".join(lines))
+        listed, self.listed = self.listed, False
+        last = self.blocks[-1] if self.blocks else None
+        if (self.joinable and not listed and last is not None and last.kind == "paragraph"
+                and continues(last.text, text)):
+            # A sentence broken by a hard line break or a page break in text converted from print.
+            self.blocks[-1] = replace(last, text=join_continuation(last.text, text))
+            self.bullet = False
+            return
         # An ordered item keeps its number in the text, so the ordinary rule reads it: "12. ..."
         # gives "12", and a year-like "2019. ..." gives nothing.
         self.paragraph(text, None if self.bullet else paragraph_number(text, plain=self.plain_numbers))
         self.bullet = False
+        self.joinable = bool(text)
 
     def read(self, text: str) -> None:
         lines = text.split("\n")
@@ -202,6 +217,7 @@ class _Reader:
                 ordered = None  # as in CommonMark: only "1." may interrupt a paragraph ("...in\n2020. The")
             if item or ordered:
                 self.flush()
+                self.listed = True
                 if ordered:
                     self.para = [f"{ordered.group(2)}{ordered.group(3)} {ordered.group(4)}"]
                 else:
@@ -227,6 +243,7 @@ def load(path: Path, data: bytes) -> Loaded:
     text, _ = decode_text(path, data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     front, body = _front_matter(path, text)
+    body = strip_converted_page_furniture(body)
     reader = _Reader(plain_numbers=not dotted_numbering(body.split("\n")))
     reader.read(body)
     return Loaded(blocks=reader.blocks, metadata=_metadata(front))

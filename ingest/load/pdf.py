@@ -32,13 +32,16 @@ import io
 import re
 import unicodedata
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import IngestError
 from assistant.types import Block
 
+from . import ocr
 from .base import Loaded, normalise_date
+from .layout import continues, join_continuation, tidy_pdf_page
 from .text import HeadingStack, clean, dotted_numbering, group_lines, groups_to_blocks
 
 _FURNITURE_WINDOW = 2  # lines at the top and at the bottom of a page that may be furniture
@@ -242,9 +245,14 @@ def _strip_furniture(lines: list[str], keys: set[str], page_numbers: set[str]) -
     for i in (idx[0], idx[-1]):
         if lines[i].strip() in page_numbers:
             out[i] = ""
+    if any(ln.strip() for ln in out):
+        return out
     # A page that is nothing but "furniture" is content that happens to repeat (a slide title,
-    # a one-word page): keep it.
-    return out if any(ln.strip() for ln in out) else lines
+    # a one-word page): keep it — unless it carries its page number, which marks a blank
+    # divider page printed with its running head and number.
+    if any(lines[i].strip() in page_numbers for i in idx):
+        return out
+    return lines
 
 
 def load(path: Path, data: bytes) -> Loaded:
@@ -259,20 +267,20 @@ def load(path: Path, data: bytes) -> Loaded:
         return f"page {labels[i]}" + (f" (physical {i + 1})" if labels[i] != str(i + 1) else "")
 
     page_lines: list[list[str]] = []
+    scans = ocr.ScannedPages(path, data, reader)  # pages without a text layer (see ocr.py)
     for i in range(n):
         try:
             raw = reader.pages[i].extract_text() or ""
         except Exception as exc:  # one damaged page must not sink the document
             warnings.append(f"{where(i)}: text extraction failed ({_reason_for(exc)}); page skipped")
             raw = ""
-        text = unicodedata.normalize("NFKC", raw).replace("\x00", "")
+        text = tidy_pdf_page(unicodedata.normalize("NFKC", raw).replace("\x00", ""))
         page_lines.append(text.split("\n"))
-        if not text.strip():
-            warnings.append(f"{where(i)}: no text layer")
+        if not text.strip():  # a scanned page: OCR reads it when enabled, else the warning says how
+            page_lines[-1] = scans.read(i, where(i), warnings).split("\n")
 
     if not any(any(ln.strip() for ln in lines) for lines in page_lines):
-        raise IngestError(str(path), f"no text layer on any of the {n} page{'s' if n != 1 else ''} — scanned? "
-                          "OCR is not enabled; run OCR (e.g. ocrmypdf) and ingest the result")
+        raise scans.no_text_error(n)
 
     outline = _outline_titles(reader)
     plain = not dotted_numbering([ln for lines in page_lines for ln in lines])
@@ -305,9 +313,17 @@ def load(path: Path, data: bytes) -> Loaded:
         groups = group_lines(lines, carry_paragraph=carry, short_line_breaks=True, plain_numbers=plain,
                              heading_of=heading_of)
         page_blocks = groups_to_blocks(groups, stack, page=labels[i], page_index=i)
-        blocks.extend(page_blocks)
+        for b in page_blocks:
+            last = blocks[-1] if blocks else None
+            if (last is not None and last.kind == b.kind == "paragraph" and last.page_index == i
+                    and b.paragraph in (None, last.paragraph) and continues(last.text, b.text)):
+                # One sentence broken by a column break or a stray line break on the page. Across a
+                # page break the two blocks stay apart, so that each part is cited at its own page.
+                blocks[-1] = replace(last, text=join_continuation(last.text, b.text))
+            else:
+                blocks.append(b)
         if page_blocks:
             last = page_blocks[-1]
             carry = last.paragraph if last.kind == "paragraph" else None
 
-    return Loaded(blocks=blocks, metadata=_metadata(reader), pages=n, warnings=warnings)
+    return Loaded(blocks=scans.mark(blocks), metadata=_metadata(reader), pages=n, warnings=warnings)

@@ -25,6 +25,7 @@ from assistant.errors import IngestError
 from assistant.types import Block
 
 from .base import Loaded
+from .layout import strip_converted_page_furniture
 
 # --------------------------------------------------------------------------- shared helpers
 
@@ -265,6 +266,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 def load(path: Path, data: bytes) -> Loaded:
     text, encoding = decode_text(path, data)
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = strip_converted_page_furniture(text)
     pages = text.split("\f")
     paged = len(pages) > 1
     stack = HeadingStack()  # plain text has no headings; kept so the block builder is shared

@@ -212,7 +212,7 @@ def test_pdf_page_without_text_is_a_warning(tmp_path: Path) -> None:
     pdf.add_page()
     pdf.rect(20, 20, 50, 50)
     loaded = load_file(_write(tmp_path, "half.pdf", bytes(pdf.output())))
-    assert loaded.warnings == ["page 2: no text layer"]
+    assert len(loaded.warnings) == 1 and loaded.warnings[0].startswith("page 2: no text layer")
     assert [(b.text, b.page) for b in loaded.blocks] == [("Only the first page has text.", "1")]
 
 

@@ -110,7 +110,10 @@ def test_password_protected_sample_is_reported_encrypted(shared_data: Path) -> N
                                   "023-cmyk-image.pdf", "007-imagemagick-lzw.pdf"])
 def test_image_only_samples_are_reported_without_text_layer(shared_data: Path, name: str) -> None:
     reason = _refusal(shared_data / "pdfs" / name)
-    assert "no text layer" in reason and "OCR is not enabled" in reason
+    # These are pictures, not scanned text: with Tesseract installed OCR reads them and finds no
+    # words; without it the reason says how to enable OCR.
+    assert "no text layer" in reason
+    assert "OCR found no words on the page" in reason or ("not installed" in reason and "EVIDENCE_OCR" in reason)
 
 
 def test_geotopo_all_pages_page_labels_and_ligatures(shared_data: Path) -> None:
@@ -175,7 +178,7 @@ def test_nhsx_ai_report_pages(shared_data: Path) -> None:
     blocks = loaded.blocks
     assert loaded.document.pages == 55
     # Physical page 55 is the blank back cover: no text, reported as a warning; page 54 has text.
-    assert loaded.warnings == ["page 55: no text layer"]
+    assert len(loaded.warnings) == 1 and loaded.warnings[0].startswith("page 55: no text layer")
     assert max(b.page_index for b in blocks) == 53
     assert any(b.page_index == 53 and "Acknowledgements" in b.text for b in blocks)
 

@@ -1,0 +1,68 @@
+"""Print layout repaired at load: zero-width link breaks, double-spaced PDF text, sentences broken
+by hard line breaks, and page furniture in text converted from PDF."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.load import load_file
+from ingest.load.layout import continues, join_continuation, strip_converted_page_furniture, tidy_pdf_page
+
+
+def test_double_spaced_page_is_read_single_spaced_with_paragraphs_kept() -> None:
+    raw = ("Background\n \n \nThe service is determined to improve care by giving people\n \nthe tools they "
+           "need, and the plan sets out\n \nhow it will be done.\n \n \nThis requires that tools\n \nreach "
+           "patients quickly, as easily\n \nas possible and safely\n \nand at a fair cost\n \nto the service\n \nwithout delay.\n \n \n \npage \n\u200b\n3\n ")
+    lines = tidy_pdf_page(raw).split("\n")
+    assert "the tools they need, and the plan sets out" in lines
+    i = lines.index("The service is determined to improve care by giving people")
+    assert lines[i + 1].startswith("the tools")  # no blank line inside the paragraph
+    assert "" in lines[i:]  # the paragraph break (two blank lines) is kept
+    assert any(ln.strip() == "page 3" for ln in lines)  # the zero-width link break is closed up
+
+
+def test_single_spaced_page_is_unchanged() -> None:
+    raw = "Heading\nFirst line of text\nsecond line.\n\nNext paragraph here\nand more.\nEnd.\nLast."
+    assert tidy_pdf_page(raw) == raw
+
+
+def test_continuation_rules() -> None:
+    assert continues("against the cancer 62-", "day and 28-day standard")
+    assert join_continuation("against the cancer 62-", "day and 28-day") == "against the cancer 62-day and 28-day"
+    assert join_continuation("in the health", "and care sector") == "in the health and care sector"
+    assert not continues("This ends.", "and this starts")
+    assert not continues("Digital services", "Café opening")  # a capital starts a new block
+    assert not continues("The options are", "a) first option")  # lettered list item
+    assert not continues("The options are", "• first option")
+
+
+def test_converted_text_loses_page_numbers_and_running_head() -> None:
+    head = "Annual operating guidance for local systems"
+    pages = ["Text one.", "More words two.", "Another page three.", "Page four here.", "Five."]
+    text = pages[0] + "\n\n\n\n\n1\n\n\n\n"
+    for k in range(1, 5):
+        text += f"{head} {pages[k]}\n\n\n\n\n{k + 1}\n\n\n\n"
+    out = strip_converted_page_furniture(text)
+    assert head not in out
+    assert all(p in out for p in pages)
+    assert not any(ln.strip().isdigit() for ln in out.split("\n"))
+
+
+def test_well_formed_text_is_untouched_by_furniture_stripping() -> None:
+    text = "# Title\n\n1\n\nThe NHS will act now.\n\n\n\nThe NHS will act now again.\n"
+    assert strip_converted_page_furniture(text) == text
+
+
+def test_markdown_converted_from_pdf_rejoins_the_broken_sentence(tmp_path: Path) -> None:
+    head = "Annual operating guidance for local systems"
+    body = "# Guidance\n\nSystems are expected to improve performance against the cancer 62-\n\n\n\n\n6\n\n\n\n\n"
+    body += f"{head} day and 28-day standards by March.\n\n"
+    for k in range(7, 10):
+        body += f"Paragraph {k} text.\n\n\n\n\n{k}\n\n\n\n\n{head} More text {k}.\n\n"
+    body += "- a bullet\n\na) lettered item\n"
+    path = tmp_path / "guide.md"
+    path.write_text(body, encoding="utf-8")
+    texts = [b.text for b in load_file(path).blocks]
+    assert "Systems are expected to improve performance against the cancer 62-day and 28-day standards by March." in texts
+    assert not any(head in t for t in texts)
+    assert not any(t.strip().isdigit() for t in texts)
+    assert "a bullet" in texts and "a) lettered item" in texts  # list items are never glued on
