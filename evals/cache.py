@@ -30,11 +30,25 @@ def cache_root(root: Path | None = None) -> Path:
     return Path(env) if env else DEFAULT_ROOT
 
 
+def reader_version() -> str:
+    """A digest of the code that turns files into passages (the loaders and the chunker): a change
+    to how documents are read means a new index, never a stale one measured as if it were new."""
+    import ingest.chunk
+    import ingest.load
+    h = hashlib.sha256()
+    folder = Path(ingest.load.__file__).parent
+    for f in sorted(folder.glob("*.py")) + [Path(ingest.chunk.__file__)]:
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
 def index_key(settings: Settings, corpus_id: str) -> dict[str, Any]:
-    """What decides an index's contents: the corpus, the model, the chunking, and what BM25 reads
+    """What decides an index's contents: the corpus, the model, the reading and chunking code, and what BM25 reads
     (named only when not the default, so that default indexes keep their folders)."""
     key: dict[str, Any] = {"corpus": corpus_id, "model_path": str(settings.model_path or "packaged"),
-                           "chunk_tokens": settings.chunk_tokens, "chunk_overlap": settings.chunk_overlap}
+                           "chunk_tokens": settings.chunk_tokens, "chunk_overlap": settings.chunk_overlap,
+                           "reader": reader_version()}
     if settings.lexical_context:
         key["lexical_context"] = True
     return key
