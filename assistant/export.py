@@ -282,17 +282,25 @@ def export_file(answers: Sequence[Answer], fmt: str, folder: str | Path, *, stem
         raise ValueError(f"unknown export format {fmt!r}; use markdown or docx")
     if not answers:
         raise ValueError("nothing to export: ask a question first")
+    if suffix == ".md":
+        text = to_markdown(answers)
+        return write_export(folder, stem, suffix, lambda path: _write_whole(
+            path, lambda tmp: tmp.write_text(text, encoding="utf-8")), max_age_s=max_age_s)
+    return write_export(folder, stem, suffix, lambda path: to_docx(answers, path), max_age_s=max_age_s)
+
+
+def write_export(folder: str | Path, stem: str, suffix: str, write: Callable[[Path], object], *,
+                 max_age_s: float = EXPORT_MAX_AGE_S) -> Path:
+    """Every export's path: old exports under ``folder`` removed, a new ``export-…`` folder of
+    its own made, ``write(path)`` called for ``<stem>-<date>-<time><suffix>`` inside it (it must
+    write the file whole), and the folder removed again if writing fails."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     remove_old_exports(folder, max_age_s)
     own = Path(tempfile.mkdtemp(prefix=EXPORT_PREFIX, dir=folder))
     path = own / f"{_safe_stem(stem)}-{datetime.now().strftime('%Y%m%d-%H%M%S')}{suffix}"
     try:
-        if suffix == ".md":
-            text = to_markdown(answers)
-            _write_whole(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-        else:
-            to_docx(answers, path)
+        write(path)
     except BaseException:
         shutil.rmtree(own, ignore_errors=True)
         raise

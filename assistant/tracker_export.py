@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Sequence
 
-from .export import EXPORT_MAX_AGE_S, EXPORT_PREFIX, _docx_text, _safe_stem, _write_whole, remove_old_exports
+from .export import EXPORT_MAX_AGE_S, _docx_text, _write_whole, write_export
 
 __all__ = ["CSV_COLUMNS", "to_csv_text", "to_csv", "to_docx", "export_tracker", "FORMATS"]
 
@@ -143,14 +141,5 @@ def export_tracker(rows: Sequence[Any], fmt: str, folder: str | Path, *, stem: s
         raise ValueError(f"unknown export format {fmt!r}; use csv or docx")
     if not rows:
         raise ValueError("nothing to export: no recommendations are indexed; index a committee report first")
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    remove_old_exports(folder, max_age_s)
-    own = Path(tempfile.mkdtemp(prefix=EXPORT_PREFIX, dir=folder))
-    path = own / f"{_safe_stem(stem)}-{datetime.now().strftime('%Y%m%d-%H%M%S')}{suffix}"
-    try:
-        (to_csv if suffix == ".csv" else to_docx)(rows, path)
-    except BaseException:
-        shutil.rmtree(own, ignore_errors=True)
-        raise
-    return path
+    return write_export(folder, stem, suffix, lambda path: (to_csv if suffix == ".csv" else to_docx)(rows, path),
+                        max_age_s=max_age_s)
