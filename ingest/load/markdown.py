@@ -18,6 +18,11 @@ Only the syntax that stands between a reader and the words is removed: emphasis 
 (**, __, *, _) around words, leftover "**", the backticks of code spans, links [text](url)
 → text, images → alt text, <autolinks> → the address, backslash escapes. Words are never
 changed.
+
+Markdown converted from paged PDFs is recognised by its lone page numbers between wide gaps;
+then those numbers and the running head that opens each page are removed (``layout``), and a
+paragraph that ends mid-sentence is joined to the next one that starts in lower case (never
+to a list item, table, code block or heading).
 """
 from __future__ import annotations
 

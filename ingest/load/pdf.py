@@ -11,6 +11,11 @@ stop ("12. The") a bare "12 The" is not taken for a paragraph number: in such do
 are footnotes, addresses and chart labels. A numbered paragraph that runs over a page break
 carries its number onto the first block of the next page.
 
+Before blocks are made, each page is tidied by ``layout``: zero-width characters removed,
+double-spaced extraction read as single-spaced, and a page holding only a running head and a
+page number (a blank divider page) dropped; lines broken mid-sentence are rejoined within a page.
+A page with no text layer is read by OCR when it is enabled (``ocr``) and marked as such.
+
 Page furniture is dropped: a line in the top or bottom two lines of a page that recurs (digits
 ignored) on at least three pages and a third of them — running heads such as "| 12 |" or
 "Data Driven Healthcare in 2030" and bare page numbers. It would otherwise split sentences
