@@ -10,32 +10,14 @@ from assistant.extractive import (answers_the_type, asked_acronyms, asked_list, 
                                   counted_thing, counts, expansion_in, score_candidates, select)
 from assistant.premise import check_premise, contradicted_detail
 from assistant.sentences import pieces
-
-import zlib
-
 from assistant.types import Passage, ScoredPassage
-from ingest.lexical import tokenize
-
-
-class WordEmbedder:
-    """Bag-of-words vectors (hashed, L2-normalised): deterministic and instant."""
-
-    dimension = 256
-
-    def encode_cached(self, texts):
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for i, t in enumerate(texts):
-            for tok in tokenize(t):
-                out[i, zlib.crc32(tok.encode()) % self.dimension] += 1.0
-            n = np.linalg.norm(out[i])
-            if n:
-                out[i] /= n
-        return out
+from test_extractive import WordEmbedder  # the same instant bag-of-words stand-in
 
 
 def passage(text: str, n: int = 0) -> ScoredPassage:
     return ScoredPassage(Passage(passage_id=f"p{n}", doc_id=f"d{n}", seq=0, text=text, char_start=0,
                                  char_end=len(text)), 1.0 - n / 10)
+
 
 STAGES = ("The review sets out how suppliers are assured.\n\n"
           "The assurance is a process that has three stages:\n\n"
