@@ -473,13 +473,7 @@ class Manifest:
     # --- passages ------------------------------------------------------------------------
     def doc_ids_of(self, passage_ids: Iterable[str]) -> dict[str, str]:
         """passage id -> document id, for the ids the manifest knows."""
-        ids = list(passage_ids)
-        out: dict[str, str] = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            q = f"SELECT passage_id, doc_id FROM passages WHERE passage_id IN ({','.join('?' * len(chunk))})"
-            out.update(self.conn.execute(q, chunk).fetchall())
-        return out
+        return dict(self._passage_rows("doc_id", passage_ids))
 
     def passage_ids(self, doc_id: str | None = None, *, state: str | None = "indexed") -> list[str]:
         q = "SELECT p.passage_id FROM passages p JOIN documents d USING (doc_id)"
@@ -495,14 +489,16 @@ class Manifest:
         return [r[0] for r in self.conn.execute(q + " ORDER BY p.doc_id, p.seq", args)]
 
     def passages(self, ids: Iterable[str]) -> dict[str, Passage]:
+        return {pid: Passage.from_dict(json.loads(data)) for pid, data in self._passage_rows("data", ids)}
+
+    def _passage_rows(self, column: str, ids: Iterable[str]) -> Iterator[tuple[str, Any]]:
+        """(passage id, ``column``) for the given ids the manifest knows, 500 ids a query (SQLite's
+        limit on bound parameters)."""
         ids = list(ids)
-        out: dict[str, Passage] = {}
         for i in range(0, len(ids), 500):
             chunk = ids[i:i + 500]
-            q = f"SELECT passage_id, data FROM passages WHERE passage_id IN ({','.join('?' * len(chunk))})"
-            for pid, data in self.conn.execute(q, chunk):
-                out[pid] = Passage.from_dict(json.loads(data))
-        return out
+            q = f"SELECT passage_id, {column} FROM passages WHERE passage_id IN ({','.join('?' * len(chunk))})"
+            yield from self.conn.execute(q, chunk)
 
     def passages_of(self, doc_id: str) -> list[Passage]:
         rows = self.conn.execute("SELECT data FROM passages WHERE doc_id=? ORDER BY seq", (doc_id,))
