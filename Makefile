@@ -13,7 +13,7 @@ export ANONYMIZED_TELEMETRY := False
 export OPENBLAS_NUM_THREADS := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test test-fast test-slow install ingest eval bench chroma-server browser ocr corpus clean
+.PHONY: run test test-fast test-slow lint install ingest eval bench chroma-server browser ocr corpus clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=/path/to/python3.11"; exit 1; }
@@ -47,7 +47,11 @@ ocr:
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; fi; } \
 	  || echo "warning: could not install Debian's tesseract-ocr; scanned PDF pages will be skipped and OCR tests skipped"
 
-test: $(STAMP) browser ocr
+# The import floors (.importlinter): each floor imports only those below it.
+lint: $(STAMP)
+	$(VENV)/bin/lint-imports
+
+test: $(STAMP) browser ocr lint
 	$(PY) -m pytest -q -m "not slow"
 	$(PY) -m pytest -q -m "slow"; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ] || exit $$rc
 

@@ -1,4 +1,6 @@
-"""Benchmarks for Evidence Assistant: ingest throughput, query latency at 1k/10k/100k passages,
+"""Speed benchmarks (`make bench`), standing on the public API (``evidence_assistant`` and its ground floor) like any user's code.
+
+Benchmarks for Evidence Assistant: ingest throughput, query latency at 1k/10k/100k passages,
 index size, cold start, and the same workload through a plain LangChain baseline.
 
 Entry point: ``python -m benchmarks.run_all`` (``make bench``). Everything heavy runs in child

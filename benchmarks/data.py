@@ -1,7 +1,7 @@
 """Real texts for the benchmarks, read from ``../shared/data`` (never copied into the repo).
 
 Three sources, each turned into ``(SourceDocument, [Block, ...])`` pairs that
-``ingest.pipeline.index_documents`` indexes exactly as it indexes files:
+``evidence_assistant.index_documents`` indexes exactly as it indexes files:
 
 * BEIR SciFact: 5,183 abstracts (title + abstract), the quality benchmark's corpus;
 * COVID-QA: 98 full CORD-19 articles, one block per line of the article;
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-from assistant.types import Block, SourceDocument
+from evidence_assistant.core.types import Block, SourceDocument
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("EVIDENCE_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -128,10 +128,10 @@ def uk_folder() -> Path:
 
 def uk_documents() -> Iterator[Doc]:
     """Every file the product can read in the UK folder, through the product's own loaders."""
-    from ingest.load import FORMATS, load_file
+    from evidence_assistant import SUPPORTED_EXTENSIONS, load_file
 
     for f in sorted(uk_folder().rglob("*")):
-        if not f.is_file() or f.suffix.lower() not in FORMATS:
+        if not f.is_file() or f.suffix.lower() not in SUPPORTED_EXTENSIONS:
             continue
         try:
             loaded = load_file(f)

@@ -1,6 +1,6 @@
 """Benchmark indexes, built once and cached under ``.evidence/bench-cache/indexes/``.
 
-Product indexes are built by ``ingest.pipeline.index_documents`` — the product's own chunker,
+Product indexes are built by ``evidence_assistant.index_documents`` — the product's own chunker,
 manifest, Chroma collection and BM25 index — with a ``CachedEmbedder`` so that texts embedded in
 an earlier run are not embedded again. Baseline indexes are plain ``langchain_chroma.Chroma``
 collections holding the same passages (the same text the product's model reads).
@@ -40,20 +40,20 @@ def dir_size(path: Path) -> int:
 
 
 def _settings(index_dir: Path, chunk_tokens: int, chunk_overlap: int, precision: str, **extra: Any):
-    from assistant.settings import Settings
+    from evidence_assistant.core.settings import Settings
     return Settings(index_dir=index_dir, chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap,
                     precision=precision, **extra)
 
 
 def index_key(name: str, size: int | None, chunk_tokens: int, chunk_overlap: int, precision: str) -> str:
-    from assistant.settings import Settings
+    from evidence_assistant.core.settings import Settings
     d = Settings.model_fields
     hnsw = f"m{d['hnsw_m'].default}-efc{d['hnsw_ef_construction'].default}"
     return f"{name}{'-' + str(size) if size else ''}-c{chunk_tokens}-o{chunk_overlap}-{precision}-{hnsw}-v{data.DATA_VERSION}"
 
 
 def _passage_counts(docs: Sequence[data.PoolDoc], chunk_tokens: int, chunk_overlap: int,
-                    tokenizer_path: Path) -> dict[str, int]:
+                    count_tokens: Callable[[Sequence[str]], list[int]]) -> dict[str, int]:
     """Passages each document makes at this chunking (cached: counting needs the tokenizer over
     all 12 MB of text)."""
     path = data.CACHE_DIR / f"passage-counts-c{chunk_tokens}-o{chunk_overlap}-v{data.DATA_VERSION}.json"
@@ -63,26 +63,19 @@ def _passage_counts(docs: Sequence[data.PoolDoc], chunk_tokens: int, chunk_overl
         counts = {}
     missing = [d for d in docs if d.doc.doc_id not in counts]
     if missing:
-        from tokenizers import Tokenizer
+        from evidence_assistant import chunk_document
+        from evidence_assistant.core.settings import Settings
 
-        from ingest.chunk import chunk_blocks
-        tok = Tokenizer.from_file(str(tokenizer_path))
-        tok.no_truncation()
-        tok.no_padding()
-
-        def count_tokens(texts: Sequence[str]) -> list[int]:
-            return [len(e.ids) for e in tok.encode_batch(list(texts), add_special_tokens=False)]
-
+        s = Settings(chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap)
         for d in missing:
-            counts[d.doc.doc_id] = len(chunk_blocks(d.doc, d.blocks, max_tokens=chunk_tokens,
-                                                    overlap=chunk_overlap, count_tokens=count_tokens))
+            counts[d.doc.doc_id] = len(chunk_document(d.doc, d.blocks, settings=s, count_tokens=count_tokens))
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(counts))
     return counts
 
 
 def embedding_key(p: Any) -> str:
-    from ingest.chunk import embedding_text
+    from evidence_assistant import embedding_text
     return embedding_text(p)
 
 
@@ -93,70 +86,23 @@ def built_info(index_dir: Path) -> dict[str, Any] | None:
         return None
 
 
-def bulk_index(idx: Any, s: Any, pool: Sequence[data.PoolDoc],
-               progress: Callable[[dict[str, Any]], None], batch_passages: int = 4000) -> Any:
+def bulk_index(s: Any, pool: Sequence[data.PoolDoc], progress: Callable[[dict[str, Any]], None], *,
+               embedder: Any = None, batch_passages: int = 4000) -> Any:
     """``index_documents`` with one Chroma upsert per ~4,000 passages instead of one per document:
-    every document is recorded pending (step 1) before the batch's vectors are written (step 2),
-    then each is committed (step 3), so an interrupted build recovers as the product's does."""
-    from ingest.chunk import chunk_blocks, embedding_text
-    from ingest.lexical_text import passage_tokens
-    from ingest.manifest import FileRecord, now
-    from ingest.pipeline import IngestReport
-    from ingest.store import IngestLock
+    the product's writer records every document of a batch pending (step 1) before the batch's
+    vectors are written (step 2), then commits each (step 3), so an interrupted build recovers as
+    the product's does (and the next build first finishes what it left)."""
+    from evidence_assistant import index_documents
 
-    report = IngestReport()
-    t0 = time.perf_counter()
-    batch: list[tuple[Any, list[Any], list[str]]] = []
-
-    def flush() -> None:
-        if not batch:
-            return
-        passages = [p for _, ps, _ in batch for p in ps]
-        vectors = idx.embedder.encode([embedding_text(p) for p in passages])
-        for doc, ps, lex in batch:
-            idx.manifest.begin_document(doc, ps, lex)
-        idx.begin_writes()  # a build killed from here on is swept for stray vectors next time
-        idx.vectors.upsert(passages, vectors)
-        for doc, ps, _ in batch:
-            idx.manifest.commit_document(doc.doc_id, FileRecord(doc.path, doc.doc_id, None, None, "indexed", None))
-            report.indexed += 1
-            report.passages_added += len(ps)
-        batch.clear()
-        progress({"documents": report.indexed, "passages": report.passages_added,
-                  "seconds": time.perf_counter() - t0})
-
-    with IngestLock(s.index_dir):
-        idx.recover()
-        pending = 0
-        for d in pool:
-            rec = idx.manifest.document(d.doc.doc_id)
-            if rec is not None and rec.state == "indexed":
-                report.unchanged += 1
-                continue
-            ps = chunk_blocks(d.doc, d.blocks, max_tokens=s.chunk_tokens, overlap=s.chunk_overlap,
-                              count_tokens=idx.embedder.count_tokens)
-            if not ps:
-                continue
-            batch.append((d.doc, ps, passage_tokens(ps, s.lexical_context)))
-            pending += len(ps)
-            if pending >= batch_passages:
-                flush()
-                pending = 0
-        flush()
-        idx.refresh_lexical()
-        idx.end_writes()
-        idx.manifest.set_meta("last_ingest", now())
-    report.seconds = round(time.perf_counter() - t0, 3)
-    return report
+    return index_documents(((d.doc, d.blocks) for d in pool), settings=s, embedder=embedder, progress=progress,
+                           batch_passages=batch_passages, together=True, recover=True)
 
 
 def build_product_index(name: str, size: int | None = None, *, precision: str = "fp32",
                         log: Callable[[str], None] = print) -> tuple[Path, dict[str, Any]]:
     """Build (or find) a product index for set ``name`` (``scifact`` or ``mixed``) of about
     ``size`` passages; returns its folder and what it holds."""
-    from ingest.embed import get_embedder
-    from ingest.pipeline import index_documents
-    from ingest.store import Index
+    from evidence_assistant import Assistant, IndexWriter, get_embedder, index_documents
 
     from .cache import CachedEmbedder, VectorCache, vector_cache_dir
 
@@ -171,13 +117,10 @@ def build_product_index(name: str, size: int | None = None, *, precision: str = 
     if info:
         # A cached index from an older release is brought up to date here (its lexical tokens,
         # ingest/lexical_text.py), once, so that no timed cold start pays for it.
-        from ingest.store import IngestLock
-        idx = Index.open(_settings(index_dir, chunk, overlap, precision))  # upgrades, taking the lock itself
-        try:
-            with IngestLock(index_dir):
-                idx.refresh_lexical()  # nothing to do unless the tokens were just upgraded
-        finally:
-            idx.close()
+        s = _settings(index_dir, chunk, overlap, precision)
+        with Assistant.open(settings=s) as a:  # opening upgrades the tokens, taking the lock itself
+            with IndexWriter(s, index=a.index) as writer:
+                writer.refresh_lexical()  # nothing to do unless the tokens were just upgraded
         return index_dir, info
 
     s = _settings(index_dir, chunk, overlap, precision)
@@ -197,7 +140,7 @@ def build_product_index(name: str, size: int | None = None, *, precision: str = 
                f"abstracts ({len(pool)} in all), product chunking at {chunk} tokens")
     else:
         everything = data.interleaved(data.all_documents())
-        counts = _passage_counts(everything, chunk, overlap, embedder.model_path / "tokenizer.json")
+        counts = _passage_counts(everything, chunk, overlap, embedder.count_tokens)
         pool = data.with_copies(everything, size or 0, lambda d: counts.get(d.original_id, 0))
         unique = sum(counts.get(d.original_id, 0) for d in pool if not d.copy)
         copies = sum(counts.get(d.original_id, 0) for d in pool if d.copy)
@@ -208,7 +151,6 @@ def build_product_index(name: str, size: int | None = None, *, precision: str = 
                   "vectors) to reach the size" if copies else ""))
     log(f"building {index_dir.name}: {len(pool)} documents; {len(cache)} vectors cached")
     cached = CachedEmbedder(embedder, cache)
-    idx = Index(s, cached, create=True)
     last = [time.perf_counter()]
 
     def progress(p: dict[str, Any]) -> None:
@@ -217,20 +159,21 @@ def build_product_index(name: str, size: int | None = None, *, precision: str = 
             log(f"  {index_dir.name}: {p['passages']} passages, {p['seconds']:.0f} s "
                 f"(embedded {cached.embedded}, reused {cached.reused})")
 
-    try:
-        if name == "mixed" and size and size > 20000:
-            # Past the unique texts, most of the work is writing: index_documents upserts each
-            # document into Chroma on its own (~30 ms a passage here with every vector cached),
-            # which would take most of an hour for 100k. The same three steps, batched.
-            report = bulk_index(idx, s, pool, progress)
-        else:
-            report = index_documents(((d.doc, d.blocks) for d in pool), settings=s, index=idx, progress=progress)
+    if name == "mixed" and size and size > 20000:
+        # Past the unique texts, most of the work is writing: index_documents upserts each
+        # document into Chroma on its own (~30 ms a passage here with every vector cached),
+        # which would take most of an hour for 100k. The same three steps, batched.
+        report = bulk_index(s, pool, progress, embedder=cached)
+    else:
+        report = index_documents(((d.doc, d.blocks) for d in pool), settings=s, embedder=cached, progress=progress)
+    with Assistant.open(settings=s) as a:
+        idx = a.index
         sources: dict[str, int] = {}
         for d in pool:
             sources[d.source] = sources.get(d.source, 0) + 1
         info = {
             "writer": "bulk_index (batched three-step writes)" if name == "mixed" and size and size > 20000
-                      else "ingest.pipeline.index_documents",
+                      else "evidence_assistant.index_documents",
             "unique_passages": len({p for p in (embedding_key(x) for x in idx.manifest.iter_all_passages())}),
             "set": name, "target_passages": size, "passages": idx.manifest.count_passages(),
             "documents": len(idx.manifest.documents()), "documents_by_source": sources,
@@ -239,8 +182,6 @@ def build_product_index(name: str, size: int | None = None, *, precision: str = 
             "embedded_this_build": cached.embedded, "vectors_reused": cached.reused,
             "report": {"indexed": report.indexed, "skipped": len(report.skipped)},
         }
-    finally:
-        idx.close()
     info["size_bytes"] = dir_size(index_dir)
     info["size_bytes_by_part"] = {p.name: dir_size(p) if p.is_dir() else p.stat().st_size
                                   for p in index_dir.iterdir() if p.name != "ingest.lock"}
@@ -262,9 +203,8 @@ def build_baseline_index(product_dir: Path, product_info: dict[str, Any], *,
     from langchain_chroma import Chroma
     from langchain_core.embeddings import Embeddings
 
-    from assistant.settings import Settings
-    from ingest.chunk import embedding_text
-    from ingest.manifest import Manifest
+    from evidence_assistant import Assistant, embedding_text
+    from evidence_assistant.core.settings import Settings
 
     from .cache import VectorCache, text_key, vector_cache_dir
 
@@ -287,7 +227,9 @@ def build_baseline_index(product_dir: Path, product_info: dict[str, Any], *,
     store = Chroma(collection_name=BASELINE_COLLECTION, embedding_function=Precomputed(),
                    persist_directory=str(out),
                    client_settings=chromadb.config.Settings(anonymized_telemetry=False))
-    manifest = Manifest(product_dir / "manifest.sqlite")
+    product = Assistant.open(settings=Settings(index_dir=product_dir, chunk_tokens=product_info["chunk_tokens"],
+                                               chunk_overlap=product_info["chunk_overlap"],
+                                               precision=product_info["vector_precision"]))
     batch: list[Any] = []
 
     def flush() -> None:
@@ -298,15 +240,14 @@ def build_baseline_index(product_dir: Path, product_info: dict[str, Any], *,
         batch.clear()
 
     n = 0
-    for p in manifest.iter_all_passages():
+    for p in product.index.manifest.iter_all_passages():
         batch.append(p)
         n += 1
         if len(batch) >= 4000:
             flush()
     if batch:
         flush()
-    manifest.close()
-    _ = Settings  # the product's settings are not used by the baseline: it is plain LangChain
+    product.close()  # the product's index is only read: the baseline is plain LangChain
     info = {"passages": n, "build_seconds": round(time.perf_counter() - t0, 1), "size_bytes": dir_size(out),
             "collection": BASELINE_COLLECTION, "distance": "Chroma default (l2)"}
     (out / BUILT).write_text(json.dumps(info, indent=1))

@@ -100,11 +100,8 @@ def run(folder: Path, *, precision: str = "fp32", batch_size: int | None = None,
     import numpy as np
     import torch
 
-    from assistant.settings import Settings
-    from ingest.chunk import embedding_text
-    from ingest.embed import get_embedder
-    from ingest.pipeline import ingest
-    from ingest.store import Index
+    from evidence_assistant import Assistant, embedding_text, get_embedder, ingest
+    from evidence_assistant.core.settings import Settings
 
     work = Path(tempfile.mkdtemp(prefix="ingest-bench-", dir=work_dir))
     try:
@@ -127,12 +124,9 @@ def run(folder: Path, *, precision: str = "fp32", batch_size: int | None = None,
         cpu1, kids1 = _cpu()
         load1 = os.getloadavg()[0]
 
-        idx = Index.open(s)
-        try:
-            passages = list(idx.manifest.iter_all_passages())
-            size_bytes = idx.size_bytes()
-        finally:
-            idx.close()
+        with Assistant.open(settings=s) as a:
+            passages = list(a.index.manifest.iter_all_passages())
+            size_bytes = a.index.size_bytes()
         texts = [embedding_text(p) for p in passages]
         n_tokens = sum(min(n + 2, embedder.max_tokens) for n in embedder.count_tokens(texts))
 

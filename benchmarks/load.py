@@ -3,7 +3,7 @@
     python -m benchmarks.load                                  # 50 questions, 10 clients, sample corpus
     python -m benchmarks.load --questions 200 --clients 20 --concurrency 4 --index ~/.local/share/evidence-assistant/index
 
-Phases, each against a real server started with ``assistant.ui.app.launch`` on 127.0.0.1:
+Phases, each against a real server started with ``evidence_assistant.launch_chat`` on 127.0.0.1:
 
 1. load — ``--questions`` distinct questions from ``--clients`` concurrent clients (each client
    asks its share one after another, as a person would), with the configured concurrency limit
@@ -154,18 +154,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=str(OUT))
     args = p.parse_args(argv)
 
-    from assistant import Assistant, Settings
-    from assistant.ui.app import launch
+    from evidence_assistant import Assistant, Settings, ingest
+    from evidence_assistant import launch_chat as launch
 
     tmp = None
     if args.index:
         settings = Settings(index_dir=Path(args.index).expanduser())
     else:
-        from ingest.pipeline import ingest
-
         tmp = tempfile.TemporaryDirectory(prefix="evidence-load-")
         settings = Settings(index_dir=Path(tmp.name) / "index")
-        log(f"indexing corpus/sample into {settings.index_dir}")
+        log(f"indexing corpus/sample into {settings.index.index_dir}")
         ingest([REPO / "corpus" / "sample"], settings=settings)
     overrides = {k: v for k, v in (("max_concurrency", args.concurrency), ("max_queue", args.queue)) if v}
     settings = settings.model_copy(update={"host": "127.0.0.1", **overrides})
@@ -177,11 +175,11 @@ def main(argv: list[str] | None = None) -> int:
         "git_commit": _git_commit(),
         "machine": {"nproc": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                     "loadavg_at_start": load_avg_start},
-        "index": {"dir": str(settings.index_dir) if args.index else "temporary index of corpus/sample",
+        "index": {"dir": str(settings.index.index_dir) if args.index else "temporary index of corpus/sample",
                   "documents": len(assistant.index.manifest.documents()),
                   "passages": assistant.index.manifest.count_passages()},
-        "settings": {"max_concurrency": settings.max_concurrency, "max_queue": settings.max_queue,
-                     "answerer": settings.answerer, "retrieval": settings.retrieval, "top_k": settings.top_k},
+        "settings": {"max_concurrency": settings.chat.max_concurrency, "max_queue": settings.chat.max_queue,
+                     "answerer": settings.answering.answerer, "retrieval": settings.retrieval, "top_k": settings.retrieval.top_k},
     }
     try:
         demo, url = launch(settings.model_copy(update={"port": free_port()}), block=False, assistant=assistant)
@@ -192,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
                 cold = ask(http, "What is this collection of documents about?")
             result["cold_first_answer_s"] = round(cold["seconds"], 4)
             log(f"load: {args.questions} questions from {args.clients} clients, max_concurrency "
-                f"{settings.max_concurrency}, max_queue {settings.max_queue}")
+                f"{settings.chat.max_concurrency}, max_queue {settings.chat.max_queue}")
             result["load"] = run_load(url, args.questions, args.clients)
         finally:
             demo.close()

@@ -111,7 +111,7 @@ def run_product(index_dir: Path, queries: list[str], *, chunk_tokens: int, chunk
                 settings_extra: dict[str, Any] | None = None, scifact_queries: int | None = None) -> dict[str, Any]:
     spawn = spawn or _T_MODULE
     marks: dict[str, float] = {}
-    from assistant import Assistant, Settings  # noqa: F401 - the import is what is timed
+    from evidence_assistant import Assistant, Settings  # noqa: F401 - the import is what is timed
     marks["import_s"] = time.time()
     s = Settings(index_dir=index_dir, chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap, precision=precision,
                  **(settings_extra or {}))
@@ -312,7 +312,7 @@ def run_paired(index_dir: Path, store_dir: Path, queries: list[str], *, chunk_to
     so that both see the same machine load at the same moment (on a shared machine, separate runs
     minutes apart compare the load more than the code). Each product query starts with an empty
     query cache; the torch thread count is the same for both."""
-    from assistant import Assistant, Settings
+    from evidence_assistant import Assistant, Settings
 
     from .baseline import open_baseline
 

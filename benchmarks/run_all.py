@@ -162,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "machine": machine_info(), "versions": versions(), "quick": quick,
         "command": "python -m benchmarks.run_all " + " ".join(argv if argv is not None else sys.argv[1:]),
     }
-    from assistant.settings import Settings
+    from evidence_assistant.core.settings import Settings
     defaults = Settings().to_dict()
     results["settings"] = {k: defaults[k] for k in (
         "precision", "batch_size", "chunk_tokens", "chunk_overlap", "retrieval", "fusion", "top_k", "dense_k",

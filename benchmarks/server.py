@@ -76,9 +76,10 @@ def chroma_server(data_dir: Path, *, timeout_s: float = 120, log_path: Path | No
 
 def clone_to_server(src: Path, dest: Path, port: int, *, chunk_tokens: int, chunk_overlap: int) -> dict[str, Any]:
     """Copy an embedded index's vectors to the server and its manifest and BM25 index to ``dest``."""
-    from assistant.settings import Settings
-    from ingest.embed import get_embedder
-    from ingest.vectors import VectorStore
+    from evidence_assistant import get_embedder
+    from evidence_assistant.core.settings import Settings
+    # The vector store itself: what this benchmark measures is the product's store behind a Chroma server.
+    from evidence_ingest.vectors import VectorStore
 
     dest.mkdir(parents=True, exist_ok=True)
     for name in ("manifest.sqlite", "manifest.sqlite-wal", "manifest.sqlite-shm"):

@@ -1,0 +1,1 @@
+"""The evaluation suites (`make eval`, `evidence eval`): sample, real-document, SciFact and COVID-QA cases, metrics, reports and the CI gate; standing on the public API only (``evidence_assistant`` and its ground floor)."""

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from assistant.settings import Settings
+from evidence_assistant.core.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_ROOT = REPO / ".evidence" / "eval-cache"
@@ -31,13 +31,13 @@ def cache_root(root: Path | None = None) -> Path:
 
 
 def reader_version() -> str:
-    """A digest of the code that turns files into passages (the loaders and the chunker): a change
-    to how documents are read means a new index, never a stale one measured as if it were new."""
-    import ingest.chunk
-    import ingest.load
+    """A digest of the code that turns files into passages (the loaders, the chunker, and the
+    sentence and word splitting they use): a change to how documents are read means a new index,
+    never a stale one measured as if it were new."""
+    from evidence_assistant import reader_sources
+
     h = hashlib.sha256()
-    folder = Path(ingest.load.__file__).parent
-    for f in sorted(folder.glob("*.py")) + [Path(ingest.chunk.__file__)]:
+    for f in reader_sources():
         h.update(f.name.encode())
         h.update(f.read_bytes())
     return h.hexdigest()[:12]
@@ -46,10 +46,10 @@ def reader_version() -> str:
 def index_key(settings: Settings, corpus_id: str) -> dict[str, Any]:
     """What decides an index's contents: the corpus, the model, the reading and chunking code, and what BM25 reads
     (named only when not the default, so that default indexes keep their folders)."""
-    key: dict[str, Any] = {"corpus": corpus_id, "model_path": str(settings.model_path or "packaged"),
-                           "chunk_tokens": settings.chunk_tokens, "chunk_overlap": settings.chunk_overlap,
+    key: dict[str, Any] = {"corpus": corpus_id, "model_path": str(settings.index.model_path or "packaged"),
+                           "chunk_tokens": settings.index.chunk_tokens, "chunk_overlap": settings.index.chunk_overlap,
                            "reader": reader_version()}
-    if settings.lexical_context:
+    if settings.index.lexical_context:
         key["lexical_context"] = True
     return key
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.settings import Settings
+from evidence_assistant.core.settings import Settings
 
 # Chosen on SciFact train by evals/tune_scifact.py; see evals/reports/scifact-tuning.json.
 # Train nDCG@10: 0.7209, against 0.7092 for the "hybrid" reference (rrf_k 60, equal weights, 50/50).

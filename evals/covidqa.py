@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from assistant.settings import Settings
-from assistant.types import Block, SourceDocument
+from evidence_assistant.core.settings import Settings
+from evidence_assistant.core.types import Block, SourceDocument
 
 from . import metrics
 from .cache import ensure_index
@@ -92,7 +92,7 @@ def documents(articles: list[Article]) -> Iterator[tuple[SourceDocument, list[Bl
 
 def build_index(articles: list[Article], fingerprint: str, settings: Settings, *, root: Path | None = None,
                 log: Callable[[str], None] | None = None) -> Path:
-    from ingest.pipeline import index_documents
+    from evidence_assistant import index_documents
 
     def build(s: Settings):
         return index_documents(documents(articles), settings=s)
@@ -102,7 +102,7 @@ def build_index(articles: list[Article], fingerprint: str, settings: Settings, *
 
 def to_document_offsets(article: Article, start: int, end: int) -> tuple[int, int] | None:
     """Map a span of the article's context to the indexed document's text (paragraphs joined by
-    blank lines, as ingest.chunk.document_text joins blocks); None when it falls between
+    blank lines, as evidence_ingest.chunk.document_text joins blocks); None when it falls between
     paragraphs."""
     pos = 0
     mapped: list[int | None] = [None, None]

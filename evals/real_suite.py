@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from assistant.settings import Settings
-from assistant.types import Passage
+from evidence_assistant.core.settings import Settings
+from evidence_assistant.core.types import Passage
 
 from . import metrics
 from . import sample_suite as base
@@ -97,7 +97,7 @@ def quote_matches(ref: QuoteRef, passage: Passage) -> bool:
 def build_index(settings: Settings, *, root: Path | None = None, log: Callable[[str], None] | None = None) -> Path:
     """The index of every file in uk-health-policy, built once per corpus, model and chunking
     (evals/cache.py) and reused by every configuration and run after."""
-    from ingest.pipeline import ingest
+    from evidence_assistant import ingest
 
     folder = corpus_dir()
 

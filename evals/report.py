@@ -2,7 +2,7 @@
 comparing configurations side by side (matplotlib's Agg backend: no display needed)."""
 from __future__ import annotations
 
-from assistant.md_escape import md_text
+from evidence_assistant.core.md_escape import md_text
 import json
 import math
 from pathlib import Path

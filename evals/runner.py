@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from assistant.settings import Settings
+from evidence_assistant.core.settings import Settings
 
 from . import configs as cfgs
 from . import gate, report
@@ -110,7 +110,7 @@ def run_real(names: list[str], *, limit: int | None = None, root: Path | None = 
 
 def run_scifact(names: list[str], *, limit: int | None = None, root: Path | None = None, subset: bool = False,
                 base: Settings | None = None, split: str = "test") -> dict[str, Any]:
-    from ingest.store import Index
+    from evidence_assistant import Assistant
 
     from . import scifact
 
@@ -137,12 +137,8 @@ def run_scifact(names: list[str], *, limit: int | None = None, root: Path | None
         index_dir = scifact.build_index(data, settings[group[0]], doc_ids=doc_ids, name=name, root=root, log=_log)
         for cfg in group:
             s = settings[cfg].model_copy(update={"index_dir": index_dir})
-            idx = Index.open(s)
-            try:
-                with _bar(len(queries), f"{name}/{cfg}") as bar:
-                    res = scifact.evaluate(idx, s, queries, data.qrels[split], progress=bar.update)
-            finally:
-                idx.close()
+            with Assistant.open(settings=s) as a, _bar(len(queries), f"{name}/{cfg}") as bar:
+                res = scifact.evaluate(a, queries, data.qrels[split], progress=bar.update)
             res["settings"] = cfgs.describe(s)
             out["configs"][cfg] = res
             _log(f"{name}/{cfg}: nDCG@10 {res['metrics']['ndcg@10']:.4f}, R@100 {res['metrics']['recall@100']:.4f}")
@@ -152,7 +148,7 @@ def run_scifact(names: list[str], *, limit: int | None = None, root: Path | None
 def run_covidqa(names: list[str], *, limit: int | None = None, root: Path | None = None,
                 base: Settings | None = None, answer: bool = True,
                 answer_questions: int | None = None) -> dict[str, Any]:
-    from assistant import Assistant
+    from evidence_assistant import Assistant
 
     from . import covidqa
 

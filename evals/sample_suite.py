@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from assistant.answer import Answer
-from assistant.settings import Settings
-from assistant.types import Passage
+from evidence_assistant import Answer
+from evidence_assistant.core.settings import Settings
+from evidence_assistant.core.types import Passage
 
 from . import metrics
 from .cache import ensure_index
@@ -156,7 +156,7 @@ def corpus_id(folder: Path = CORPUS, name: str = "sample") -> str:
 
 
 def build_index(settings: Settings, *, root: Path | None = None, log: Callable[[str], None] | None = None) -> Path:
-    from ingest.pipeline import ingest
+    from evidence_assistant import ingest
 
     def build(s: Settings):
         report = ingest([CORPUS], settings=s)
@@ -281,7 +281,7 @@ def run_case(assistant: Any, case: Case, relevant: list[set[str]], passage_text:
         strict, lenient = premise_handled(ans, case)
         rec.update(premise_handled=strict, premise_handled_lenient=lenient)
     if ans.sentences:
-        by_checker, by_exact = citation_judgements(ans, assistant.settings.min_support, passage_text)
+        by_checker, by_exact = citation_judgements(ans, assistant.settings.answering.min_support, passage_text)
         rec["citation_checker"] = {"recall": by_checker.recall, "precision": by_checker.precision,
                                    "sentences": by_checker.sentences, "citations": by_checker.citations}
         rec["citation_exact"] = {"recall": by_exact.recall, "precision": by_exact.precision,
@@ -353,7 +353,7 @@ def run_records(settings: Settings, cases: Sequence[Case], index_dir: Path, *,
     ``resolve`` finds the indexed passages that support a case (one set per requirement group),
     ``cited`` says whether an answer cites one (by default: the sample suite's reading of
     paragraph and page), ``annotate`` adds a suite's own fields to a record."""
-    from assistant import Assistant
+    from evidence_assistant import Assistant
 
     s = settings.model_copy(update={"index_dir": index_dir})
     records: list[dict[str, Any]] = []

@@ -2,7 +2,7 @@
 
 Each abstract is indexed as one document (title as its heading, abstract as its paragraph) with
 the product's own chunker, embedder and lexical index; a query's documents are ranked where
-their best passage ranks in the product's own ``Retriever.search``. nDCG@10 and MRR@10 use the
+their best passage ranks in the product's own search (``Assistant.retriever``). nDCG@10 and MRR@10 use the
 configuration exactly as set; recall@100 needs a ranking 100 documents deep, so it is measured
 with each side's candidate depth raised to ``RECALL_DEPTH`` passages (default depths of 50 cannot
 hold 100 documents).
@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from assistant.retrieve import Retriever
-from assistant.settings import Settings
-from assistant.types import Block, SourceDocument
+from evidence_assistant.core.settings import Settings
+from evidence_assistant.core.types import Block, SourceDocument
 
 from . import metrics
 from .cache import ensure_index
@@ -114,7 +113,7 @@ def documents(data: SciFact, doc_ids: list[str] | None = None) -> Iterator[tuple
 
 def build_index(data: SciFact, settings: Settings, *, doc_ids: list[str] | None = None, name: str = "scifact",
                 root: Path | None = None, log: Callable[[str], None] | None = None) -> Path:
-    from ingest.pipeline import index_documents
+    from evidence_assistant import index_documents
 
     ids = doc_ids if doc_ids is not None else list(data.corpus)
     corpus_id = f"{name}:{data.fingerprint}:{hashlib.sha256(' '.join(ids).encode()).hexdigest()[:12]}"
@@ -125,22 +124,28 @@ def build_index(data: SciFact, settings: Settings, *, doc_ids: list[str] | None 
     return ensure_index(name, settings, corpus_id, build, root=root, log=log)
 
 
-def doc_ranking(retriever: Retriever, query: str, settings: Settings) -> list[str]:
-    """Documents in the order of their best passage in the product's fused ranking."""
-    k = settings.dense_k + settings.lexical_k  # every fused candidate
-    res = retriever.search(query, k=k)
+def doc_ranking(assistant: Any, query: str) -> list[str]:
+    """Documents in the order of their best passage in the product's fused ranking, as
+    ``assistant`` (an open ``Assistant``) searches with its settings."""
+    s = assistant.settings
+    k = s.dense_k + s.lexical_k  # every fused candidate
+    res = assistant.retriever.search(query, k=k)
     return metrics.dedupe(sp.passage.doc_id.removeprefix(PREFIX) for sp in res.results)
 
 
-def evaluate(index: Any, settings: Settings, queries: dict[str, str], qrels: dict[str, dict[str, int]], *,
+def evaluate(assistant: Any, queries: dict[str, str], qrels: dict[str, dict[str, int]], *,
              progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """nDCG@10, MRR@10 and recall@10/100 of ``settings`` over ``queries`` on an open index."""
-    deep = settings.model_copy(update={"dense_k": max(settings.dense_k, RECALL_DEPTH),
-                                       "lexical_k": max(settings.lexical_k, RECALL_DEPTH)})
-    r_main, r_deep = Retriever(index, settings), Retriever(index, deep)
+    """nDCG@10, MRR@10 and recall@10/100 of ``assistant``'s settings over ``queries`` (an open
+    ``Assistant`` on the SciFact index)."""
+    from evidence_assistant import Assistant
+
+    settings = assistant.settings
+    deep = settings.model_copy(update={"dense_k": max(settings.retrieval.dense_k, RECALL_DEPTH),
+                                       "lexical_k": max(settings.retrieval.lexical_k, RECALL_DEPTH)})
+    a_deep = Assistant(assistant.index, deep)  # the same open index, searched deeper
     # Each configuration embeds its own queries: latency is compared like for like, not against
     # a configuration that found every query already embedded by the one before it.
-    cache = getattr(index.embedder, "_cache", None)
+    cache = getattr(assistant.index.embedder, "_cache", None)
     if cache is not None:
         cache.clear()
     per_query: dict[str, dict[str, float]] = {}
@@ -148,9 +153,9 @@ def evaluate(index: Any, settings: Settings, queries: dict[str, str], qrels: dic
     for qid, text in queries.items():
         rel = qrels.get(qid, {})
         t = time.perf_counter()
-        ranked = doc_ranking(r_main, text, settings)
+        ranked = doc_ranking(assistant, text)
         times.append(time.perf_counter() - t)
-        ranked_deep = doc_ranking(r_deep, text, deep)
+        ranked_deep = doc_ranking(a_deep, text)
         per_query[qid] = {
             "ndcg@10": metrics.ndcg_at_k(ranked, rel, 10),
             "mrr@10": metrics.reciprocal_rank(ranked, rel, 10),

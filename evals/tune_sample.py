@@ -1,7 +1,7 @@
 """Choose ``min_relevance`` (when the answerer declines) on the sample cases' DEV split, and
 report what that choice does on the TEST split.
 
-    python -m evals.tune_sample [--out evals/reports/sample-threshold.json]
+    python -m evidence_evals.tune_sample [--out evals/reports/sample-threshold.json]
 
 The cases are answered once with declining switched off (``min_relevance=-1``); declining at a
 threshold t is then replayed from each answer's recorded relevance signal, exactly as
@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from assistant.settings import Settings
+from evidence_assistant.core.settings import Settings
 
 from . import metrics, sample_suite
 
@@ -27,7 +27,8 @@ GRID = [round(0.30 + 0.025 * i, 3) for i in range(21)]  # 0.30 … 0.80
 
 
 def _boosted(assistant: Any, question: str) -> bool:
-    from assistant.commitment_answers import match_commitments
+    from evidence_assistant import match_commitments
+
     reg = assistant.registry
     return bool(reg is not None and match_commitments(question, reg))
 
@@ -52,7 +53,7 @@ def replay(records: list[dict[str, Any]], t: float) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from assistant import Assistant
+    from evidence_assistant import Assistant
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, default=OUT)

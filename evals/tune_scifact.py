@@ -1,6 +1,6 @@
 """Choose retrieval settings on SciFact's 809 TRAIN queries; never look at the test queries here.
 
-    python -m evals.tune_scifact [--out evals/reports/scifact-tuning.json]
+    python -m evidence_evals.tune_scifact [--out evals/reports/scifact-tuning.json]
 
 Each train query's dense and lexical candidate lists are computed once, 300 passages deep, with
 the product's own index; fusion is then replayed for every setting with the product's own
@@ -9,7 +9,10 @@ A replay is checked against the real ``Retriever.search`` before any number is t
 
 1. reciprocal rank fusion: rrf_k × dense weight (lexical weight 1) at depth 100;
 2. candidate depths dense_k × lexical_k at the best stage-1 values, then stage 1 again there;
-3. BM25 k1 × b, and the tokenisation (stemming, stop words), with BM25 alone and fused;
+3. BM25 k1 × b, with BM25 alone and fused (the product's tokenisation: stemmed, stop words
+   dropped; the variants without stemming or without stop-word removal that earlier runs
+   compared are no longer run, since the tokenizer is not a parameter of the product: trying
+   them meant swapping the product's code at run time);
 4. score fusion (min–max normalised, weighted), then BM25 over title and headings (stage 5);
 6. ``--weighted``: on the product's index as it now ships (BM25 over title, headings and text),
    the weighted score fusion of ``Retriever.search`` (each list scaled by its best score) over
@@ -17,12 +20,16 @@ A replay is checked against the real ``Retriever.search`` before any number is t
 
 The chosen values are written out; evals/configs.py's TUNED holds them, and the test-set score is
 measured by ``evidence eval --suite scifact --config tuned``.
+
+The index is opened through ``evidence_assistant.Assistant``. What is tuned here that no setting
+holds is taken from the components themselves: the fusion functions the retriever applies
+(``rrf``, ``weighted_scores``) and lexical indexes built with other BM25 parameters
+(``LexicalIndex(k1=…, b=…)``).
 """
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from pathlib import Path
@@ -30,8 +37,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from assistant.retrieve import Retriever, rrf, weighted_scores
-from assistant.settings import Settings
+# The fusion the retriever applies, replayed over candidate lists computed once.
+from evidence_assistant.answering.retrieve import rrf, weighted_scores
+from evidence_assistant.core.settings import Settings
 
 from . import metrics, scifact
 
@@ -92,71 +100,50 @@ def _rrf_order(**kw):
     return lambda d, l: fuse_rrf(d, l, **kw)
 
 
-def check_replay(index: Any, lists: Lists, settings: Settings, n: int = 25) -> int:
-    """Replayed fusion must match Retriever.search's document order; returns queries checked."""
-    r = Retriever(index, settings)
-    kw = dict(rrf_k=settings.rrf_k, dense_weight=settings.dense_weight, lexical_weight=settings.lexical_weight,
-              dense_k=settings.dense_k, lexical_k=settings.lexical_k)
+def check_replay(assistant: Any, lists: Lists, n: int = 25) -> int:
+    """Replayed fusion must match the product's search (``assistant.retriever``, with its
+    settings' fusion) in document order; returns queries checked."""
+    settings = assistant.settings
+    if settings.retrieval.fusion == "weighted":
+        kw: dict[str, Any] = dict(dense_weight=settings.retrieval.dense_weight, lexical_weight=settings.retrieval.lexical_weight,
+                                  dense_k=settings.retrieval.dense_k, lexical_k=settings.retrieval.lexical_k)
+        fuse = fuse_weighted
+    else:
+        kw = dict(rrf_k=settings.retrieval.rrf_k, dense_weight=settings.retrieval.dense_weight, lexical_weight=settings.retrieval.lexical_weight,
+                  dense_k=settings.retrieval.dense_k, lexical_k=settings.retrieval.lexical_k)
+        fuse = fuse_rrf
     mismatches = 0
     for qid in list(lists.queries)[:n]:
-        real = scifact.doc_ranking(r, lists.queries[qid], settings)[:10]
-        replay = metrics.dedupe(lists.doc_of[p] for p in fuse_rrf(lists.dense[qid], lists.lexical[qid], **kw))[:10]
+        real = scifact.doc_ranking(assistant, lists.queries[qid])[:10]
+        replay = metrics.dedupe(lists.doc_of[p] for p in fuse(lists.dense[qid], lists.lexical[qid], **kw))[:10]
         mismatches += real != replay
     if mismatches > max(1, n // 10):  # HNSW can break ties differently at another depth; a few is noise
-        raise RuntimeError(f"fusion replay disagrees with Retriever.search on {mismatches}/{n} queries")
+        raise RuntimeError(f"fusion replay disagrees with the product's search on {mismatches}/{n} queries")
     return n
 
 
 def bm25_variant(index: Any, workdir: Path, *, k1: float, b: float, tokens: str) -> Any:
-    """A lexical index over the same passages with other BM25 parameters or tokenisation."""
-    from ingest.lexical import LexicalIndex
+    """A lexical index over the same passages with other BM25 parameters; with ``tokens`` =
+    "title+stem+stop" it also reads each passage's title and headings (what the setting
+    ``lexical_context`` does), else it holds the index's own tokens ("stem+stop")."""
+    from evidence_ingest.lexical import LexicalIndex  # the component whose parameters are tuned
 
-    from ingest.chunk import embedding_text
+    from evidence_assistant import embedding_text
+    from evidence_assistant.core.text import tokenize_many
 
+    if tokens not in ("stem+stop", "title+stem+stop"):
+        raise ValueError(f"unknown tokenisation {tokens!r}: the product tokenizes one way (stem+stop), "
+                         "with or without the title and headings (title+stem+stop)")
     rows = list(index.manifest.iter_indexed())
     if tokens == "title+stem+stop":
         # What the embedder reads (title and headings, then the passage): a later window of an
         # abstract keeps its paper's title words, as its vector does.
         texts = {p.passage_id: embedding_text(p) for p in index.manifest.iter_all_passages()}
-        tok = _tokenizer("stem+stop")
-        rows = [(pid, did, " ".join(tok(texts[pid]))) for pid, did, _ in rows]
-    elif tokens != "stem+stop":
-        texts = {p.passage_id: p.text for p in index.manifest.iter_all_passages()}
-        tok = _tokenizer(tokens)
-        rows = [(pid, did, " ".join(tok(texts[pid]))) for pid, did, _ in rows]
+        rows = [(pid, did, toks) for (pid, did, _), toks in zip(rows, tokenize_many([texts[pid] for pid, _, _ in rows]))]
     lex = LexicalIndex(workdir / f"lex-{tokens}-{k1}-{b}", k1=k1, b=b)
     lex.build(rows, generation=1)
     lex.load()
-    if tokens not in ("stem+stop", "title+stem+stop"):
-        tok = _tokenizer(tokens)
-        original = lex.search
-
-        def search(query: str, k: int, *, doc_ids=None):  # the index must be queried as it was built
-            import ingest.lexical as L
-            saved = L.tokenize
-            L.tokenize = tok
-            try:
-                return original(query, k, doc_ids=doc_ids)
-            finally:
-                L.tokenize = saved
-        lex.search = search  # type: ignore[method-assign]
     return lex
-
-
-def _tokenizer(kind: str):
-    from ingest.lexical import _stemmer, _stopwords
-
-    word = re.compile(r"(?u)\b\w\w+\b")
-
-    def tok(text: str) -> list[str]:
-        words = word.findall(text.lower())
-        if "stop" in kind:
-            stop = _stopwords()
-            words = [w for w in words if w not in stop]
-        if "stem" in kind:
-            words = _stemmer().stemWords(words)
-        return words
-    return tok
 
 
 def proposals(index: Any, work: Path, train_lists: Lists, data: Any, chosen: dict[str, Any]) -> dict[str, Any]:
@@ -227,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--weighted", action="store_true",
                     help="rerun only stage 6 (weighted score fusion on the index as shipped), keeping the rest")
     args = ap.parse_args(argv)
-    from ingest.store import Index
+    from evidence_assistant import Assistant
 
     t0 = time.perf_counter()
     data = scifact.load()
@@ -238,7 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     base = Settings()
     index_dir = scifact.build_index(data, base, log=lambda m: print(m, file=sys.stderr))
     s = base.model_copy(update={"index_dir": index_dir})
-    index = Index.open(s)
+    assistant = Assistant.open(settings=s)
+    index = assistant.index
     index.ensure_lexical_loaded()
     print(f"collecting candidate lists for {len(train)} train queries…", file=sys.stderr)
     lists = collect(index, train)
@@ -246,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         out = json.loads(args.out.read_text()) if args.out.is_file() else {"stages": {}}
         out["stages"]["6_weighted_fusion"] = weighted_stage(lists, qrels)
         out["stages"]["6_weighted_fusion"]["lexical_text"] = index.manifest.get_meta("lexical_text")
-        index.close()
+        assistant.close()
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(out, indent=1) + "\n")
         print(json.dumps({k: v for k, v in out["stages"]["6_weighted_fusion"].items() if k != "grid"}, indent=1))
@@ -255,11 +243,11 @@ def main(argv: list[str] | None = None) -> int:
         out = json.loads(args.out.read_text())
         work = index_dir.parent / (index_dir.name + "-tuning")
         out["stages"]["5_proposals"] = proposals(index, work, lists, data, out["chosen"]["settings"])
-        index.close()
+        assistant.close()
         args.out.write_text(json.dumps(out, indent=1) + "\n")
         print(json.dumps(out["stages"]["5_proposals"]["test_report"], indent=1))
         return 0
-    checked = check_replay(index, lists, s.model_copy(update={"retrieval": "hybrid"}))
+    checked = check_replay(Assistant(index, s.model_copy(update={"retrieval": "hybrid"})), lists)
     out: dict[str, Any] = {"queries": "SciFact train", "n_queries": len(train), "depth": DEPTH,
                            "replay_checked_on": checked, "stages": {}}
 
@@ -299,11 +287,9 @@ def main(argv: list[str] | None = None) -> int:
     # Stage 3: BM25 parameters and tokenisation (need a lexical index each; built beside the cache).
     work = index_dir.parent / (index_dir.name + "-tuning")
     bm = []
-    for tokens in ("stem+stop", "stop", "stem"):
+    for tokens in ("stem+stop",):
         for k1 in (0.6, 0.9, 1.2, 1.5):
             for b in (0.3, 0.4, 0.6, 0.75, 0.9):
-                if tokens != "stem+stop" and (k1, b) != (0.9, 0.4):
-                    continue  # tokenisation is compared at the shipped k1/b
                 lex = bm25_variant(index, work, k1=k1, b=b, tokens=tokens)
                 lexical = {qid: lex.search(q, DEPTH) for qid, q in train.items()}
                 variant = Lists(train, lists.dense, lexical, lists.doc_of)
@@ -326,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     out["stages"]["4_score_fusion_proposal"] = {"best": max(grid4, key=lambda r: r["ndcg@10"]), "grid": grid4}
     out["stages"]["5_proposals"] = proposals(index, work, lists, data, best["settings"])
     out["seconds"] = round(time.perf_counter() - t0, 1)
-    index.close()
+    assistant.close()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=1) + "\n")
     print(json.dumps({k: out[k] for k in ("reference", "bm25_only", "dense_only", "chosen")}, indent=1))

@@ -222,12 +222,13 @@ def _lucene_idf(df: int, n: int) -> float:
 class Bm25:
     """BM25 ("lucene" variant) over rows of tokens that can be added and removed.
 
-    ``k1`` and ``b`` as in BM25. ``tail_share``: small segments are merged into the main one when
+    ``k1`` and ``b`` as in BM25 (no defaults here: the index's come from the ``bm25_k1`` and
+    ``bm25_b`` settings). ``tail_share``: small segments are merged into the main one when
     they hold more than this share of its postings. ``max_segments`` bounds how many segments a
     search visits.
     """
 
-    def __init__(self, k1: float = 0.9, b: float = 0.4, *, tail_share: float = 0.25, max_segments: int = 12):
+    def __init__(self, k1: float, b: float, *, tail_share: float = 0.25, max_segments: int = 12):
         self.k1, self.b = float(k1), float(b)
         self.tail_share = float(tail_share)
         self.max_segments = int(max_segments)

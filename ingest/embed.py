@@ -12,8 +12,8 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from assistant.errors import ConfigError
-from assistant.settings import Settings, get_settings
+from evidence_assistant.core.errors import ConfigError
+from evidence_assistant.core.settings import Settings, get_settings
 
 # Nothing below may reach a model hub; set before transformers is imported anywhere.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

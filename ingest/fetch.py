@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterable, Literal, Mapping
 
 import httpx
 
-from assistant.errors import ConfigError
+from evidence_assistant.core.errors import ConfigError
 
 __all__ = [
     "DEFAULT_SOURCES",
@@ -45,7 +45,12 @@ __all__ = [
     "cli_fetch",
 ]
 
-REPO = Path(__file__).resolve().parents[1]
+# In a checkout the source list and the download folder are the project's own
+# (corpus/sources.toml, corpus/official); from an installed wheel they are relative to the
+# working folder, so that a fetch never writes into the installed package.
+from evidence_assistant.core.data_files import CHECKOUT  # noqa: E402
+
+REPO = CHECKOUT if CHECKOUT is not None else Path(".")
 DEFAULT_SOURCES = REPO / "corpus" / "sources.toml"
 DEFAULT_DEST = REPO / "corpus" / "official"
 

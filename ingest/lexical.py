@@ -4,7 +4,7 @@ Tokens are lower-cased words of two or more characters, English stop words remov
 stemmed: on SciFact this scores far better than whitespace tokens. Each passage's tokens are
 computed once at ingest and kept in the manifest, so the index never tokenises old passages.
 
-The index is an incremental BM25 (``ingest.bm25``): an ingest that adds or removes a few
+The index is an incremental BM25 (``evidence_ingest.bm25``): an ingest that adds or removes a few
 documents adds or removes only their rows (``update``), and its save hard-links the postings it
 did not change, so re-running ingest after adding one file costs that file's words, not the
 whole collection's. A full ``build`` is made when there is no index yet, when the one on disk is
@@ -21,45 +21,20 @@ import errno
 import itertools
 import json
 import os
-import re
 import shutil
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
+from evidence_assistant.core.settings import IndexSettings
+from evidence_assistant.core.text import tokenize
+
 from .bm25 import Bm25
 
-FORMAT = "evidence-lexical/2"  # ids.json of an index held as ingest.bm25 segments
-
-_TOKEN = re.compile(r"(?u)\b\w\w+\b")
-
-
-@lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
-    return frozenset(STOPWORDS_EN)
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-    return Stemmer.Stemmer("english")
-
-
-def tokenize(text: str) -> list[str]:
-    stop = _stopwords()
-    words = [w for w in _TOKEN.findall(text.lower()) if w not in stop]
-    return _stemmer().stemWords(words)
-
-
-def tokenize_many(texts: Sequence[str]) -> list[str]:
-    """Space-joined tokens of each text, as the manifest stores them."""
-    return [" ".join(tokenize(t)) for t in texts]
-
+FORMAT = "evidence-lexical/2"  # ids.json of an index held as evidence_ingest.bm25 segments
 
 @dataclass(frozen=True)
 class Change:
@@ -113,10 +88,15 @@ def _tokens(text: str) -> list[str]:
     return text.split() or ["_"]
 
 
-class LexicalIndex:
-    """BM25 over every indexed passage. ``k1`` and ``b`` were chosen on SciFact's train queries."""
+_BM25 = IndexSettings.model_fields  # k1 and b default to the settings' own (bm25_k1, bm25_b)
 
-    def __init__(self, directory: Path, *, k1: float = 0.9, b: float = 0.4, compact_share: float = 0.25):
+
+class LexicalIndex:
+    """BM25 over every indexed passage. ``k1`` and ``b`` default to the ``bm25_k1`` and ``bm25_b``
+    settings, chosen on SciFact's train queries."""
+
+    def __init__(self, directory: Path, *, k1: float = _BM25["bm25_k1"].default,
+                 b: float = _BM25["bm25_b"].default, compact_share: float = 0.25):
         self.directory = Path(directory)
         self.k1, self.b = k1, b
         self.compact_share = compact_share  # removed rows are dropped for good past this share

@@ -18,15 +18,16 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import TYPE_CHECKING, Sequence
+from typing import Any, Sequence
 
-from assistant.types import Passage
+from evidence_assistant.core.text import tokenize_many
+from evidence_assistant.core.types import Passage
 
 from .chunk import embedding_text
-from .lexical import tokenize_many
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .store import Index
+# ``index`` below is an open ``evidence_ingest.store.Index`` (its manifest and settings are read);
+# the store imports this module, so the type is not imported back.
+Index = Any
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def passage_tokens(passages: Sequence[Passage], context: bool) -> list[str]:
 
 
 def wanted(index: "Index") -> str:
-    return kind(index.settings.lexical_context)
+    return kind(index.settings.index.lexical_context)
 
 
 def record_current(index: "Index") -> None:
@@ -59,12 +60,12 @@ def needs_upgrade(index: "Index") -> bool:
     return index.manifest.get_meta(META_KEY) != wanted(index)
 
 
-def upgrade(index: "Index") -> int:
+def upgrade(index: "Index", lock: Any) -> int:
     """Recompute every passage's tokens when the index holds another kind; returns how many
     passages were rewritten (0 when nothing was needed or another process holds the ingest lock,
     in which case the index keeps answering with its older tokens and a later open upgrades it).
-    The rewrite is one transaction: a process killed during it leaves the old tokens whole."""
-    from .store import IngestLock
+    The rewrite is one transaction: a process killed during it leaves the old tokens whole.
+    ``lock`` is the index's ``IngestLock`` (not yet held), taken only when a rewrite is needed."""
 
     m = index.manifest
     have, want = m.get_meta(META_KEY), wanted(index)
@@ -74,7 +75,6 @@ def upgrade(index: "Index") -> int:
     if (have or TEXT_ONLY) == want or m.conn.execute("SELECT 1 FROM passages LIMIT 1").fetchone() is None:
         record_current(index)
         return 0
-    lock = IngestLock(index.dir)
     if not lock.try_acquire():
         log.info("lexical tokens of %s are of another kind; another process is writing, upgrade deferred",
                  index.dir)
@@ -86,7 +86,7 @@ def upgrade(index: "Index") -> int:
         rows = m.conn.execute("SELECT passage_id, data FROM passages").fetchall()
         ids = [pid for pid, _ in rows]
         tokens = passage_tokens([Passage.from_dict(json.loads(data)) for _, data in rows],
-                                index.settings.lexical_context)
+                                index.settings.index.lexical_context)
         with m.tx() as c:
             c.executemany("UPDATE passages SET lex=? WHERE passage_id=?", zip(tokens, ids))
             m.set_meta(META_KEY, want, c)

@@ -5,7 +5,7 @@ It is the source of truth for the other two stores. A document is written in thr
 point leaves enough here for the next run to finish or undo the work (``Index.recover``).
 
 It also records which documents are one *work* (the same text as Word, Markdown and HTML; see
-``ingest.works``): each document's MinHash signature is written with its passages (step 1), and
+``evidence_ingest.works``): each document's MinHash signature is written with its passages (step 1), and
 its work is settled in the transaction that marks it indexed (step 3) or removes it, so a killed
 run never leaves a work naming a document that is not indexed.
 
@@ -27,7 +27,7 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from assistant.types import Passage, SourceDocument
+from evidence_assistant.core.types import Passage, SourceDocument
 
 from . import works
 
@@ -103,7 +103,7 @@ class DocumentRecord:
     n_passages: int
     state: str
     added_at: str
-    work_id: str | None = None  # the work this document is one copy of (see ingest.works)
+    work_id: str | None = None  # the work this document is one copy of (see evidence_ingest.works)
     metadata_sources: str | None = None  # JSON: field -> where the loader found it
     cite_rank: int = 0  # 2: passages carry pages and numbered paragraphs, 1: one of them, 0: neither
     alternates: tuple[str, ...] = ()  # the other indexed documents of the work, preferred first

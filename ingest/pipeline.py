@@ -16,14 +16,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from assistant.errors import IngestError
-from assistant.settings import Settings, get_settings
+from evidence_assistant.core.errors import IngestError
+from evidence_assistant.core.settings import Settings, get_settings
 
-from .chunk import embedding_text
 from .load import FORMATS
-from .manifest import FileRecord, now
-from .store import Index, IngestLock
+from .manifest import FileRecord
+from .store import Index
 from .worker import ParseWorker, Parsed
+from .writer import IndexWriter, PendingDocument
 
 log = logging.getLogger(__name__)
 
@@ -165,18 +165,12 @@ def ingest(paths: Sequence[Path | str], *, settings: Settings | None = None, pru
            progress: Callable[[dict[str, Any]], None] | None = None, index: Index | None = None) -> IngestReport:
     """Bring the index up to date with ``paths``. Takes the index's write lock for the run."""
     s = get_settings(settings)
-    with IngestLock(s.index_dir):
+    with IndexWriter(s, index=index) as writer:
         # The parser's process starts first: its interpreter and imports load while the index
         # opens, recovers and the files are hashed, instead of while the model waits for the
         # first file (measured: 2.1 s of a 16 s ingest of 11 PDFs was the model waiting).
         with _parse_worker(s) as worker:
-            own = index is None
-            idx = index or Index.open(s, create=True)
-            try:
-                return _run(idx, s, paths, prune, progress, worker)
-            finally:
-                if own:
-                    idx.close()
+            return _run(writer, s, paths, prune, progress, worker)
 
 
 def _parse_worker(s: Settings) -> ParseWorker:
@@ -189,11 +183,12 @@ def _parse_worker(s: Settings) -> ParseWorker:
                        lexical_context=s.lexical_context, ocr=s.ocr, ocr_page_timeout_s=s.ocr_page_timeout_s)
 
 
-def _run(idx: Index, s: Settings, paths: Sequence[Path | str], prune: bool,
+def _run(writer: IndexWriter, s: Settings, paths: Sequence[Path | str], prune: bool,
          progress: Callable[[dict[str, Any]], None] | None, worker: ParseWorker) -> IngestReport:
     t0 = time.perf_counter()
     report = IngestReport()
-    rec = idx.recover()
+    idx = writer.index
+    rec = writer.recover()
     report.recovered = {k: v for k, v in asdict(rec).items() if v}
     m = idx.manifest
     max_bytes = int(s.max_file_mb * 1e6)
@@ -213,58 +208,58 @@ def _run(idx: Index, s: Settings, paths: Sequence[Path | str], prune: bool,
             st = f.stat()
             prev = m.file(key)
             if prev and prev.state == "indexed" and prev.size == st.st_size and prev.mtime_ns == st.st_mtime_ns \
-                    and _indexed(idx, prev.doc_id):
+                    and writer.is_indexed(prev.doc_id):
                 report.unchanged += 1
                 continue
             sha = _sha256(f, max_bytes)
         except IngestError as exc:
-            _skip(idx, report, key, exc.reason)
+            _skip(report, key, exc.reason)
             continue
         except OSError as exc:
-            _skip(idx, report, key, f"cannot read file: {exc.strerror or exc}")
+            _skip(report, key, f"cannot read file: {exc.strerror or exc}")
             continue
         prev_doc = prev.doc_id if prev and prev.state == "indexed" else None
-        if _indexed(idx, sha):
+        if writer.is_indexed(sha):
             # Same bytes as an indexed document (this path touched, or a copy under another name).
             m.put_file(FileRecord(key, sha, st.st_size, st.st_mtime_ns, "indexed", None))
             if prev_doc == sha:
                 report.unchanged += 1
             else:
                 report.duplicates += 1
-                report.removed_documents += _release(idx, report, prev_doc)
+                report.removed_documents += _release(writer, report, prev_doc)
             continue
         todo.append((f, st, sha, prev_doc))
     tick()
 
     # 2. Parse in the child, embed in batches, write whole documents.
     if todo:
-        buffer: list[tuple[Path, os.stat_result, str, str | None, Parsed]] = []
+        buffer: list[PendingDocument] = []
         for ahead in todo[:PARSE_AHEAD]:
             worker.submit(str(ahead[0]))
         for i, (f, st, sha, prev_doc) in enumerate(todo):
             if buffer and not worker.ready():
                 # The parser is still busy: embed what is ready rather than leave the model idle.
-                _flush(idx, report, buffer)
+                _write(writer, report, buffer)
                 buffer = []
                 tick(current=str(f))
             try:
                 parsed = worker.result()
             except IngestError as exc:
                 parsed = None
-                _skip(idx, report, str(f), exc.reason)
+                _skip(report, str(f), exc.reason)
             if i + PARSE_AHEAD < len(todo):
                 worker.submit(str(todo[i + PARSE_AHEAD][0]))  # keep the parser ahead of the model
             if parsed is not None:
                 if parsed.document.doc_id != sha:  # the file changed while we read it
-                    _skip(idx, report, str(f), "file changed while it was being read; run ingest again")
+                    _skip(report, str(f), "file changed while it was being read; run ingest again")
                 elif not parsed.passages:
-                    _skip(idx, report, str(f), "no text to index")
+                    _skip(report, str(f), "no text to index")
                 else:
-                    buffer.append((f, st, sha, prev_doc, parsed))
+                    buffer.append(_pending(f, st, sha, prev_doc, parsed))
                     for w in parsed.warnings:
                         report.warnings.append(Skip(str(f), w))
-            if sum(len(b[4].passages) for b in buffer) >= FLUSH_PASSAGES or i + 1 == len(todo):
-                _flush(idx, report, buffer)
+            if sum(len(b.passages) for b in buffer) >= FLUSH_PASSAGES or i + 1 == len(todo):
+                _write(writer, report, buffer)
                 buffer = []
                 tick(current=str(f))
 
@@ -274,104 +269,86 @@ def _run(idx: Index, s: Settings, paths: Sequence[Path | str], prune: bool,
             if not Path(fr.path).exists():
                 m.forget_file(fr.path)
                 if fr.state == "indexed":
-                    report.removed_documents += _release(idx, report, fr.doc_id)
+                    report.removed_documents += _release(writer, report, fr.doc_id)
 
-    idx.refresh_lexical()
-    idx.end_writes()  # only now may the next run skip looking for stray vectors
-    m.set_meta("last_ingest", now())
+    writer.finish()  # the lexical index, then the end of the run's writes, then the time of this ingest
     report.seconds = round(time.perf_counter() - t0, 3)
     tick(done=True)
     return report
 
 
-def _indexed(idx: Index, doc_id: str | None) -> bool:
-    if not doc_id:
-        return False
-    d = idx.manifest.document(doc_id)
-    return d is not None and d.state == "indexed"
-
-
-def _skip(idx: Index, report: IngestReport, path: str, reason: str) -> None:
+def _skip(report: IngestReport, path: str, reason: str) -> None:
     """Record a skipped file. Whatever the file had indexed before stays indexed."""
     report.skipped.append(Skip(path, reason))
     log.info("skipped %s: %s", path, reason)
 
 
-def _release(idx: Index, report: IngestReport, doc_id: str | None) -> int:
+def _release(writer: IndexWriter, report: IngestReport, doc_id: str | None) -> int:
     """Remove ``doc_id`` if no file refers to it any more; returns documents removed (0 or 1)."""
-    if not doc_id or idx.manifest.paths_of(doc_id):
+    if not doc_id or writer.index.manifest.paths_of(doc_id):
         return 0
-    idx.begin_writes()
-    report.passages_removed += idx.remove_document(doc_id)
+    report.passages_removed += writer.remove(doc_id)
     return 1
 
 
-def _flush(idx: Index, report: IngestReport, buffer: list[tuple[Path, os.stat_result, str, str | None, Parsed]]) -> None:
-    if not buffer:
-        return
-    idx.begin_writes()  # recorded before the first vector is written (see Index.recover)
-    texts = [embedding_text(p) for *_, parsed in buffer for p in parsed.passages]
-    vectors = idx.embedder.encode(texts)
-    report.embedded += len(texts)
-    offset = 0
-    for f, st, sha, prev_doc, parsed in buffer:
-        n = len(parsed.passages)
-        doc = parsed.document
-        idx.manifest.begin_document(doc, parsed.passages, parsed.lex)  # 1: pending
-        idx.vectors.upsert(parsed.passages, vectors[offset:offset + n])  # 2: vectors
-        idx.manifest.commit_document(doc.doc_id, FileRecord(str(f), sha, st.st_size if st else None,
-                                                            st.st_mtime_ns if st else None,
-                                                            "indexed", None))  # 3: indexed
-        offset += n
+def _pending(f: Path, st: os.stat_result, sha: str, prev_doc: str | None, parsed: Parsed) -> PendingDocument:
+    """A parsed file, ready for the writer: committed with its path, hash, size and mtime."""
+    return PendingDocument(parsed.document, parsed.passages, parsed.lex,
+                           FileRecord(str(f), sha, st.st_size, st.st_mtime_ns, "indexed", None),
+                           replaces=prev_doc if prev_doc and prev_doc != sha else None)
+
+
+def _write(writer: IndexWriter, report: IngestReport, items: list[PendingDocument], *, together: bool = False) -> None:
+    """Write ``items`` (the three steps, ``IndexWriter.write``) and count them in ``report``;
+    a changed file's previous version goes once its new one is indexed."""
+    def committed(item: PendingDocument) -> None:
         report.indexed += 1
-        report.passages_added += n
-        report.pages += doc.pages or 0
-        if prev_doc and prev_doc != sha:
-            report.removed_documents += _release(idx, report, prev_doc)
+        report.passages_added += len(item.passages)
+        report.pages += item.document.pages or 0
+        if item.replaces:
+            report.removed_documents += _release(writer, report, item.replaces)
+
+    report.embedded += writer.write(items, together=together, committed=committed)
 
 
 def index_documents(docs: Iterable[tuple[Any, list[Any]]], *, settings: Settings | None = None,
                     index: Index | None = None, batch_passages: int = 1024,
-                    progress: Callable[[dict[str, Any]], None] | None = None) -> IngestReport:
+                    progress: Callable[[dict[str, Any]], None] | None = None,
+                    together: bool = False, recover: bool = False, embedder: Any = None) -> IngestReport:
     """Index documents that are already read — (SourceDocument, blocks) pairs — as benchmarks and
     dataset runners have them. Chunked in this process with the model's own tokenizer; written
-    with the same three-step protocol as files. Documents already indexed are left alone."""
-    from .chunk import chunk_blocks
-    from .lexical_text import passage_tokens
+    with the same three-step protocol as files (``IndexWriter``), about ``batch_passages``
+    passages at a time. Documents already indexed are left alone.
 
+    ``together`` writes each batch's vectors in one write instead of one per document (bulk
+    builds of many small documents); ``recover`` first finishes or undoes what a killed run
+    left, as ``ingest`` always does. ``embedder`` stands in for the settings' model when the
+    index is opened here (a wrapper of that model that remembers vectors, say)."""
     s = get_settings(settings)
     t0 = time.perf_counter()
     report = IngestReport()
-    with IngestLock(s.index_dir):
-        own = index is None
-        idx = index or Index.open(s, create=True)
-        try:
-            buffer: list[tuple[Path, Any, str, str | None, Parsed]] = []
-            pending = 0
-            for doc, blocks in docs:
-                if _indexed(idx, doc.doc_id):
-                    report.unchanged += 1
-                    continue
-                passages = chunk_blocks(doc, blocks, max_tokens=s.chunk_tokens, overlap=s.chunk_overlap,
-                                        count_tokens=idx.embedder.count_tokens)
-                if not passages:
-                    report.skipped.append(Skip(doc.path, "no text to index"))
-                    continue
-                parsed = Parsed(doc, passages, passage_tokens(passages, s.lexical_context), [])
-                buffer.append((Path(doc.path), None, doc.doc_id, None, parsed))
-                pending += len(passages)
-                if pending >= batch_passages:
-                    _flush(idx, report, buffer)
-                    buffer, pending = [], 0
-                    if progress:
-                        progress({"documents": report.indexed, "passages": report.passages_added,
-                                  "seconds": time.perf_counter() - t0})
-            _flush(idx, report, buffer)
-            idx.refresh_lexical()
-            idx.end_writes()
-            idx.manifest.set_meta("last_ingest", now())
-        finally:
-            if own:
-                idx.close()
+    with IndexWriter(s, index=index, embedder=embedder) as writer:
+        if recover:
+            writer.recover()
+        buffer: list[PendingDocument] = []
+        pending = 0
+        for doc, blocks in docs:
+            if writer.is_indexed(doc.doc_id):
+                report.unchanged += 1
+                continue
+            item = writer.prepare(doc, blocks)
+            if item is None:
+                report.skipped.append(Skip(doc.path, "no text to index"))
+                continue
+            buffer.append(item)
+            pending += len(item.passages)
+            if pending >= batch_passages:
+                _write(writer, report, buffer, together=together)
+                buffer, pending = [], 0
+                if progress:
+                    progress({"documents": report.indexed, "passages": report.passages_added,
+                              "seconds": time.perf_counter() - t0})
+        _write(writer, report, buffer, together=together)
+        writer.finish()
     report.seconds = round(time.perf_counter() - t0, 3)
     return report

@@ -6,7 +6,6 @@ import errno
 import fcntl
 import logging
 import os
-import shutil
 import threading
 import time
 import weakref
@@ -14,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from assistant.errors import IndexLockedError, IndexMismatchError, IndexNotFoundError
-from assistant.settings import Settings, get_settings
+from evidence_assistant.core.errors import IndexLockedError, IndexMismatchError, IndexNotFoundError
+from evidence_assistant.core.settings import Settings, get_settings
 
-from .embed import Embedder, get_embedder
 from . import lexical_text
+from .embed import Embedder, get_embedder
 from .lexical import LexicalIndex
 from .manifest import Manifest
 from .vectors import VectorStore
@@ -149,7 +148,7 @@ class RecoveryReport:
 
 
 class Index:
-    """Opens (or creates) the three stores under ``settings.index_dir``.
+    """Opens (or creates) the three stores under ``settings.index.index_dir``.
 
     One ``Index`` serves many threads (the chat's questions) while documents may be added by this
     process or another. Each question calls ``ensure_lexical_loaded``, which keeps this process's
@@ -158,7 +157,7 @@ class Index:
 
     def __init__(self, settings: Settings, embedder: Embedder, *, create: bool):
         self.settings = settings
-        self.dir = Path(settings.index_dir)
+        self.dir = Path(settings.index.index_dir)
         manifest_path = self.dir / MANIFEST_NAME
         if not create and not manifest_path.is_file():
             raise IndexNotFoundError(
@@ -168,11 +167,11 @@ class Index:
         self.embedder = embedder
         self.manifest = Manifest(manifest_path)
         self._check_model(create)
-        lexical_text.upgrade(self)  # BM25 tokens of an older kind are recomputed once
+        lexical_text.upgrade(self, IngestLock(self.dir))  # BM25 tokens of an older kind are recomputed once
         # Read before Chroma opens: the dense view is at least as new as this generation.
         opened_at = self.manifest.generation()
         self.vectors = VectorStore(settings, embedder)
-        self.lexical = LexicalIndex(self.dir / "lexical")
+        self.lexical = LexicalIndex(self.dir / "lexical", k1=settings.index.bm25_k1, b=settings.index.bm25_b)
         # Catching up (loading or rebuilding the lexical index, reopening Chroma) is one thread's
         # job at a time; re-entrant because the ingest lock's notices come back in on the thread
         # that holds it.
@@ -190,8 +189,8 @@ class Index:
         return cls(s, embedder or get_embedder(s), create=create)
 
     def _check_model(self, create: bool) -> None:
-        want = {"model": self.embedder.model_id, "chunk_tokens": str(self.settings.chunk_tokens),
-                "chunk_overlap": str(self.settings.chunk_overlap)}
+        want = {"model": self.embedder.model_id, "chunk_tokens": str(self.settings.index.chunk_tokens),
+                "chunk_overlap": str(self.settings.index.chunk_overlap)}
         have = {k: self.manifest.get_meta(k) for k in want}
         if all(v is None for v in have.values()):
             if create:
@@ -391,8 +390,8 @@ class Index:
             "size_bytes": self.size_bytes(),
             "model": self.manifest.get_meta("model"),
             "chunk_tokens": int(self.manifest.get_meta("chunk_tokens") or 0),
-            "chroma": (f"server {self.settings.chroma_host}:{self.settings.chroma_port}"
-                       if self.settings.chroma_host else "embedded"),
+            "chroma": (f"server {self.settings.index.chroma_host}:{self.settings.index.chroma_port}"
+                       if self.settings.index.chroma_host else "embedded"),
             "last_ingest": self.manifest.get_meta("last_ingest"),
             "kinds": sorted({d.kind for d in docs}),
         }
@@ -400,7 +399,3 @@ class Index:
     def close(self) -> None:
         IngestLock.unwatch(self.dir, self)
         self.manifest.close()
-
-
-def delete_index(index_dir: Path) -> None:
-    shutil.rmtree(index_dir, ignore_errors=True)

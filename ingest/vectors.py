@@ -7,9 +7,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from assistant.errors import ConfigError
-from assistant.settings import Settings
-from assistant.types import Passage
+from evidence_assistant.core.errors import ConfigError
+from evidence_assistant.core.settings import Settings
+from evidence_assistant.core.types import Passage
 
 from .embed import ChromaEmbeddingFunction, Embedder
 
@@ -32,13 +32,13 @@ def chroma_client(settings: Settings):
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if settings.chroma_host:
+    if settings.index.chroma_host:
         try:
-            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+            return chromadb.HttpClient(host=settings.index.chroma_host, port=settings.index.chroma_port, settings=chroma_settings)
         except Exception as exc:
-            raise ConfigError(f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
+            raise ConfigError(f"cannot reach the Chroma server at {settings.index.chroma_host}:{settings.index.chroma_port} "
                               f"({exc}); start it (make chroma-server) or unset EVIDENCE_CHROMA_HOST") from exc
-    path = Path(settings.index_dir) / "chroma"
+    path = Path(settings.index.index_dir) / "chroma"
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
@@ -66,7 +66,7 @@ class VectorStore:
         since this one opened it are found. Embedded Chroma keeps one in-memory copy of an index
         per folder and process, and never rereads it on its own. A Chroma server needs none of
         this. Call it only while no process writes to the index (holding the ingest lock)."""
-        if self.settings.chroma_host:
+        if self.settings.index.chroma_host:
             return
         from chromadb.api.shared_system_client import SharedSystemClient
 

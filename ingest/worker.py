@@ -35,8 +35,8 @@ from multiprocessing.connection import Pipe
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import IngestError
-from assistant.types import Passage, SourceDocument
+from evidence_assistant.core.errors import IngestError
+from evidence_assistant.core.types import Passage, SourceDocument
 
 # The parse child's address-space cap: parsing needs no model, and the sample corpus parses in
 # under 400 MB, so 4 GiB is generous — yet it stops a crafted file long before it takes a laptop's

@@ -136,7 +136,7 @@ def _empty_minhash():  # -> datasketch.MinHash; its permutations are drawn once 
     try:
         from datasketch import MinHash
     except ImportError as exc:  # pragma: no cover - an install problem, said plainly
-        from assistant.errors import ConfigError
+        from evidence_assistant.core.errors import ConfigError
 
         raise ConfigError("finding copies of one document in several formats needs datasketch: "
                           "pip install datasketch==2.0.0 (or reinstall the project)") from exc

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from assistant.offline import set_offline_env
+from evidence_assistant.core.offline import set_offline_env
 
 set_offline_env()
 
@@ -32,8 +32,8 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def sample_index(tmp_path_factory) -> Path:
     """An index of corpus/sample built once per test session (real model, real Chroma)."""
-    from assistant.settings import Settings
-    from ingest.pipeline import ingest
+    from evidence_assistant.core.settings import Settings
+    from evidence_ingest.pipeline import ingest
 
     index_dir = tmp_path_factory.mktemp("sample-index")
     report = ingest([REPO / "corpus" / "sample"], settings=Settings(index_dir=index_dir))
@@ -43,7 +43,7 @@ def sample_index(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def sample_assistant(sample_index):
-    from assistant import Assistant
+    from evidence_assistant import Assistant
 
     a = Assistant.open(sample_index)
     yield a

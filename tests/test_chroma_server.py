@@ -37,20 +37,20 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
 @pytest.fixture(scope="module")
 def server_settings(chroma_server: int, tmp_path_factory: pytest.TempPathFactory):
-    from assistant.settings import Settings
+    from evidence_assistant.core.settings import Settings
     return Settings(index_dir=tmp_path_factory.mktemp("server-index"), chroma_host="127.0.0.1",
                     chroma_port=chroma_server, collection="server_test")
 
 
 @pytest.fixture(scope="module")
 def ingested(server_settings, repo_root: Path):
-    from ingest.pipeline import ingest
+    from evidence_ingest.pipeline import ingest
     report = ingest([repo_root / "corpus" / "sample"], settings=server_settings)
     return report
 
 
 def test_ingest_writes_vectors_to_the_server_and_the_rest_locally(ingested, server_settings) -> None:
-    from ingest.store import Index
+    from evidence_ingest.store import Index
 
     assert ingested.ok, ingested.skipped
     assert ingested.passages_added > 0
@@ -69,7 +69,7 @@ def test_ingest_writes_vectors_to_the_server_and_the_rest_locally(ingested, serv
 
 
 def test_answer_through_the_server_is_cited(ingested, server_settings) -> None:
-    from assistant import Assistant
+    from evidence_assistant import Assistant
 
     with Assistant.open(settings=server_settings) as a:
         ans = a.ask(QUESTION)
@@ -86,17 +86,17 @@ def test_answer_through_the_server_is_cited(ingested, server_settings) -> None:
 
 
 def test_reingest_through_the_server_embeds_nothing(ingested, server_settings, repo_root: Path) -> None:
-    from ingest.pipeline import ingest
+    from evidence_ingest.pipeline import ingest
     again = ingest([repo_root / "corpus" / "sample"], settings=server_settings)
     assert again.embedded == 0 and again.passages_added == 0
     assert again.unchanged == ingested.indexed + ingested.duplicates
 
 
 def test_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
-    from assistant.errors import ConfigError
-    from assistant.settings import Settings
+    from evidence_assistant.core.errors import ConfigError
+    from evidence_assistant.core.settings import Settings
     from benchmarks.server import free_port
-    from ingest.store import Index
+    from evidence_ingest.store import Index
 
     s = Settings(index_dir=tmp_path / "idx", chroma_host="127.0.0.1", chroma_port=free_port())
     with pytest.raises(ConfigError, match="Chroma server"):

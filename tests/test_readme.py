@@ -1,7 +1,7 @@
 """The README's configuration table lists every setting with its real default."""
 from __future__ import annotations
 
-from assistant.settings import Settings
+from evidence_assistant.core.settings import Settings
 
 
 def test_readme_documents_every_setting(repo_root):

@@ -1,4 +1,6 @@
-"""Loaders, one module per format. ``load_file`` picks one by extension, reads metadata from
+"""The loaders (one module per format) that turn a file into a document and its blocks; part of the ingest floor, importing only it and the ground floor.
+
+``load_file`` picks one by extension, reads metadata from
 the file itself (``metadata.infer``: title, date, publisher and kind as a person would read them)
 and from ``sources.toml`` (which overrides it), and returns the document with its blocks.
 ``SourceDocument.extra["metadata_sources"]`` says where each field came from, and
@@ -10,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from assistant.errors import IngestError, UnsupportedFormatError
-from assistant.types import Block, SourceDocument
+from evidence_assistant.core.errors import IngestError, UnsupportedFormatError
+from evidence_assistant.core.types import Block, SourceDocument
 
 from .base import Loaded, clean_metadata, sources_metadata_for, title_from_filename
 from .metadata import InferredMetadata

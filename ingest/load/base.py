@@ -9,8 +9,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import IngestError
-from assistant.types import DOCUMENT_KINDS, Block
+from evidence_assistant.core.errors import IngestError
+from evidence_assistant.core.types import DOCUMENT_KINDS, Block
 
 METADATA_FIELDS = ("title", "kind", "date", "publisher", "url", "licence")
 

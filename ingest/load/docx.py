@@ -40,8 +40,8 @@ from typing import Any
 
 from lxml import etree
 
-from assistant.errors import IngestError
-from assistant.types import Block
+from evidence_assistant.core.errors import IngestError
+from evidence_assistant.core.types import Block
 
 from .base import METADATA_FIELDS, Loaded
 from .text import HeadingStack, clean, paragraph_number

@@ -34,8 +34,8 @@ from typing import Any
 
 from bs4 import BeautifulSoup, NavigableString
 
-from assistant.errors import IngestError
-from assistant.types import Block
+from evidence_assistant.core.errors import IngestError
+from evidence_assistant.core.types import Block
 
 from .base import Loaded
 from .text import HeadingStack, clean, decode_text, paragraph_number

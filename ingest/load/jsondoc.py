@@ -23,8 +23,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import IngestError
-from assistant.types import Block
+from evidence_assistant.core.errors import IngestError
+from evidence_assistant.core.types import Block
 
 from .base import Loaded
 from .text import HeadingStack, clean, decode_text

@@ -33,8 +33,8 @@ from typing import Any
 
 import yaml
 
-from assistant.errors import IngestError
-from assistant.types import Block
+from evidence_assistant.core.errors import IngestError
+from evidence_assistant.core.types import Block
 
 from .base import Loaded
 from .layout import continues, join_continuation, strip_converted_page_furniture

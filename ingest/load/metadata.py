@@ -43,7 +43,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Sequence
 
-from assistant.types import Block
+from evidence_assistant.core.types import Block
 
 from .base import normalise_date, normalise_kind, title_from_filename
 

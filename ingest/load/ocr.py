@@ -33,13 +33,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import IngestError
-from assistant.types import Block
+from evidence_assistant.core.errors import IngestError
+from evidence_assistant.core.types import Block
 
 MODES = ("auto", "on", "off")
 MARK = "Scanned page: text read by OCR"
 
-# Set by the ingest worker from settings.ocr / settings.ocr_page_timeout_s; when left at None
+# Set by the ingest worker from settings.index.ocr / settings.index.ocr_page_timeout_s; when left at None
 # the same settings are read from the environment (EVIDENCE_OCR, EVIDENCE_OCR_PAGE_TIMEOUT_S).
 MODE: str | None = None
 PAGE_TIMEOUT_S: float | None = None

@@ -41,8 +41,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import IngestError
-from assistant.types import Block
+from evidence_assistant.core.errors import IngestError
+from evidence_assistant.core.types import Block
 
 from . import ocr
 from .base import Loaded, normalise_date
@@ -57,7 +57,7 @@ _PLACEHOLDER_TITLES = frozenset({"untitled", "unknown", "title", "document", "te
 
 
 
-# Set by the ingest worker from settings.max_pdf_pages; a PDF with more pages is refused unread.
+# Set by the ingest worker from settings.index.max_pdf_pages; a PDF with more pages is refused unread.
 MAX_PAGES = 2000
 
 def _reason_for(exc: BaseException) -> str:

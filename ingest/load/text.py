@@ -21,8 +21,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.errors import IngestError
-from assistant.types import Block
+from evidence_assistant.core.errors import IngestError
+from evidence_assistant.core.types import Block
 
 from .base import Loaded
 from .layout import strip_converted_page_furniture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.conversation import (condense_without_model, counted_of, history_questions, is_follow_up,
+from evidence_assistant.answering.conversation import (condense_without_model, counted_of, history_questions, is_follow_up,
                                     past_tense)
 
 PANEL = "What did the Expert Panel conclude about the integrated health and care record?"

@@ -8,10 +8,10 @@ import zlib
 import numpy as np
 import pytest
 
-from assistant.extractive import (Candidate, about_words, answers_the_type, asks_for_duration, candidates,
+from evidence_assistant.answering.extractive import (Candidate, about_words, answers_the_type, asks_for_duration, candidates,
                                   leans_on_lead, never_indexed, score_candidates, select, _has_type)
-from assistant.types import Passage, ScoredPassage
-from ingest.lexical import tokenize
+from evidence_assistant.core.types import Passage, ScoredPassage
+from evidence_assistant.core.text import tokenize
 
 
 class WordEmbedder:

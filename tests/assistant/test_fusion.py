@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.retrieve import Retriever, rrf, weighted_scores
-from assistant.settings import Settings
-from ingest import lexical_text
-from ingest.lexical import tokenize
-from ingest.store import Index
+from evidence_assistant.answering.retrieve import Retriever, rrf, weighted_scores
+from evidence_assistant.core.settings import Settings
+from evidence_ingest import lexical_text
+from evidence_assistant.core.text import tokenize
+from evidence_ingest.store import Index
 
 
 def test_weighted_scores_scale_each_list_by_its_best():

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant import Assistant, PromptError
-from assistant.prompts import load_prompt
-from assistant.settings import Settings
-from ingest.chunk import sentence_spans
+from evidence_assistant import Assistant, PromptError
+from evidence_assistant.answering.prompts import load_prompt
+from evidence_assistant.core.settings import Settings
+from evidence_assistant.core.text import sentence_spans
 
 QUESTION = "Who chaired the Expert Panel?"
 

@@ -51,7 +51,7 @@ class TestEvidenceRetrieverStandard(RetrieversIntegrationTests):
 
     @property
     def retriever_constructor(self):
-        from assistant.lc import EvidenceRetriever
+        from evidence_assistant.surfaces.lc import EvidenceRetriever
         return EvidenceRetriever
 
     @property

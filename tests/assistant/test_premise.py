@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.premise import _who_window, action_of, check_premise
-from assistant.types import Passage, ScoredPassage
+from evidence_assistant.answering.premise import _who_window, action_of, check_premise
+from evidence_assistant.core.types import Passage, ScoredPassage
 
 
 def passage(text: str, n: int = 0) -> ScoredPassage:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.extractive import (answers_the_type, asked_acronyms, asked_list, boilerplate, candidates,
+from evidence_assistant.answering.extractive import (answers_the_type, asked_acronyms, asked_list, boilerplate, candidates,
                                   counted_thing, counts, expansion_in, score_candidates, select)
-from assistant.premise import check_premise, contradicted_detail
-from assistant.sentences import pieces
-from assistant.types import Passage, ScoredPassage
+from evidence_assistant.answering.premise import check_premise, contradicted_detail
+from evidence_assistant.answering.sentences import pieces
+from evidence_assistant.core.types import Passage, ScoredPassage
 from test_extractive import WordEmbedder  # the same instant bag-of-words stand-in
 
 

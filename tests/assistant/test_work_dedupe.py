@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.retrieve import one_document_per_work
-from assistant.ui import render
-from ingest import works
+from evidence_assistant.answering.retrieve import one_document_per_work
+from evidence_assistant.surfaces.ui import render
+from evidence_ingest import works
 
 GP = Path("uk-health-policy") / "gp_good_practice_guidelines_v4"
 FILES = ["docx/Ch3 Clinical Safety final.docx", "markdown/ch-3-clinical-safety.md", "html/ch-3-clinical-safety.html",
@@ -56,9 +56,9 @@ def test_the_alternates_line_names_the_other_formats():
 
 @pytest.fixture(scope="module")
 def gp_assistant(shared_data, tmp_path_factory):
-    from assistant.api import Assistant
-    from assistant.settings import Settings
-    from ingest.pipeline import ingest
+    from evidence_assistant.surfaces.api import Assistant
+    from evidence_assistant.core.settings import Settings
+    from evidence_ingest.pipeline import ingest
 
     work = tmp_path_factory.mktemp("dedupe")
     for rel in FILES:

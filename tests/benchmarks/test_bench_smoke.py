@@ -63,7 +63,7 @@ def test_vector_cache_reuses_vectors_across_processes(tmp_path: Path) -> None:
 
 
 def test_with_copies_reaches_the_size_with_new_ids() -> None:
-    from assistant.types import Block, SourceDocument
+    from evidence_assistant.core.types import Block, SourceDocument
     docs = [data.PoolDoc("t", SourceDocument(doc_id=f"d{i}", path=f"p{i}", format="text", title=f"T{i}"),
                          [Block(text="x")]) for i in range(3)]
     out = data.with_copies(docs, 10, lambda d: 2)
@@ -136,3 +136,30 @@ def test_run_all_quick_end_to_end(shared_data: Path, tmp_path: Path) -> None:
     assert s["product"]["retrieve"]["p50_ms"] > 0 and s["baseline"]["retrieve"]["p50_ms"] > 0
     assert "scifact_ndcg@10" in res["targets"]
     assert (out / "quick.md").is_file() and (out / "quick.png").is_file()
+
+
+def test_bulk_build_writes_through_the_product_writer(tmp_path: Path) -> None:
+    """The 100k set's batched build is the product's writer with one vector write per batch:
+    the same passages in every store as the one-per-document build, and a clean end."""
+    from benchmarks import indexes
+
+    from evidence_assistant import Assistant, Block, SourceDocument, index_documents
+    from evidence_assistant.core.settings import Settings
+
+    texts = ["Hip fractures fell with vitamin D.", "Statins cut second strokes.", "Hand washing cut infections.",
+             "Screen time delayed sleep.", "Aspirin lowered bowel cancer."]
+    pool = [data.PoolDoc("test", SourceDocument(doc_id=f"b-{i}", path=f"bulk/{i}", format="text", title=f"Doc {i}",
+                                                kind="other"), [Block(t)]) for i, t in enumerate(texts)]
+    seen: list[dict] = []
+    bulk = Settings(index_dir=tmp_path / "bulk")
+    report = indexes.bulk_index(bulk, pool, seen.append, batch_passages=2)
+    assert (report.indexed, report.passages_added) == (5, 5) and seen  # progress told after each batch
+    single = Settings(index_dir=tmp_path / "single")
+    index_documents(((d.doc, d.blocks) for d in pool), settings=single)
+    held = {}
+    for name, s in (("bulk", bulk), ("single", single)):
+        with Assistant.open(settings=s) as a:
+            a.index.ensure_lexical_loaded()
+            held[name] = (sorted(a.index.manifest.passage_ids()), sorted(a.index.vectors.all_ids()),
+                          sorted(a.index.lexical.ids), a.index.manifest.get_meta("vector_writes"))
+    assert held["bulk"] == held["single"] and held["bulk"][3] == "clean" and len(held["bulk"][0]) == 5

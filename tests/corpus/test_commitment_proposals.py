@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.recommendations import load_document, propose_commitments
+from evidence_assistant.tracker.recommendations import load_document, propose_commitments
 
 HERE = Path(__file__).resolve().parent
 RESPONSE = HERE.parents[1] / "corpus" / "sample" / "hc1803-replies-to-recommendations.pdf"
@@ -94,7 +94,7 @@ The Government is committed to publishing progress each year.
 
 
 def test_cli_propose_prints_json(capsys) -> None:
-    from assistant import cli_tracker
+    from evidence_assistant.surfaces import cli_tracker
 
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers()

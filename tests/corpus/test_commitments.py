@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.commitments import (
+from evidence_assistant.tracker.commitments import (
     DEFAULT_REGISTRY,
     EvidenceRef,
     Registry,
@@ -20,8 +20,9 @@ from assistant.commitments import (
     registry_to_dict,
     resolve_reference,
 )
-from assistant.errors import RegistryError
-from assistant.types import Passage
+from evidence_assistant.core.errors import RegistryError
+from evidence_assistant.core.types import Passage
+from evidence_assistant.tracker.commitment_answers import evidence_passage_ids, evidence_timeline, referenced_block
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "corpus" / "sample"
@@ -272,7 +273,7 @@ def test_cli_commitments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 @lru_cache(maxsize=None)
 def _loaded(name: str):
-    from ingest.load import load_file
+    from evidence_ingest.load import load_file
 
     return load_file(SAMPLE / name)
 
@@ -300,7 +301,7 @@ def test_reference_exists_in_loaded_blocks(owner: str, ref: EvidenceRef) -> None
 def test_references_resolve_against_chunked_passages() -> None:
     """Chunk each sample file as ingest does (with a word-count stand-in for the tokenizer) and
     check every reference of the registry with check_references."""
-    chunk = pytest.importorskip("ingest.chunk")
+    chunk = pytest.importorskip("evidence_ingest.chunk")
     reg = load_registry()
     names = sorted({r.doc for _, r in _all_refs()})
     passages: list[Passage] = []
@@ -309,3 +310,58 @@ def test_references_resolve_against_chunked_passages() -> None:
         passages.extend(chunk.chunk_blocks(loaded.document, loaded.blocks, max_tokens=192, overlap=32,
                                            count_tokens=lambda texts: [len(t.split()) * 4 // 3 for t in texts]))
     assert check_references(reg, passages) == []
+
+
+# --- A commitment's evidence, as its timeline shows it -----------------------------------------
+
+def _chunked(name: str) -> list[Passage]:
+    chunk = pytest.importorskip("evidence_ingest.chunk")
+    loaded = _loaded(name)
+    return chunk.chunk_blocks(loaded.document, loaded.blocks, max_tokens=192, overlap=32,
+                              count_tokens=lambda texts: [len(t.split()) * 4 // 3 for t in texts])
+
+
+def test_referenced_block_is_the_cited_paragraph_of_the_passage() -> None:
+    ref = EvidenceRef(doc="dhs0020-imperial-oxford-written-evidence.pdf", page="3", paragraph="13")
+    found = resolve_reference(ref, _chunked(ref.doc))
+    assert found
+    text, page, paragraph = referenced_block(found[0], ref)
+    assert (page, paragraph) == ("3", "13")
+    assert text.startswith("13. ") and text in found[0].text
+    assert "\n14. " not in text and len(text) < len(found[0].text)  # the paragraph only, not its neighbours
+
+
+def test_referenced_block_falls_back_to_the_whole_passage() -> None:
+    p = _passage("/data/evidence.pdf", 6, page=("2", "3"), para=("6", "12"))  # no per-block locators
+    assert referenced_block(p, EvidenceRef(doc="evidence.pdf", paragraph="7")) == ("...", "2–3", "7")
+    assert referenced_block(p, EvidenceRef(doc="evidence.pdf", page="3")) == ("...", "3", "6–12")
+
+
+@pytest.mark.slow
+def test_evidence_timeline_on_the_sample_index(sample_assistant) -> None:
+    """Own evidence and progress evidence, in date order, each cut to its paragraph; the same
+    passages the answers draw on (evidence_passage_ids); a reference to nothing indexed is listed."""
+    registry = load_registry()
+    for c in registry.commitments:
+        items, not_found = evidence_timeline(c, sample_assistant.index)
+        assert not_found == [], c.id
+        dates = [(e.passage.date is None, e.passage.date or "") for e in items]
+        assert dates == sorted(dates), c.id
+        assert all(e.text in e.passage.text for e in items), c.id
+        own = {e.passage.passage_id for e in items if e.progress is None}
+        assert own == set(evidence_passage_ids(c, sample_assistant.index)), c.id
+    c = registry.get("nhs-app")
+    items, _ = evidence_timeline(c, sample_assistant.index)
+    assert len(items) == 15 and sum(e.progress is not None for e in items) == 5
+    first = items[0]
+    assert (Path(first.passage.path or "").name, first.paragraph, first.progress) == \
+        ("2022-06-29-a-plan-for-digital-health-and-social-care.md", "8", None)
+    assert first.text.startswith("8. ") and first.reference.note == "75% of adults by 2024"
+    assert [e.progress.date for e in items if e.progress] == ["2023-01", "2023-01", "2023-04-17", "2023-06-30",
+                                                              "2023-06-30"]
+    absent = EvidenceRef(doc="not-indexed.pdf", page="3")
+    beyond = EvidenceRef(doc="hc780-expert-panel-evaluation.html", paragraph="999")
+    more = c.model_copy(update={"evidence": [*c.evidence, absent, beyond]})
+    more_items, not_found = evidence_timeline(more, sample_assistant.index)
+    assert not_found == [absent, beyond]
+    assert [(e.passage.passage_id, e.text) for e in more_items] == [(e.passage.passage_id, e.text) for e in items]

@@ -17,9 +17,9 @@ from typing import Iterator
 
 import pytest
 
-from assistant.errors import ConfigError
-from ingest.fetch import cli_fetch, fetch_sources
-from ingest.load.base import sources_metadata_for
+from evidence_assistant.core.errors import ConfigError
+from evidence_ingest.fetch import cli_fetch, fetch_sources
+from evidence_ingest.load.base import sources_metadata_for
 
 HTML = b"<!DOCTYPE html><html><head><title>Report</title></head><body><p>1. First paragraph.</p></body></html>"
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"

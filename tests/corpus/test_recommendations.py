@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.recommendations import (classify_reply, extract_recommendations, find_deadline, load_document,
+from evidence_assistant.tracker.recommendations import (classify_reply, extract_recommendations, find_deadline, load_document,
                                        match_response, within_two_months)
 
 REPO = Path(__file__).resolve().parents[2]
@@ -211,7 +211,7 @@ def test_deadlines(text: str, deadline: str | None) -> None:
 
 
 def test_cli_lists_recommendations_with_replies_as_json(capsys) -> None:
-    from assistant import cli_tracker
+    from evidence_assistant.surfaces import cli_tracker
 
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers()
@@ -225,8 +225,8 @@ def test_cli_lists_recommendations_with_replies_as_json(capsys) -> None:
 
 
 def test_cli_names_a_missing_report(tmp_path: Path) -> None:
-    from assistant import cli_tracker
-    from assistant.errors import EvidenceError
+    from evidence_assistant.surfaces import cli_tracker
+    from evidence_assistant.core.errors import EvidenceError
 
     parser = argparse.ArgumentParser()
     cli_tracker.register(parser.add_subparsers())

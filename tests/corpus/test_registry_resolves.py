@@ -2,8 +2,8 @@
 registry resolves to indexed passages, and commitment questions are answered from them."""
 from __future__ import annotations
 
-from assistant.commitment_answers import evidence_passage_ids, match_commitments
-from assistant.commitments import check_references, load_registry
+from evidence_assistant.tracker.commitment_answers import evidence_passage_ids, match_commitments
+from evidence_assistant.tracker.commitments import check_references, load_registry
 
 
 def test_every_registry_reference_resolves_after_ingest(sample_assistant):

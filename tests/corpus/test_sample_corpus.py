@@ -14,7 +14,7 @@ from types import ModuleType
 
 import pytest
 
-from assistant.types import DOCUMENT_KINDS
+from evidence_assistant.core.types import DOCUMENT_KINDS
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "corpus" / "sample"
@@ -28,7 +28,7 @@ def sample_files() -> list[Path]:
 
 @lru_cache(maxsize=None)
 def loaded(name: str):
-    from ingest.load import load_file
+    from evidence_ingest.load import load_file
 
     return load_file(SAMPLE / name)
 
@@ -83,7 +83,7 @@ def test_metadata_after_loading(path: Path) -> None:
 def test_metadata_in_the_file_itself_agrees_with_sources_toml(path: Path, tmp_path: Path) -> None:
     """Copied away from sources.toml, each file still carries its metadata in its own format
     (front matter, DC meta tags, PDF info keys, DOCX core properties), and it agrees."""
-    from ingest.load import load_file
+    from evidence_ingest.load import load_file
 
     shutil.copy(path, tmp_path / path.name)
     alone = load_file(tmp_path / path.name).document

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.recommendations import Citation
-from assistant.tracker_export import CSV_COLUMNS, export_tracker, to_csv_text
-from assistant.tracker_progress import NO_EVIDENCE, EvidencePassage, Progress, TrackedItem, TrackerRow
+from evidence_assistant.tracker.recommendations import Citation
+from evidence_assistant.surfaces.tracker_export import CSV_COLUMNS, export_tracker, to_csv_text
+from evidence_assistant.tracker.tracker_progress import NO_EVIDENCE, EvidencePassage, Progress, TrackedItem, TrackerRow
 
 
 def _rows() -> list[TrackerRow]:

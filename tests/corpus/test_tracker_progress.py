@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import EvidenceError
-from assistant.tracker_progress import (NO_EVIDENCE, TrackedItem, digest, distinctive_terms, evidence_status,
+from evidence_assistant.core.errors import EvidenceError
+from evidence_assistant.tracker.tracker_progress import (NO_EVIDENCE, TrackedItem, digest, distinctive_terms, evidence_status,
                                         item_from_proposal, progress, shared, tracker_rows)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -101,7 +101,7 @@ def test_digest_lists_items_with_new_evidence_or_response(small, capsys) -> None
     with pytest.raises(EvidenceError, match="since"):
         digest(small, "last week", registry=False)
 
-    from assistant import cli_tracker
+    from evidence_assistant.surfaces import cli_tracker
     parser = argparse.ArgumentParser()
     cli_tracker.register(parser.add_subparsers())
     args = parser.parse_args(["digest", "--since", "2024-01", "--json", "--no-registry",
@@ -131,9 +131,9 @@ REAL = [
 
 @pytest.fixture(scope="module")
 def real(shared_data, tmp_path_factory):
-    from assistant import Assistant
-    from assistant.settings import Settings
-    from ingest.pipeline import ingest
+    from evidence_assistant import Assistant
+    from evidence_assistant.core.settings import Settings
+    from evidence_ingest.pipeline import ingest
 
     root = shared_data / "uk-health-policy"
     if not root.is_dir():
@@ -151,7 +151,7 @@ def real(shared_data, tmp_path_factory):
 
 @pytest.mark.slow
 def test_real_commitments_show_later_real_passages_that_bear_on_them(real) -> None:
-    from assistant.recommendations import load_document, propose_commitments
+    from evidence_assistant.tracker.recommendations import load_document, propose_commitments
 
     a, root = real
     proposals = propose_commitments(load_document(root / "data_saves_lives_md" / "commitments.md"))

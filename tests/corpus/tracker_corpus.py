@@ -86,9 +86,9 @@ def write(folder: Path) -> Path:
 
 def build_index(tmp: Path):
     """The corpus indexed (real model, real Chroma) in ``tmp``; returns the opened Assistant."""
-    from assistant import Assistant
-    from assistant.settings import Settings
-    from ingest.pipeline import ingest
+    from evidence_assistant import Assistant
+    from evidence_assistant.core.settings import Settings
+    from evidence_ingest.pipeline import ingest
 
     docs = write(tmp / "docs")
     settings = Settings(index_dir=tmp / "index")

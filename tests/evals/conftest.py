@@ -16,8 +16,8 @@ def eval_cache(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def sample_run(eval_cache) -> dict[str, Any]:
-    from assistant.settings import Settings
-    from evals import sample_suite
+    from evidence_assistant.core.settings import Settings
+    from evidence_evals import sample_suite
 
     settings = Settings(index_dir=eval_cache / "unused")  # the suite builds its own index folder
     index_dir = sample_suite.build_index(settings, root=eval_cache)

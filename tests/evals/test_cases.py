@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from evals.sample_suite import CORPUS, TYPES, load_cases, parse_case
-from ingest.load import load_file
+from evidence_evals.sample_suite import CORPUS, TYPES, load_cases, parse_case
+from evidence_ingest.load import load_file
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def test_supporting_passages_exist(cases, locators):
 
 def test_key_facts_appear_in_a_supporting_paragraph(cases):
     """A key fact no supporting paragraph states could never be answered with a citation."""
-    from evals import metrics
+    from evidence_evals import metrics
 
     texts: dict[tuple[str, str | None, str | None], str] = {}
     for f in sorted(Path(CORPUS).iterdir()):

@@ -3,7 +3,7 @@ sentence of every extractive answer is word for word in the passage it cites, at
 its citation names."""
 from __future__ import annotations
 
-from evals.metrics import normalise_text, strip_markers, verbatim_in
+from evidence_evals.metrics import normalise_text, strip_markers, verbatim_in
 
 
 def test_every_extractive_sentence_is_verbatim_in_its_cited_passage(sample_run):

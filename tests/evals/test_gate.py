@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from evals import gate
+from evidence_evals import gate
 
 THRESHOLDS = {
     "sample": {

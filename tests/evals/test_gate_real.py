@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import pytest
 
-from evals import gate
-from evals.data import DataMissing
+from evidence_evals import gate
+from evidence_evals.data import DataMissing
 
 SUBSET = 40
 
 
 @pytest.mark.slow
 def test_real_suite_subset_meets_its_thresholds(shared_data):
-    from evals import real_suite
-    from evals.runner import run_real
+    from evidence_evals import real_suite
+    from evidence_evals.runner import run_real
 
     try:
         real_suite.corpus_dir()

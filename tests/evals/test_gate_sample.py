@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evals import gate
+from evidence_evals import gate
 
 
 def test_sample_suite_meets_its_thresholds(sample_run):
@@ -14,7 +14,7 @@ def test_sample_suite_meets_its_thresholds(sample_run):
 
 @pytest.mark.slow
 def test_scifact_subset_meets_its_thresholds(shared_data):
-    from evals.runner import run_scifact
+    from evidence_evals.runner import run_scifact
 
     res = run_scifact(["default", "bm25", "dense"], subset=True)
     checks = gate.enforce("scifact_subset", {c: r["metrics"] for c, r in res["configs"].items()})

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from evals import metrics as m
+from evidence_evals import metrics as m
 
 
 # --------------------------------------------------------------------------- ranking

@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from assistant.types import Passage
-from evals import real_suite as rs
+from evidence_assistant.core.types import Passage
+from evidence_evals import real_suite as rs
 
 DOC = "nhs_navigator_rag/Data Driven Healthcare in 2030 - Full report - Mar 21.pdf"
 ROOT = "/data/uk-health-policy/"
@@ -202,7 +202,7 @@ def test_the_ci_subset_is_fixed_and_mixes_types():
 
 
 def test_the_suite_is_skipped_with_the_reason_when_the_documents_are_absent(tmp_path, monkeypatch):
-    from evals.data import DataMissing
+    from evidence_evals.data import DataMissing
 
     monkeypatch.setenv("EVIDENCE_SHARED_DATA", str(tmp_path / "nowhere"))
     with pytest.raises(DataMissing, match=r"uk-health-policy.*not found at .*nowhere"):
@@ -223,7 +223,7 @@ def test_the_real_cases_parse_and_meet_the_suite_s_shape():
 
 
 def test_eval_real_without_the_documents_is_skipped_saying_why(tmp_path, monkeypatch):
-    from evals import runner
+    from evidence_evals import runner
 
     monkeypatch.setenv("EVIDENCE_SHARED_DATA", str(tmp_path / "nowhere"))
     assert runner.cli_eval(suite="real", configs=["default"], out=tmp_path / "out", limit=2) == 0

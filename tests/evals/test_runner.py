@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from evals import configs, runner
+from evidence_evals import configs, runner
 
 
 def test_cli_eval_writes_json_markdown_and_chart(eval_cache, sample_run, tmp_path, monkeypatch, capsys):

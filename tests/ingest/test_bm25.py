@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.bm25 import Bm25
-from ingest.chunk import chunk_blocks
-from ingest.lexical import tokenize
-from ingest.load import load_file
+from evidence_ingest.bm25 import Bm25
+from evidence_ingest.chunk import chunk_blocks
+from evidence_assistant.core.text import tokenize
+from evidence_ingest.load import load_file
 
 REPO = Path(__file__).resolve().parents[2]
 K1, B = 0.9, 0.4

@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from assistant.types import Block, SourceDocument
-from ingest.chunk import chunk_blocks, document_text, passage_id, sentence_spans
+from evidence_assistant.core.types import Block, SourceDocument
+from evidence_assistant.core.text import sentence_spans
+from evidence_ingest.chunk import chunk_blocks, document_text, passage_id
 
 
 def words(texts):
@@ -131,7 +132,7 @@ def test_sentence_spans_respect_abbreviations_and_blocks():
 
 def test_real_tokenizer_limit(repo_root):
     """Sized in the model's own tokens: no passage exceeds the limit the model reads."""
-    from ingest.embed import packaged_model_path
+    from evidence_ingest.embed import packaged_model_path
     from tokenizers import Tokenizer
 
     tok = Tokenizer.from_file(str(packaged_model_path() / "tokenizer.json"))

@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from assistant.settings import Settings
-from assistant.types import Block, SourceDocument
-from ingest.pipeline import index_documents
-from ingest.store import Index
+from evidence_assistant.core.settings import Settings
+from evidence_assistant.core.types import Block, SourceDocument
+from evidence_ingest.pipeline import index_documents
+from evidence_ingest.store import Index
 
 
 @pytest.mark.slow

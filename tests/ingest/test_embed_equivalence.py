@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.chunk import sentence_spans
-from ingest.embed import Embedder, bf16_supported, packaged_model_path, plain_layout
-from ingest.load import load_file
+from evidence_assistant.core.text import sentence_spans
+from evidence_ingest.embed import Embedder, bf16_supported, packaged_model_path, plain_layout
+from evidence_ingest.load import load_file
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "corpus" / "sample"
@@ -148,7 +148,7 @@ def test_transformers_tokenizer_and_sentence_transformers_model_on_demand(texts,
 
 def test_constructing_the_embedder_does_not_import_sentence_transformers():
     code = ("import sys\n"
-            "from ingest.embed import Embedder\n"
+            "from evidence_ingest.embed import Embedder\n"
             "e = Embedder()\n"
             "v = e.encode(['The Panel rated the commitment inadequate.'])\n"
             "assert v.shape == (1, 384)\n"
@@ -259,7 +259,7 @@ def test_other_layouts_still_embed_through_sentence_transformers(tmp_path, texts
 
 
 def test_folder_without_model_is_a_config_error(tmp_path):
-    from assistant.errors import ConfigError
+    from evidence_assistant.core.errors import ConfigError
 
     with pytest.raises(ConfigError):
         Embedder(tmp_path)

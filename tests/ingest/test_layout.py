@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.load import load_file
-from ingest.load.layout import continues, join_continuation, strip_converted_page_furniture, tidy_pdf_page
+from evidence_ingest.load import load_file
+from evidence_ingest.load.layout import continues, join_continuation, strip_converted_page_furniture, tidy_pdf_page
 
 
 def test_double_spaced_page_is_read_single_spaced_with_paragraphs_kept() -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.lexical import FORMAT, LexicalIndex
+from evidence_ingest.lexical import FORMAT, LexicalIndex
 
 WORDS = ("record trust patch budget nurse tablet okapi tapir system board ward clinic digital app "
          "referral waiting list consultant pharmacy theatre bed discharge").split()
@@ -192,9 +192,9 @@ def _lexical_results(idx) -> list[list[tuple[str, float]]]:
 
 @pytest.fixture()
 def indexed(tmp_path: Path):
-    from assistant.settings import Settings
-    from ingest.pipeline import ingest
-    from ingest.store import Index
+    from evidence_assistant.core.settings import Settings
+    from evidence_ingest.pipeline import ingest
+    from evidence_ingest.store import Index
 
     docs = _corpus_folder(tmp_path / "docs")
     s = Settings(index_dir=tmp_path / "index")
@@ -205,7 +205,7 @@ def indexed(tmp_path: Path):
 
 
 def test_ingest_of_one_more_file_updates_the_lexical_index_incrementally(indexed, tmp_path: Path) -> None:
-    from ingest.pipeline import ingest
+    from evidence_ingest.pipeline import ingest
 
     idx, s, docs = indexed
     folder = idx.lexical.directory
@@ -230,7 +230,7 @@ def test_ingest_of_one_more_file_updates_the_lexical_index_incrementally(indexed
 
 
 def test_ingest_that_removes_a_file_removes_its_rows(indexed) -> None:
-    from ingest.pipeline import ingest
+    from evidence_ingest.pipeline import ingest
 
     idx, s, docs = indexed
     app = next(d for d in idx.manifest.documents() if d.title == "NHS App")
@@ -248,8 +248,8 @@ def test_ingest_that_removes_a_file_removes_its_rows(indexed) -> None:
 def test_an_index_in_the_old_bm25s_format_is_rebuilt_on_first_use(indexed) -> None:
     import shutil
 
-    from ingest.pipeline import ingest
-    from ingest.store import Index
+    from evidence_ingest.pipeline import ingest
+    from evidence_ingest.store import Index
 
     idx, s, docs = indexed
     want = _lexical_results(idx)
@@ -276,7 +276,7 @@ def test_an_index_in_the_old_bm25s_format_is_rebuilt_on_first_use(indexed) -> No
 
 
 def test_recover_sweeps_for_stray_vectors_only_after_an_unfinished_run(indexed, monkeypatch) -> None:
-    from ingest.store import WRITES_CLEAN, WRITES_KEY
+    from evidence_ingest.store import WRITES_CLEAN, WRITES_KEY
 
     idx, s, docs = indexed
     assert idx.manifest.get_meta(WRITES_KEY) == WRITES_CLEAN
@@ -297,7 +297,7 @@ def test_recover_sweeps_for_stray_vectors_only_after_an_unfinished_run(indexed, 
     got = idx.vectors.collection.get(ids=[known[0]], include=["embeddings"])
     idx.begin_writes()
     idx.vectors.collection.upsert(ids=["stray-passage"], embeddings=[np.asarray(got["embeddings"][0]).tolist()])
-    from ingest.store import Index
+    from evidence_ingest.store import Index
 
     again = Index.open(s)  # the next run's process
     try:
@@ -313,7 +313,7 @@ def test_recover_sweeps_for_stray_vectors_only_after_an_unfinished_run(indexed, 
 
 
 def test_an_index_without_the_record_is_swept_once(indexed, monkeypatch) -> None:
-    from ingest.store import WRITES_CLEAN, WRITES_KEY
+    from evidence_ingest.store import WRITES_CLEAN, WRITES_KEY
 
     idx, _, _ = indexed
     with idx.manifest.tx() as c:

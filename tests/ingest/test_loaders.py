@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import IngestError
-from assistant.types import Block
-from ingest.load import load_file
-from ingest.load import docx as docx_loader
-from ingest.load import html as html_loader
-from ingest.load import jsondoc
-from ingest.load import markdown as md_loader
-from ingest.load import pdf as pdf_loader
-from ingest.load import text as text_loader
-from ingest.load.text import paragraph_number
+from evidence_assistant.core.errors import IngestError
+from evidence_assistant.core.types import Block
+from evidence_ingest.load import load_file
+from evidence_ingest.load import docx as docx_loader
+from evidence_ingest.load import html as html_loader
+from evidence_ingest.load import jsondoc
+from evidence_ingest.load import markdown as md_loader
+from evidence_ingest.load import pdf as pdf_loader
+from evidence_ingest.load import text as text_loader
+from evidence_ingest.load.text import paragraph_number
 
 # --------------------------------------------------------------------------- helpers
 

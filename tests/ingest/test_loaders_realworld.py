@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import IngestError
-from ingest.load import SUPPORTED_EXTENSIONS, LoadedDocument, load_file
+from evidence_assistant.core.errors import IngestError
+from evidence_ingest.load import SUPPORTED_EXTENSIONS, LoadedDocument, load_file
 
 TIME_LIMIT_S = 60.0
 _EXPECTED_REFUSALS = ("encrypted", "no text layer", "truncated or corrupt", "no text found")

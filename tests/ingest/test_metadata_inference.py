@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.types import DOCUMENT_KINDS, Block
-from ingest.load import load_file
-from ingest.load.metadata import (check_date, date_from_filename, financial_year, find_date, infer,
+from evidence_assistant.core.types import DOCUMENT_KINDS, Block
+from evidence_ingest.load import load_file
+from evidence_ingest.load.metadata import (check_date, date_from_filename, financial_year, find_date, infer,
                                   is_pull_quote, join_title_lines, kind_from_title, strip_site_name,
                                   title_problem)
 
@@ -290,7 +290,7 @@ def test_documents_listing_says_where_each_field_came_from(tmp_path: Path) -> No
     import hashlib
     from types import SimpleNamespace
 
-    from assistant.cli_documents import document_rows, format_table
+    from evidence_assistant.surfaces.cli_documents import document_rows, format_table
 
     path = _write(tmp_path, "guide.md", "# Safer staffing guidance\n\nPublished 4 May 2021\n\n" + BODY * 3)
     doc = load_file(path).document

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import IngestError
-from ingest.load import ocr, pdf
+from evidence_assistant.core.errors import IngestError
+from evidence_ingest.load import ocr, pdf
 
 HAVE_TESSERACT = shutil.which("tesseract") is not None and shutil.which("pdftoppm") is not None
 needs_tesseract = pytest.mark.skipif(not HAVE_TESSERACT, reason="tesseract-ocr / poppler-utils not installed "
@@ -104,9 +104,9 @@ def _scan(src: Path, out: Path, dpi: int = 150) -> Path:
 @pytest.mark.slow
 @needs_tesseract
 def test_a_scanned_letter_is_read_by_ocr_and_answered_with_its_page(shared_data, monkeypatch, tmp_path):
-    from assistant import Assistant
-    from assistant.settings import Settings
-    from ingest.pipeline import ingest
+    from evidence_assistant import Assistant
+    from evidence_assistant.core.settings import Settings
+    from evidence_ingest.pipeline import ingest
 
     src = shared_data / LETTER
     if not src.is_file():

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import main as cli_main
-from assistant.errors import IndexMismatchError, IndexNotFoundError
-from assistant.settings import Settings
-from ingest.pipeline import ingest
-from ingest.store import Index
+from evidence_assistant.surfaces.cli import main as cli_main
+from evidence_assistant.core.errors import IndexMismatchError, IndexNotFoundError
+from evidence_assistant.core.settings import Settings
+from evidence_ingest.pipeline import ingest
+from evidence_ingest.store import Index
 
 
 def write_docs(folder: Path) -> None:
@@ -155,7 +155,7 @@ def test_index_errors_name_the_fix(tmp_path, corpus):
 
 def test_model_is_real_and_bf16_agrees_with_fp32():
     """The packaged all-MiniLM-L6-v2, loaded from site-packages with the hub offline."""
-    from ingest.embed import Embedder, bf16_supported
+    from evidence_ingest.embed import Embedder, bf16_supported
 
     texts = ["The Expert Panel rated the integrated record commitment inadequate.",
              "By January 2023 the NHS App passed 30 million users.",

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.types import DOCUMENT_KINDS
-from ingest.load import SUPPORTED_EXTENSIONS, load_file
+from evidence_assistant.core.types import DOCUMENT_KINDS
+from evidence_ingest.load import SUPPORTED_EXTENSIONS, load_file
 
 EXPECTED_FILE = Path(__file__).with_name("real_metadata.yaml")
 NOT_DOCUMENTS = {"SOURCES.md", "REPO_README.md", "REPO_LICENSE_MIT.txt"}  # notes that came with the data

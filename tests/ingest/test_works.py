@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.settings import Settings
-from assistant.types import Passage, SourceDocument
-from ingest import works
-from ingest.manifest import SCHEMA_VERSION, FileRecord, Manifest
+from evidence_assistant.core.settings import Settings
+from evidence_assistant.core.types import Passage, SourceDocument
+from evidence_ingest import works
+from evidence_ingest.manifest import SCHEMA_VERSION, FileRecord, Manifest
 
 GP = Path("uk-health-policy") / "gp_good_practice_guidelines_v4"
 # The chapters of the GP guidelines held in more than one format (gp_good_practice_guidelines_v4/
@@ -256,9 +256,9 @@ def _parse_all(root: Path) -> dict[str, tuple[SourceDocument, list[Passage]]]:
     """Every file under ``root`` read and chunked exactly as ingest does (the parse worker's code)."""
     from tokenizers import Tokenizer
 
-    from ingest.chunk import chunk_blocks
-    from ingest.embed import packaged_model_path
-    from ingest.load import FORMATS, load_file
+    from evidence_ingest.chunk import chunk_blocks
+    from evidence_ingest.embed import packaged_model_path
+    from evidence_ingest.load import FORMATS, load_file
 
     s = Settings()
     tok = Tokenizer.from_file(str(packaged_model_path() / "tokenizer.json"))
@@ -347,7 +347,7 @@ SUBSET = ([GP / f for f in GP_WORKS["ch3"] + GP_WORKS["ch8e"] + GP_WORKS["exec"]
 def gp_index(shared_data, tmp_path_factory):
     """Three works of the GP guidelines (3, 2 and 3 formats), two chapters held only in Word and
     the Data Driven Healthcare summary report, ingested with the real model."""
-    from ingest.pipeline import ingest
+    from evidence_ingest.pipeline import ingest
 
     work = tmp_path_factory.mktemp("works")
     files = _copy(shared_data, SUBSET, work / "corpus")
@@ -358,7 +358,7 @@ def gp_index(shared_data, tmp_path_factory):
 
 
 def _groups(index_dir: Path) -> tuple[dict[str, set[str]], dict[str, str]]:
-    from ingest.store import Index
+    from evidence_ingest.store import Index
 
     idx = Index.open(Settings(index_dir=index_dir))
     try:
@@ -377,7 +377,7 @@ def _expected(names: list[list[str]]) -> list[set[str]]:
 
 @pytest.mark.slow
 def test_ingest_groups_the_formats_of_each_chapter_and_nothing_else(gp_index, capsys):
-    from assistant.cli import main as cli_main
+    from evidence_assistant.surfaces.cli import main as cli_main
 
     s, files = gp_index
     by_work, ids = _groups(s.index_dir)
@@ -414,8 +414,8 @@ def test_ingest_groups_the_formats_of_each_chapter_and_nothing_else(gp_index, ca
 def test_an_index_made_before_works_opens_and_upgrades(gp_index, tmp_path):
     """The whole index (manifest, Chroma, lexical) as the version before works left it: the
     manifest's new columns and table removed and its schema number set back."""
-    from assistant.api import Assistant
-    from ingest.store import Index
+    from evidence_assistant.surfaces.api import Assistant
+    from evidence_ingest.store import Index
 
     s, _ = gp_index
     old = tmp_path / "index"
@@ -444,9 +444,9 @@ def test_an_index_made_before_works_opens_and_upgrades(gp_index, tmp_path):
 
 @pytest.mark.slow
 def test_prune_of_one_format_leaves_the_group_consistent(shared_data, tmp_path):
-    from assistant.api import Assistant
-    from ingest.pipeline import ingest
-    from ingest.store import Index
+    from evidence_assistant.surfaces.api import Assistant
+    from evidence_ingest.pipeline import ingest
+    from evidence_ingest.store import Index
 
     files = _copy(shared_data, [GP / f for f in GP_WORKS["ch3"]], tmp_path / "corpus")
     s = Settings(index_dir=tmp_path / "index")

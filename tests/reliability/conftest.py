@@ -22,8 +22,8 @@ def sample_corpus() -> Path:
 def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any]]:
     """(Assistant, Settings) over a fresh index of corpus/sample, shared by the app tests (the
     load and access tests serve it over HTTP; building it once saves a minute)."""
-    from assistant import Assistant, Settings
-    from ingest.pipeline import ingest
+    from evidence_assistant import Assistant, Settings
+    from evidence_ingest.pipeline import ingest
 
     s = Settings(index_dir=tmp_path_factory.mktemp("sample-index") / "index")
     report = ingest([SAMPLE], settings=s)

@@ -34,10 +34,10 @@ from typing import Any, Callable
 
 # Where SIGKILL can be armed: "Class.method" -> (module, class).
 TARGETS: dict[str, tuple[str, str]] = {
-    "Manifest": ("ingest.manifest", "Manifest"),
-    "VectorStore": ("ingest.vectors", "VectorStore"),
-    "LexicalIndex": ("ingest.lexical", "LexicalIndex"),
-    "Index": ("ingest.store", "Index"),
+    "Manifest": ("evidence_ingest.manifest", "Manifest"),
+    "VectorStore": ("evidence_ingest.vectors", "VectorStore"),
+    "LexicalIndex": ("evidence_ingest.lexical", "LexicalIndex"),
+    "Index": ("evidence_ingest.store", "Index"),
 }
 
 
@@ -93,7 +93,7 @@ def arm_lexical_swap(log: Path) -> None:
 
 
 def run_cli(argv: list[str]) -> tuple[int, str, str]:
-    from assistant import cli
+    from evidence_assistant.surfaces import cli
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -103,8 +103,8 @@ def run_cli(argv: list[str]) -> tuple[int, str, str]:
 
 def main(argv: list[str]) -> int:
     # Import the product through its front door first, as the CLI does, before arm() imports
-    # ingest.manifest / ingest.vectors directly (test_imports.py checks those stand alone too).
-    import assistant  # noqa: F401
+    # evidence_ingest.manifest / evidence_ingest.vectors directly (test_imports.py checks those stand alone too).
+    import evidence_assistant  # noqa: F401
 
     plan = json.loads(Path(argv[1]).read_text())
     log = Path(plan["log"])

@@ -48,8 +48,8 @@ def manifest_rows(index_dir: Path) -> dict[str, Any]:
 def snapshot(index_dir: Path | str, *, probe: str | None = None) -> dict[str, Any]:
     """Every store's view of the index. ``probe`` (a question) also checks that retrieval over
     the index works and returns only passages the manifest knows."""
-    from assistant.settings import Settings
-    from ingest.store import Index
+    from evidence_assistant.core.settings import Settings
+    from evidence_ingest.store import Index
 
     index_dir = Path(index_dir)
     raw = manifest_rows(index_dir)
@@ -70,8 +70,8 @@ def snapshot(index_dir: Path | str, *, probe: str | None = None) -> dict[str, An
             "lock": (index_dir / "ingest.lock").read_text() if (index_dir / "ingest.lock").exists() else None,
         }
         if probe:
-            from assistant.api import Assistant
-            from assistant.settings import Settings as S
+            from evidence_assistant.surfaces.api import Assistant
+            from evidence_assistant.core.settings import Settings as S
 
             a = Assistant(idx, S(index_dir=index_dir))
             found = a.retrieve(probe).results

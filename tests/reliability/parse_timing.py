@@ -1,8 +1,8 @@
 """Per-file parse time, measured inside the ingest's parse worker without touching product code.
 
-``ParseWorker`` starts its child with ``target=_worker_main`` (looked up in ``ingest.worker`` at
+``ParseWorker`` starts its child with ``target=_worker_main`` (looked up in ``evidence_ingest.worker`` at
 start time); the child is a fresh interpreter told the target by module and name. A test that
-sets ``ingest.worker._worker_main = timed_worker_main`` therefore has the child import this
+sets ``evidence_ingest.worker._worker_main = timed_worker_main`` therefore has the child import this
 module and run ``timed_worker_main``, which runs the real ``_worker_main`` over a connection that
 notes, for each file, the time from receiving its path to sending its result (load, chunk and
 tokenise: the whole of the child's work on that file). Records go to the JSON-lines file named
@@ -41,7 +41,7 @@ class _TimedConnection:
 
 
 def timed_worker_main(conn: Any, config: dict[str, Any]) -> None:
-    from ingest import worker
+    from evidence_ingest import worker
 
     out = os.environ.get("EVIDENCE_TEST_PARSE_TIMES")
     worker._worker_main(_TimedConnection(conn, out) if out else conn, config)

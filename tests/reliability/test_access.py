@@ -22,8 +22,8 @@ import pytest
 from pydantic import SecretStr
 
 from benchmarks.app_client import ask, free_port
-from assistant import Assistant, Settings
-from assistant.errors import ConfigError
+from evidence_assistant import Assistant, Settings
+from evidence_assistant.core.errors import ConfigError
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -71,7 +71,7 @@ def _routes(app: Any) -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def guarded(sample_index: tuple[Assistant, Settings]) -> Iterator[dict[str, Any]]:
-    from assistant.ui.app import launch
+    from evidence_assistant.surfaces.ui.app import launch
 
     a, s = sample_index
     # model_copy does not validate: the password must be given as the SecretStr a Settings holds.
@@ -227,7 +227,7 @@ def test_wrong_password_is_refused_and_right_one_works(guarded: dict[str, Any]) 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::", "evidence.example.org"])
 def test_non_loopback_host_without_login_is_refused_before_binding(sample_index: tuple[Assistant, Settings],
                                                                   host: str) -> None:
-    from assistant.ui.app import launch
+    from evidence_assistant.surfaces.ui.app import launch
 
     a, s = sample_index
     port = free_port()
@@ -241,7 +241,7 @@ def test_non_loopback_host_without_login_is_refused_before_binding(sample_index:
                                               ({"password": SecretStr(PASSWORD)}, "EVIDENCE_USERNAME")])
 def test_half_a_login_is_refused(sample_index: tuple[Assistant, Settings], update: dict[str, str],
                                  missing: str) -> None:
-    from assistant.ui.app import launch
+    from evidence_assistant.surfaces.ui.app import launch
 
     a, s = sample_index
     with pytest.raises(ConfigError, match=missing):
@@ -290,8 +290,8 @@ def test_secrets_never_in_answers_or_logs(sample_index: tuple[Assistant, Setting
 @pytest.mark.parametrize("level", [logging.WARNING, logging.INFO])
 def test_document_text_not_logged_at_default_level(tmp_path: Path, caplog: pytest.LogCaptureFixture,
                                                    level: int) -> None:
-    from ingest.manifest import Manifest
-    from ingest.pipeline import ingest
+    from evidence_ingest.manifest import Manifest
+    from evidence_ingest.pipeline import ingest
     from rel_support import make_small_corpus
 
     corpus = make_small_corpus(tmp_path / "docs")

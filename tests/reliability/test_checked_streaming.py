@@ -12,8 +12,8 @@ from typing import Any, Iterator
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant import Answer, Assistant, Settings
-from ingest.pipeline import ingest
+from evidence_assistant import Answer, Assistant, Settings
+from evidence_ingest.pipeline import ingest
 from rel_support import make_small_corpus
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]

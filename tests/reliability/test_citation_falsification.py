@@ -13,10 +13,10 @@ from typing import Iterator
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant import Answer, Assistant
-from assistant.citations import quantities, quotations, unknown_citations
-from assistant.settings import Settings
-from assistant.ui import render
+from evidence_assistant import Answer, Assistant
+from evidence_assistant.answering.citations import quantities, quotations, unknown_citations
+from evidence_assistant.core.settings import Settings
+from evidence_assistant.surfaces.ui import render
 from falsify_corpus import write_corpus
 
 # Tests that answer questions ingest two documents and run the real embedding model: slow.
@@ -33,7 +33,7 @@ class ScriptedChatModel(FakeListChatModel):
 
 @pytest.fixture(scope="module")
 def falsify_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    from ingest.pipeline import ingest
+    from evidence_ingest.pipeline import ingest
 
     folder = write_corpus(tmp_path_factory.mktemp("falsify-corpus"))
     s = Settings(index_dir=tmp_path_factory.mktemp("falsify-index") / "index")
@@ -238,7 +238,7 @@ def test_an_unknown_citation_beside_a_valid_one_stays_visible(generative: Assist
     # The answer's own text, `evidence ask`'s Markdown and the chat's Markdown export keep it too.
     assert "[9?]" in ans.text
     assert "\\[9?\\]" in ans.to_markdown()
-    from assistant.export import to_markdown
+    from evidence_assistant.surfaces.export import to_markdown
     assert "\\[9?\\]" in to_markdown([ans])
 
 

@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from assistant import Assistant, Settings
-from assistant.errors import InvalidFilterError, InvalidQuestionError
-from assistant.retrieve import Filters
-from ingest.pipeline import ingest
+from evidence_assistant import Assistant, Settings
+from evidence_assistant.core.errors import InvalidFilterError, InvalidQuestionError
+from evidence_assistant.answering.retrieve import Filters
+from evidence_ingest.pipeline import ingest
 from rel_support import EVIDENCE, REPO, make_small_corpus, subprocess_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
@@ -113,7 +113,7 @@ def test_unexpected_errors_are_one_line_and_the_traceback_is_on_request(tmp_path
 
 @pytest.mark.parametrize("question", ["What \udc80 did the panel find?", "\ud800", "data sharing \udfff?"])
 def test_lone_surrogate_is_a_clear_error_everywhere(small_index: Settings, question: str) -> None:
-    from assistant.ui.app import ChatUI
+    from evidence_assistant.surfaces.ui.app import ChatUI
 
     with Assistant.open(settings=small_index) as a:
         with pytest.raises(InvalidQuestionError, match="not valid text.*retype the question"):

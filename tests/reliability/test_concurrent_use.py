@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant import Assistant, Settings
+from evidence_assistant import Assistant, Settings
 from index_state import problems, snapshot
-from ingest.pipeline import ingest
+from evidence_ingest.pipeline import ingest
 from rel_support import make_small_corpus, notes_text
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]

@@ -19,10 +19,10 @@ from typing import Any, Callable
 import pytest
 from docx import Document
 
-import assistant.export as export_mod
-from assistant.answer import Answer, AnswerSentence, Citation
-from assistant.export import export_file, remove_old_exports, to_docx, to_markdown
-from assistant.types import Passage, ScoredPassage
+import evidence_assistant.surfaces.export as export_mod
+from evidence_assistant.answering.answer import Answer, AnswerSentence, Citation
+from evidence_assistant.surfaces.export import export_file, remove_old_exports, to_docx, to_markdown
+from evidence_assistant.core.types import Passage, ScoredPassage
 
 N_MARKDOWN, N_DOCX = 16, 12
 
@@ -33,9 +33,7 @@ def _answer(question: str, sentence: str, *, title: str = "Digital transformatio
                 page_start="4", page_end="4", paragraph_start="16", paragraph_end="16", title=title, kind="report",
                 date="2023-06-30", url="https://example.org/report", path=None)
     start = text.index(sentence)
-    c = Citation(n=1, passage_id=p.passage_id, doc_id=doc_id, title=title, kind="report", date="2023-06-30",
-                 page="4", paragraph="16", quote=sentence, quote_start=start, quote_end=start + len(sentence),
-                 url=p.url, path=None, support=0.9, sentence=0)
+    c = Citation(n=1, passage=p, quote_start=start, quote_end=start + len(sentence), support=0.9, sentence=0)
     return Answer(question=question, standalone_question=question, text=sentence,
                   sentences=[AnswerSentence(sentence, [1], 0.9, True)], citations=[c],
                   passages=[ScoredPassage(p, 1.0)], verdict="supported", evidence_as_of="2025-01-02")
@@ -119,8 +117,8 @@ def test_concurrent_exports_from_two_sessions_stay_apart(tmp_path: Path, same_se
 @pytest.mark.slow
 def test_concurrent_exports_through_the_chat_stay_apart(tmp_path: Path, same_second: None) -> None:
     """The same, through the chat's own export handler (one ChatUI serves every session)."""
-    from assistant.settings import Settings
-    from assistant.ui.app import ChatUI
+    from evidence_assistant.core.settings import Settings
+    from evidence_assistant.surfaces.ui.app import ChatUI
 
     ui = ChatUI(object(), Settings(index_dir=tmp_path / "index", upload_dir=tmp_path / "uploads"))  # type: ignore[arg-type]
     ui._export_dir = tmp_path / "chat-exports"  # what the chat makes with mkdtemp on its first export

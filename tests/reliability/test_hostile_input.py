@@ -19,11 +19,11 @@ from typing import Any
 
 import pytest
 
-from assistant import Assistant, Settings
-from assistant.errors import EvidenceError, InvalidFilterError, InvalidQuestionError
-from assistant.prompts import load_prompt
+from evidence_assistant import Assistant, Settings
+from evidence_assistant.core.errors import EvidenceError, InvalidFilterError, InvalidQuestionError
+from evidence_assistant.answering.prompts import load_prompt
 from index_state import problems, snapshot
-from ingest.pipeline import IngestReport, ingest
+from evidence_ingest.pipeline import IngestReport, ingest
 from pdf_craft import deep_content_pdf, deep_page_tree_pdf, many_pages_pdf
 from rel_support import make_small_corpus
 
@@ -190,7 +190,7 @@ def _zip_bytes(members: dict[str, bytes]) -> bytes:
 
 
 def test_hostile_uploads_are_refused_or_confined(hostile: Hostile, tmp_path: Path) -> None:
-    from assistant.ui.uploads import accept_uploads
+    from evidence_assistant.surfaces.ui.uploads import accept_uploads
 
     incoming = tmp_path / "incoming"  # stands for Gradio's temporary copies
     incoming.mkdir()
@@ -291,7 +291,7 @@ class _ParseClock:
     the file (handed over, and the file before it done) to its result (or refusal) coming back."""
 
     def __init__(self, mp: pytest.MonkeyPatch):
-        from ingest import pipeline
+        from evidence_ingest import pipeline
 
         self.seconds: dict[str, float] = {}
         started: dict[str, float] = {}

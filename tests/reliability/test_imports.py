@@ -1,6 +1,6 @@
 """Every documented entry point imports on its own in a fresh interpreter.
 
-Staff scripts and notebooks start with ``from ingest.store import Index`` (as the docs show);
+Staff scripts and notebooks start with ``from evidence_ingest.store import Index`` (as the docs show);
 an import-order accident that only works when ``assistant`` happened to be imported first is a
 crash on the first line of their code.
 """
@@ -14,13 +14,13 @@ import pytest
 from rel_support import REPO, subprocess_env
 
 ENTRY_POINTS = [
-    "from assistant import Assistant, Settings",
-    "from assistant.cli import main",
-    "from ingest.pipeline import ingest",
-    "from ingest.store import Index, IngestLock",
-    "from ingest.manifest import Manifest",
-    "from ingest.vectors import VectorStore",
-    "from ingest.lexical import LexicalIndex",
+    "from evidence_assistant import Assistant, Settings",
+    "from evidence_assistant.surfaces.cli import main",
+    "from evidence_ingest.pipeline import ingest",
+    "from evidence_ingest.store import Index, IngestLock",
+    "from evidence_ingest.manifest import Manifest",
+    "from evidence_ingest.vectors import VectorStore",
+    "from evidence_ingest.lexical import LexicalIndex",
 ]
 
 

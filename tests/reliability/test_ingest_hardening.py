@@ -30,11 +30,11 @@ from typing import Any
 
 import pytest
 
-from assistant import Settings
-from assistant.errors import IngestError
+from evidence_assistant import Settings
+from evidence_assistant.core.errors import IngestError
 from index_state import problems, snapshot
-from ingest.load import load_file
-from ingest.pipeline import ingest
+from evidence_ingest.load import load_file
+from evidence_ingest.pipeline import ingest
 from pdf_craft import _FONT, _page, _stream, build_pdf
 from rel_support import PYTHON, REPO, notes_text, subprocess_env
 
@@ -114,8 +114,8 @@ def test_every_loader_strips_control_characters(tmp_path):
 
 
 def test_whitespace_controls_keep_words_apart():
-    from assistant.types import Block
-    from ingest.load.base import Loaded
+    from evidence_assistant.core.types import Block
+    from evidence_ingest.load.base import Loaded
 
     loaded = Loaded(blocks=[Block("one\x0ctwo\rthree\x1ffour\x85five\u2028six\tseven\nend\x00s", "paragraph",
                                   "ii\x1b", None, "3\x07", ("Head\x1b[1m",))],
@@ -135,7 +135,7 @@ def test_indexed_passages_hold_no_control_characters(tmp_path):
     s = Settings(index_dir=tmp_path / "index")
     rep = ingest([corpus], settings=s)
     assert rep.ok and rep.indexed == 6, rep.to_dict()
-    from ingest.store import Index
+    from evidence_ingest.store import Index
 
     idx = Index.open(s)
     try:
@@ -215,8 +215,8 @@ def test_zip_bomb_docx_is_refused_at_once_and_nothing_indexed_changes(tmp_path):
 def test_parse_child_runs_under_a_memory_cap(tmp_path):
     """A file that needs more memory than the parser may use is refused by name, and the child
     carries on with the next file."""
-    from ingest.embed import packaged_model_path
-    from ingest.worker import ParseWorker
+    from evidence_ingest.embed import packaged_model_path
+    from evidence_ingest.worker import ParseWorker
 
     greedy = tmp_path / "greedy.txt"  # 36 MB of two-letter lines: over a GB as Python strings
     greedy.write_bytes(b"Title line\n\n" + b"ab\n" * 12_000_000)
@@ -295,7 +295,7 @@ def test_named_pipe_is_reported_not_waited_on(tmp_path):
 def test_sockets_and_broken_links_are_reported_by_discover(tmp_path):
     import socket
 
-    from ingest.pipeline import IngestReport, discover
+    from evidence_ingest.pipeline import IngestReport, discover
 
     folder = tmp_path / "f"
     folder.mkdir()
@@ -338,7 +338,7 @@ def test_linked_file_is_stored_under_the_link_and_pruned_when_it_goes(tmp_path):
     rep = ingest([corpus], settings=s)
     assert rep.ok and rep.indexed == 2, rep.to_dict()
 
-    from ingest.store import Index
+    from evidence_ingest.store import Index
 
     def files_and_docs() -> tuple[set[str], set[str]]:
         idx = Index.open(s)
@@ -416,7 +416,7 @@ def test_a_script_without_a_main_guard_ingests_once(tmp_path):
         from pathlib import Path
         with open({str(runs)!r}, "a") as f:
             f.write("ran\\n")
-        from assistant import Settings, ingest
+        from evidence_assistant import Settings, ingest
         report = ingest(["corpus"], settings=Settings(index_dir="idx"))
         print("indexed", report.indexed, "skipped", len(report.skipped))
     """), encoding="utf-8")

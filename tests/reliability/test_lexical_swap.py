@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.lexical import LexicalIndex
-from ingest.store import IngestLock
+from evidence_ingest.lexical import LexicalIndex
+from evidence_ingest.store import IngestLock
 
 WORDS = ["record", "trust", "patch", "budget", "nurse", "tablet", "okapi", "tapir", "system", "board"]
 
@@ -121,7 +121,7 @@ def test_writer_waits_for_a_chat_catching_up_but_not_for_another_writer(tmp_path
     import os
     import time
 
-    from assistant.errors import IndexLockedError
+    from evidence_assistant.core.errors import IndexLockedError
 
     brief = IngestLock(tmp_path, brief=True)
     assert brief.try_acquire()
@@ -148,8 +148,8 @@ def test_writer_waits_for_a_chat_catching_up_but_not_for_another_writer(tmp_path
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory):
-    from assistant import Assistant, Settings
-    from ingest.pipeline import ingest
+    from evidence_assistant import Assistant, Settings
+    from evidence_ingest.pipeline import ingest
     from rel_support import make_small_corpus
 
     base = tmp_path_factory.mktemp("lexical-swap")

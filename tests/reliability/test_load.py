@@ -38,7 +38,7 @@ def served(sample_index: tuple[Any, Any]) -> Iterator[tuple[Any, Any]]:
 
 
 def _launch(assistant: Any, settings: Any, **overrides: Any) -> tuple[Any, str]:
-    from assistant.ui.app import launch
+    from evidence_assistant.surfaces.ui.app import launch
 
     s = settings.model_copy(update={"host": "127.0.0.1", "port": free_port(), **overrides})
     return launch(s, block=False, assistant=assistant)

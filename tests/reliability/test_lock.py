@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import IndexLockedError
-from ingest.store import IngestLock
+from evidence_assistant.core.errors import IndexLockedError
+from evidence_ingest.store import IngestLock
 from rel_support import EVIDENCE, REPO, subprocess_env
 
 
@@ -50,7 +50,7 @@ def test_stale_lock_file_from_dead_process_does_not_block(tmp_path: Path) -> Non
 
 def test_lock_held_by_process_killed_with_sigkill_is_released_by_kernel(tmp_path: Path) -> None:
     # A child takes the lock and is SIGKILLed while holding it: no release code runs.
-    code = ("import sys, time; import assistant; from ingest.store import IngestLock; IngestLock(sys.argv[1]).acquire(); "
+    code = ("import sys, time; import evidence_assistant; from evidence_ingest.store import IngestLock; IngestLock(sys.argv[1]).acquire(); "
             "print('held', flush=True); time.sleep(600)")
     child = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True,
                              env=subprocess_env(), cwd=REPO)

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import Answer, AnswerSentence, Citation
-from assistant.export import export_file, to_markdown
-from assistant.md_escape import md_text
-from assistant.types import Passage, ScoredPassage
+from evidence_assistant.answering.answer import Answer, AnswerSentence, Citation
+from evidence_assistant.surfaces.export import export_file, to_markdown
+from evidence_assistant.core.md_escape import md_text
+from evidence_assistant.core.types import Passage, ScoredPassage
 
 markdown_it = pytest.importorskip("markdown_it", reason="markdown-it-py comes with gradio; reinstall the venv")
 
@@ -58,16 +58,12 @@ def _hostile_answer(question: str = "When was HC 780 published?", *, verdict: st
                 paragraph_end="16", title=title, kind="report<script>alert(23)</script>", date="2023-06-30",
                 url="javascript:alert(24)//http://example.org", path=None)
     start = text.index(sentence)
-    c = Citation(n=1, passage_id=p.passage_id, doc_id="d1", title=title, kind=p.kind, date=p.date, page=p.page_start,
-                 paragraph=p.paragraph_start, quote=sentence, quote_start=start, quote_end=start + len(sentence),
-                 url=p.url, path=None, support=0.9, sentence=0)
+    c = Citation(n=1, passage=p, quote_start=start, quote_end=start + len(sentence), support=0.9, sentence=0)
     p2 = Passage(passage_id="d2-p1", doc_id="d2", seq=0, text="Plain text.", char_start=0, char_end=11,
                  page_start="2", page_end="2", paragraph_start=None, paragraph_end=None, title="Response",
                  kind="response", date="2023-04-17", url="https://example.org/response <img src=x onerror=alert(25)>",
                  path=None)
-    c2 = Citation(n=2, passage_id="d2-p1", doc_id="d2", title="Response", kind="response", date="2023-04-17",
-                  page="2", paragraph=None, quote="Plain text.", quote_start=0, quote_end=11, url=p2.url, path=None,
-                  support=0.9, sentence=1)
+    c2 = Citation(n=2, passage=p2, quote_start=0, quote_end=11, support=0.9, sentence=1)
     if verdict == "no_answer":
         return Answer(question=question, standalone_question=question, text="The documents do not answer this question.",
                       sentences=[], citations=[], passages=[ScoredPassage(p, 0.1)], verdict="no_answer",
@@ -169,8 +165,10 @@ def test_a_closing_exclamation_cannot_make_the_footnote_marker_an_image() -> Non
     """A sentence ending in "!" is followed by the product's own [^1]; a viewer without footnotes
     must not read "![^1]" as an image, even when the source's title is a bare web address."""
     a = _hostile_answer()
-    a.citations = [replace(a.citations[0], title="http://evil.example/pixel.png", kind="", date=None, url=None,
-                           page=None, paragraph=None)]
+    c = a.citations[0]
+    a.citations = [replace(c, passage=replace(c.passage, title="http://evil.example/pixel.png", kind="", date=None,
+                                              url=None, page_start=None, page_end=None, paragraph_start=None,
+                                              paragraph_end=None))]
     a.sentences = [AnswerSentence("Remarkable!", [1], 0.9, True)]
     for md in (a.to_markdown(), to_markdown([a])):
         assert "Remarkable\\![^1]" in md

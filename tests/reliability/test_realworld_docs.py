@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from assistant import Assistant, Settings
+from evidence_assistant import Assistant, Settings
 from index_state import problems, snapshot
-from ingest import pipeline, worker
-from ingest.load import SUPPORTED_EXTENSIONS
+from evidence_ingest import pipeline, worker
+from evidence_ingest.load import SUPPORTED_EXTENSIONS
 from parse_timing import read_times, timed_worker_main
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]

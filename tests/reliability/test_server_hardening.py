@@ -23,9 +23,9 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from assistant import Assistant, Settings
+from evidence_assistant import Assistant, Settings
 from benchmarks.app_client import ask, free_port
-from ingest.pipeline import ingest
+from evidence_ingest.pipeline import ingest
 from rel_support import make_small_corpus
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
@@ -48,7 +48,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Assistant,
 @pytest.fixture(scope="module")
 def open_app(small: tuple[Assistant, Settings]) -> Iterator[dict[str, Any]]:
     """The chat without a login, on loopback (the default set-up)."""
-    from assistant.ui.app import launch
+    from evidence_assistant.surfaces.ui.app import launch
 
     a, s = small
     port = free_port()
@@ -112,7 +112,7 @@ def test_foreign_host_cannot_ask_but_loopback_can(open_app: dict[str, Any]) -> N
     ("127.0.0.1", None, None, False),
 ])
 def test_host_rules(listen: str, allowed: list[str] | None, host: str | None, ok: bool) -> None:
-    from assistant.ui.access import HostCheck
+    from evidence_assistant.surfaces.ui.access import HostCheck
 
     assert HostCheck(None, listen=listen, allowed=allowed).allows(host) is ok
 
@@ -124,7 +124,7 @@ def test_allowed_hosts_setting_reads_a_comma_separated_list(monkeypatch: pytest.
 
 
 def test_allowed_host_is_served_by_the_running_app(small: tuple[Assistant, Settings]) -> None:
-    from assistant.ui.app import launch
+    from evidence_assistant.surfaces.ui.app import launch
 
     a, s = small
     demo, url = launch(s.model_copy(update={"port": free_port(), "allowed_hosts": ["evidence.example.org"]}),
@@ -145,7 +145,7 @@ def _login(http: httpx.Client, password: str) -> httpx.Response:
 
 
 def test_password_guessing_is_slowed_down(small: tuple[Assistant, Settings]) -> None:
-    from assistant.ui.app import launch
+    from evidence_assistant.surfaces.ui.app import launch
 
     a, s = small
     backoff = 2.0
@@ -181,7 +181,7 @@ def test_password_guessing_is_slowed_down(small: tuple[Assistant, Settings]) -> 
 
 
 def test_back_off_doubles_and_is_capped() -> None:
-    from assistant.ui.access import LoginThrottle
+    from evidence_assistant.surfaces.ui.access import LoginThrottle
 
     now = [1000.0]
     throttle = LoginThrottle(None, max_failures=3, backoff_s=1.0, max_backoff_s=8.0, clock=lambda: now[0])
@@ -227,7 +227,7 @@ def test_api_takes_filters_given_as_an_object(open_app: dict[str, Any]) -> None:
 
 
 def test_refused_upload_is_deleted_at_once(small: tuple[Assistant, Settings], tmp_path: Path) -> None:
-    from assistant.ui.app import ChatUI
+    from evidence_assistant.surfaces.ui.app import ChatUI
 
     a, s = small
     upload_dir = tmp_path / "uploads"
@@ -248,7 +248,7 @@ def test_refused_upload_is_deleted_at_once(small: tuple[Assistant, Settings], tm
 
 
 def test_export_folder_is_removed_when_the_chat_closes(small: tuple[Assistant, Settings]) -> None:
-    from assistant.ui.app import launch
+    from evidence_assistant.surfaces.ui.app import launch
 
     a, s = small
     demo, _ = launch(s.model_copy(update={"port": free_port()}), block=False, assistant=a)

@@ -21,8 +21,8 @@ def stub_assistant() -> StubAssistant:
 @pytest.fixture(scope="session")
 def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """Settings for a fresh index of corpus/sample (built once per test session)."""
-    from assistant.settings import Settings
-    from ingest.pipeline import ingest
+    from evidence_assistant.core.settings import Settings
+    from evidence_ingest.pipeline import ingest
 
     root = tmp_path_factory.mktemp("ui-index")
     settings = Settings(index_dir=root / "index", upload_dir=root / "uploads", host="127.0.0.1", port=free_port(),
@@ -35,8 +35,8 @@ def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Any:
 @pytest.fixture(scope="session")
 def live_app(sample_index: Any) -> Iterator[dict[str, Any]]:
     """The real app serving the sample index on 127.0.0.1 (one per session; uploads persist)."""
-    from assistant.api import Assistant
-    from assistant.ui.app import launch
+    from evidence_assistant.surfaces.api import Assistant
+    from evidence_assistant.surfaces.ui.app import launch
 
     assistant = Assistant.open(settings=sample_index)
     demo, url = launch(sample_index, block=False, assistant=assistant)

@@ -14,7 +14,7 @@ import tracker_corpus  # noqa: E402
 
 @pytest.fixture(scope="module")
 def view(tmp_path_factory):
-    from assistant.ui.tracker_tab import TrackerView
+    from evidence_assistant.surfaces.ui.tracker_tab import TrackerView
 
     a = tracker_corpus.build_index(tmp_path_factory.mktemp("tracker-tab"))
     v = TrackerView(a)
@@ -59,7 +59,7 @@ def test_choosing_a_row_shows_reply_cited_and_the_evidence_timeline(view) -> Non
 def test_export_buttons_write_csv_and_docx_and_the_tab_builds(view) -> None:
     import gradio as gr
 
-    from assistant.ui.tracker_tab import add_tracker_tab
+    from evidence_assistant.surfaces.ui.tracker_tab import add_tracker_tab
 
     update, message = view.export("csv")
     path = Path(update["value"])

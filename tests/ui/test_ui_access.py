@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.errors import ConfigError
-from assistant.settings import Settings
-from assistant.ui.access import is_loopback, login_for
+from evidence_assistant.core.errors import ConfigError
+from evidence_assistant.core.settings import Settings
+from evidence_assistant.surfaces.ui.access import is_loopback, login_for
 
 from ui_helpers import free_port
 
@@ -30,7 +30,7 @@ def test_defaults_are_loopback_7860_without_login() -> None:
 
 
 def test_network_host_without_login_is_refused_before_anything_starts(tmp_path: Path) -> None:
-    from assistant.ui.app import launch
+    from evidence_assistant.surfaces.ui.app import launch
 
     s = Settings(host="0.0.0.0", index_dir=tmp_path / "no-index")
     with pytest.raises(ConfigError) as err:
@@ -49,7 +49,7 @@ def test_half_a_login_is_an_error() -> None:
 
 
 def test_login_guards_config_and_api_and_queue_is_set(stub_assistant, tmp_path: Path) -> None:
-    from assistant.ui.app import launch
+    from evidence_assistant.surfaces.ui.app import launch
 
     assert os.environ.get("GRADIO_ANALYTICS_ENABLED") == "False"
     s = Settings(index_dir=tmp_path, port=free_port(), username="staff", password="s3cret", max_concurrency=3,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from assistant.export import export_file, to_docx, to_markdown
+from evidence_assistant.surfaces.export import export_file, to_docx, to_markdown
 from ui_helpers import make_answer, no_answer
 
 

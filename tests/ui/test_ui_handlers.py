@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from assistant.settings import Settings
-from assistant.ui.app import ChatUI
+from evidence_assistant.core.settings import Settings
+from evidence_assistant.surfaces.ui.app import ChatUI
 
 from ui_helpers import StubAssistant, make_answer
 
@@ -87,6 +87,14 @@ def test_uploads_refused_with_reasons_and_nothing_indexed(stub_assistant, tmp_pa
 def test_remove_needs_a_choice(stub_assistant, tmp_path: Path) -> None:
     ui = _ui(stub_assistant, tmp_path)
     assert "Choose a document to remove" in ui.remove(None, [])[0]
+
+
+def test_remove_names_the_document_it_removed(stub_assistant, tmp_path: Path) -> None:
+    ui = _ui(stub_assistant, tmp_path)
+    message, header, *_ = ui.remove("a" * 64, ["a" * 64])
+    assert stub_assistant.removed == ["a" * 64]
+    assert message == '<div class="ea-info">Removed “Report &lt;b&gt;one&lt;/b&gt;” (3 passages) from the index.</div>'
+    assert "evidence as of 2025-01-02" in header
 
 
 def test_refresh_keeps_only_documents_that_still_exist(stub_assistant, tmp_path: Path) -> None:

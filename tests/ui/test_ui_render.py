@@ -1,7 +1,9 @@
 """The chat's HTML: citations visible, quotes highlighted, doubts marked, document text inert."""
 from __future__ import annotations
 
-from assistant.ui import render
+from dataclasses import replace
+
+from evidence_assistant.surfaces.ui import render
 
 from ui_helpers import make_answer, make_passage, no_answer
 
@@ -58,8 +60,8 @@ def test_filters_are_described_on_the_answer() -> None:
 def test_document_text_and_metadata_never_become_markup() -> None:
     evil = 'Before <img src=x onerror="alert(1)"> <script>alert(2)</script> ${7*7} after.'
     a = make_answer(passage_text=evil)
-    a.citations[0] = a.citations[0].__class__(**{**a.citations[0].to_dict(), "title": "<b>T</b>",
-                                                 "url": "javascript:alert(3)"})
+    c = a.citations[0]
+    a.citations[0] = replace(c, passage=replace(c.passage, title="<b>T</b>", url="javascript:alert(3)"))
     a.question = "<script>alert(4)</script>?"
     html = render.conversation_html([a])
     assert "<script" not in html and "<img" not in html and "<b>T" not in html and "${" not in html

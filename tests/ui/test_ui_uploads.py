@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.ui.uploads import accept_uploads, check_date, forget, safe_name, set_metadata
-from ingest.load.base import read_sources_toml, sources_metadata_for
+from evidence_assistant.surfaces.ui.uploads import accept_uploads, check_date, forget, safe_name, set_metadata
+from evidence_ingest.load.base import read_sources_toml, sources_metadata_for
 
 
 @pytest.mark.parametrize("raw, expected, noted", [

@@ -8,8 +8,8 @@ import socket
 from pathlib import Path
 from typing import Any, Iterator
 
-from assistant.answer import Answer, AnswerSentence, Citation
-from assistant.types import Passage, ScoredPassage
+from evidence_assistant.answering.answer import Answer, AnswerSentence, Citation
+from evidence_assistant.core.types import Passage, ScoredPassage
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "ui"
@@ -31,9 +31,8 @@ def make_passage(text: str, *, pid: str = "doc1-p1", doc_id: str = "doc1", title
 
 def cite(n: int, p: Passage, quote: str, sentence: int = 0, support: float = 0.9) -> Citation:
     start = p.text.index(quote)
-    return Citation(n=n, passage_id=p.passage_id, doc_id=p.doc_id, title=p.title, kind=p.kind, date=p.date,
-                    page=p.page_start, paragraph=p.paragraph_start, quote=quote, quote_start=start,
-                    quote_end=start + len(quote), url=p.url, path=p.path, support=support, sentence=sentence)
+    return Citation(n=n, passage=p, quote_start=start, quote_end=start + len(quote), support=support,
+                    sentence=sentence)
 
 
 def make_answer(question: str = "When was HC 780 published?", *, unsupported: bool = False,
@@ -63,48 +62,49 @@ def no_answer(question: str = "What colour is the moon?") -> Answer:
 
 # --- a stub assistant: enough for the page to build and the handlers to run -------------------
 
-class _Manifest:
-    def __init__(self) -> None:
+class StubAssistant:
+    """The facade's reading methods over one fixed document, and answers without an index. It has
+    no ``index``: the chat reads everything through the facade, never the manifest."""
+
+    registry = None
+
+    def __init__(self, answers: list[Answer] | None = None):
         self.docs: list[dict[str, Any]] = [dict(doc_id="a" * 64, title="Report <b>one</b>", kind="report",
                                                 date="2023-02-17", publisher=None, url=None, path="/x/r.html",
                                                 format="html", n_passages=3, state="indexed",
                                                 added_at="2025-01-02T10:00:00+00:00")]
-
-    def get_meta(self, key: str) -> str | None:
-        return "2025-01-02T10:00:00+00:00" if key == "last_ingest" else None
-
-    def passages(self, ids: Any) -> dict[str, Passage]:
-        return {}
-
-    def document(self, doc_id: str) -> None:
-        return None
-
-    def paths_of(self, doc_id: str) -> list[str]:
-        return []
-
-    def file(self, path: str) -> None:
-        return None
-
-
-class _Index:
-    def __init__(self) -> None:
-        self.manifest = _Manifest()
-
-
-class StubAssistant:
-    registry = None
-
-    def __init__(self, answers: list[Answer] | None = None):
-        self.index = _Index()
         self.answers = list(answers or [make_answer()])
         self.added: list[Any] = []
         self.asked: list[tuple[str, Any]] = []
+        self.removed: list[str] = []
 
     def documents(self) -> list[dict[str, Any]]:
-        return list(self.index.manifest.docs)
+        return list(self.docs)
+
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        return next((d for d in self.docs if d["doc_id"] == doc_id), None)
+
+    def document_paths(self, doc_id: str) -> list[str]:
+        return []
+
+    def file_document(self, path: Any) -> dict[str, Any] | None:
+        return None
+
+    def passage(self, passage_id: str) -> Passage | None:
+        return None
+
+    def as_of(self) -> str | None:
+        return "2025-01-02"
+
+    def index_version(self) -> int:
+        return 1
+
+    @staticmethod
+    def index_time() -> str:
+        return "2025-01-03T10:00:00+00:00"
 
     def stream(self, question: str, *, history: Any = None, filters: Any = None) -> Iterator[Any]:
-        from assistant.api import clean_question
+        from evidence_assistant.surfaces.api import clean_question
         self.asked.append((clean_question(question, 2000), filters))
         answer = self.answers[(len(self.asked) - 1) % len(self.answers)]
         yield answer.text
@@ -116,6 +116,10 @@ class StubAssistant:
     def add_files(self, paths: Any, progress: Any = None) -> Any:
         self.added.append(list(paths))
         raise AssertionError("the stub does not index")
+
+    def remove_document(self, doc_id: str) -> int:
+        self.removed.append(doc_id)
+        return next(d["n_passages"] for d in self.docs if d["doc_id"] == doc_id)
 
 
 def free_port() -> int:

@@ -1,0 +1,678 @@
+"""The default answerer: no language model. It picks the sentences of the retrieved passages
+that best answer the question and keeps them word for word, each cited to its passage — so
+every sentence it writes can be found, highlighted, in the passage it cites."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from evidence_assistant.core.text import tokenize
+
+from evidence_assistant.answering.sentences import pieces
+from evidence_assistant.core.types import ScoredPassage
+
+
+@dataclass(frozen=True)
+class ExtractiveWeights:
+    """The tuned numbers of the extractive answerer, in one place. They were chosen on the sample
+    suite's dev split (evals/cases/sample.jsonl, ``split: dev``), except where a field says the
+    real suite's dev split; change one only with the suites run before and after."""
+
+    # A sentence's score: its meaning (embedding cosine with the question), the share of the
+    # question's words it holds, and how high its passage ranked.
+    cosine: float = 0.55
+    lexical: float = 0.30
+    rank_prior: float = 0.15
+    # Holding what the question asks for (a date, number, amount or name); for "how many days
+    # …", a stated span of time answers outright and a single date is half the answer.
+    answer_type: float = 0.12
+    duration_span: float = 0.12
+    duration_one_date: float = 0.06
+    # Holding every date and figure the question names ("in December 2021").
+    anchors: float = 0.08
+    # Its passage is evidence of a registered commitment the question is about.
+    commitment_evidence: float = 0.05
+    # Real suite's dev split: a sentence that spells out the abbreviation asked about answers it
+    # outright; one that announces the list asked for ("… has three stages:") leads the items; a
+    # document describing itself or its contents answers nothing.
+    expansion: float = 0.3
+    list_lead_in: float = 0.1
+    boilerplate: float = 0.15
+    # A short list item ("Screening") is read only with the line that introduces its list.
+    short_item: float = 1.0
+    # Share of what a leaning sentence's lead adds to its relevance that counts (0.5 too little
+    # for "That was up from 41% …", 0.85 lets sentences ride on their leads).
+    context: float = 0.7
+    # Choosing sentences: none further than ``gap`` below the best, none closer in meaning than
+    # ``redundancy`` to one already chosen, at most ``list_items`` items of an introduced list.
+    gap: float = 0.12
+    redundancy: float = 0.88
+    list_items: int = 6
+    # A sentence that adds nothing: at least this share of its words (four or more) already said.
+    repeat_overlap: float = 0.8
+    # Whether the best ``type_top`` sentences hold what the question asks for, about what it is
+    # about: sharing at least ``type_overlap`` of its distinctive words (IDF-weighted).
+    type_top: int = 3
+    type_overlap: float = 0.4
+    # Whether there is enough to answer at all: the best sentence's score and the share of the
+    # question's distinctive words the first ``coverage_passages`` passages hold, mixed.
+    relevance_best: float = 0.5
+    relevance_coverage: float = 0.5
+    coverage_passages: int = 5
+    # A follow-up's sentences are judged on its rewrite and on its own words, this much each.
+    follow_up_own_words: float = 0.5
+
+
+WEIGHTS = ExtractiveWeights()
+
+# A paragraph number opening a sentence ("12. The Panel…"); the full stop is required so that
+# a date such as "17 February 2023: …" keeps its day.
+_PARA_NUMBER = re.compile(r"\s*\d+(?:\.\d+)*\.\s+(?=\S)")
+_DATE = re.compile(r"\b(?:\d{1,2}\s+)?(?:January|February|March|April|May|June|July|August|September|October|"
+                   r"November|December)\s+\d{4}\b|\b(?:19|20)\d{2}\b")
+_NAME = re.compile(r"\b(?:Professor|Dame|Sir|Dr|Lord|Baroness|Minister|Secretary)\b|(?<!^)(?<![.!?] )\b[A-Z][a-z]+ [A-Z][a-z]+\b")
+_ENDS_SENTENCE = re.compile(r"[.!?…][\"'’”)\]]*$")
+# The sample corpus's opening notice ("a sample written for Evidence Assistant … It stands for …
+# The official document is at …") is about the sample, never an answer.
+_SAMPLE_NOTICE = re.compile(r"\bsample\b.*\b(written|prepared)\b.*\b(Evidence Assistant|this product)\b|"
+                            r"^It stands for\b|^The official document is at\b|^Official address:", re.I)
+
+
+@dataclass
+class Candidate:
+    rank: int  # 0-based rank of its passage
+    start: int  # offsets in the passage text
+    end: int
+    text: str
+    score: float = 0.0
+    cos: float = 0.0
+    lex: float = 0.0
+    # The sentence before it in its passage is its lead; a sentence that leans on its lead ("That
+    # was up from 41% in December 2021.") says what it is about only through it.
+    lead_end: int = -1  # where the lead ends in the passage text (-1: no lead)
+    leans: bool = False
+    context: str = ""  # what a leaning sentence is read with: its lead (and the lead's, if that leans too)
+    kind: str = "sentence"  # sentence, item (of a list), lead-in (introduces a list) or fragment
+
+    @property
+    def in_context(self) -> str:
+        """The sentence as a reader needs it: with its lead when it leans on one."""
+        return f"{self.context} {self.text}" if self.context else self.text
+
+
+# A sentence that opens by pointing back ("It was moved …", "She said …", "That was up from …",
+# "At the same event he said …") is about whatever the sentence before it named.
+_LEANS = re.compile(r"^(?:It|Its|This|That|These|Those|They|Their|Them|He|His|She|Her|There|Such|Both|Here)\b|"
+                    r"^The (?:remaining|rest|other|latter|former|same)\b|"
+                    r"^(?:\w+\s+){0,3}(?:he|she|they)\b|^(?:At|In|On|By|For|From|After|Before|Of)\s+"
+                    r"(?:the same|this|that|these|those|it|them)\b")
+
+
+def leans_on_lead(sentence: str) -> bool:
+    """Whether ``sentence`` refers back to the one before it for what it is about."""
+    return bool(_LEANS.match(sentence.strip()))
+
+
+def expected_type(question: str) -> str | None:
+    """What kind of thing the question asks for, when it asks for a specific one."""
+    q = question.lower().strip()
+    q = re.sub(r"^(and|but|so|then)\s+", "", q)
+    if re.match(r"^(when|what date|on what date|by when|what year|in what year|by what date)\b", q) \
+            or "what date" in q or re.match(r"^how (many|long)\s+(days|weeks|months|years)\b", q) \
+            or re.match(r"^(what|which)\b", q) and re.search(r"\b(deadline|due date|target date)\b", q):
+        return "date"  # "how many days after …" is answered by the two dates
+    if re.match(r"^how much\b", q) or re.match(r"^what (is|was|were|are) the (total |annual |overall |average |mean |median )?"
+                                                r"(budget|cost|spend|funding|salary|value|price)\b", q) \
+            or re.match(r"^(what|which)\b[^?]*?\b(budget|fee|fees|salary|salaries|price|funding|cost|costs)\b"
+                        r"(?! (?:model|approach|pressures?|improvement|efficienc\w*|saving\w*))", q) and \
+            not re.match(r"^(what|which)\b[^?]*\b(how|why)\b", q):
+        return "money"
+    if re.match(r"^how many\b", q) or re.match(r"^what\b[^?]*?\b(percentage|proportion|share|number|figure|"
+                                                r"score|count|total)\b", q):
+        return "number"
+    if re.match(r"^(what|how|which)\b", q) and re.search(r"\b(rating|ratings|rated|rate|rank|ranked|judged)\b", q) \
+            and not re.search(r"\bwhich (commitments|ones)\b", q):
+        return "rating"
+    if re.match(r"^(who|whom|whose)\b", q) or re.match(r"^which (it )?(supplier|company|companies|firm|"
+                                                      r"organisation|organization|body|minister|person|people|"
+                                                      r"provider|vendor)s?\b", q):
+        return "name"
+    return None
+
+
+# Numbers that name things rather than count them: HC 223, DHS0020, HL7395, para 12, years.
+_REFERENCE = re.compile(r"\b(?:HC|HL|DHS|No\.?|para(?:graph)?s?|pages?|p\.|Session|Report)\s?\d[\d\-–]*|"
+                        r"\b[A-Z]{2,}\d+\b|\b(?:19|20)\d{2}\b|^\s*\d+\.\s|\(\d+\)")
+_QUANTITY = re.compile(r"(?<![\w.])\d[\d,.]*\s?(?:%|per cent)?")
+_MONEY = re.compile(r"£\s?\d|\b\d[\d,.]*\s?(million|billion|bn|m)\b|\b(million|billion) (pounds|of funding)", re.I)
+
+
+_COUNT_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+                "seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|"
+                "million|billion")
+# A span of time stated as a count: "53 days", "Fifteen days", "eight weeks".
+_DURATION = re.compile(rf"(?<![\w.])(?:\d[\d,.]*|(?:{_COUNT_WORDS})(?:[ -](?:{_COUNT_WORDS}))*)\s+"
+                       r"(?:days?|weeks?|months?|years?)\b", re.I)
+
+
+def asks_for_duration(question: str) -> bool:
+    """"How many days after …", "how long (in weeks) …": answered by a stated span of time or by
+    the two dates it lies between."""
+    q = re.sub(r"^\W*(and|but|so|then)\s+", "", question.lower().strip())
+    return bool(re.match(r"^how (many|long)\s+(days|weeks|months|years)\b", q))
+
+
+def _has_type(text: str, kind: str | None) -> bool:
+    if kind == "rating":
+        return bool(re.search(r"\b(inadequate|requires improvement|good|outstanding)\b", text, re.I))
+    if kind == "date":
+        return bool(_DATE.search(text))
+    if kind == "money":
+        return bool(_MONEY.search(text))
+    if kind == "number":
+        return bool(_QUANTITY.search(_REFERENCE.sub(" ", text))) or \
+            bool(re.search(rf"\b({_COUNT_WORDS}|half|third|quarter|most|all)\b", text, re.I))
+    if kind == "name":
+        return bool(_NAME.search(text))
+    return False
+
+
+_TYPE_WORDS = set(tokenize("how many much when who whom whose what date year number share percentage proportion "
+                           "figure score rate did does was were is are will"))
+
+
+def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequence[ScoredPassage],
+                     idf=None, top: int = WEIGHTS.type_top, min_overlap: float = WEIGHTS.type_overlap) -> tuple[bool, str | None]:
+    """Whether the best sentences hold what the question asks for (a date, number, amount or
+    name) — about what the question is about (sharing its distinctive words), and, when the
+    question names a year, for that year. A "how many" question whose evidence states no
+    relevant number is not answered."""
+    want = expected_type(question)
+    years = set(re.findall(r"\b(?:19|20)\d{2}\b", question))
+    # A rating, or a span of days between two dates, steers the choice of sentences but is not
+    # required of them: the answer may give the dates, or say "requires improvement" in words.
+    if not want or want == "rating" or asks_for_duration(question):
+        return True, None
+    if idf and never_indexed(about_words(question), idf):
+        return False, want
+    # A name the question gives (a place, a body, a programme) that no passage retrieved for it
+    # holds: the documents hold the topic, not this fact ("… respondents in Wales …").
+    held: set[str] = set()
+    for sp in passages:
+        held.update(tokenize(sp.passage.text))
+        held.update(tokenize(sp.passage.title or ""))
+    if any(t not in held for t in named_in(question)):
+        return False, want
+    counted = counted_thing(question) if want == "number" else []
+    q_tokens = [t for t in dict.fromkeys(tokenize(question)) if t not in _TYPE_WORDS and not t.isdigit()]
+    weights = idf(q_tokens) if idf and q_tokens else [1.0] * len(q_tokens)
+    total = sum(weights) or 1.0
+    # A count of the thing asked about may sit a little further down than the closest sentences,
+    # which tend to be about the thing rather than how many of it there are.
+    best = sorted(cands, key=lambda c: -c.score)[:top * 2 if counted else top]
+    for c in best:
+        if not _has_type(c.text, want):
+            continue
+        if counted and not counts(c.in_context, counted):
+            continue
+        present = set(tokenize(c.text))
+        if q_tokens and sum(w for t, w in zip(q_tokens, weights) if t in present) / total < min_overlap:
+            continue
+        if years and not any(y in c.text for y in years):
+            # The document's date stands in for the year only of a sentence that names none of its
+            # own: "… then Secretary of State, who in November 2021 …" is not about 2025 for being
+            # in a 2025 document.
+            doc_date = passages[c.rank].passage.date or ""
+            if re.search(r"\b(?:19|20)\d{2}\b", c.text) or not any(doc_date.startswith(y) for y in years):
+                continue
+        return True, want
+    return False, want
+
+
+_HOW_MANY = re.compile(r"^\W*(?:(?:and|but|so|then)\s+)?(?:for\s+)?how many\s+(.+?)\s+(?:did|does|do|is|was|are|were|has|have|had|"
+                       r"will|would|could|can|must|should|in|of|at|on|for|from|across|per|were)\b", re.I)
+
+
+def counted_thing(question: str) -> list[str]:
+    """What a "how many …" question counts, as index tokens ("how many [innovators] attended …");
+    empty for other questions, and for spans of time ("how many days …")."""
+    m = _HOW_MANY.match(question)
+    if not m or asks_for_duration(question):
+        return []
+    return [t for t in tokenize(m.group(1)) if t not in _TYPE_WORDS]
+
+
+def counts(text: str, thing: Sequence[str], window: int = 6) -> bool:
+    """Whether ``text`` states a number of ``thing``: a figure with a word of it among the words
+    that follow ("118 data professionals team leaders", "seven NHS trusts"), or a count standing
+    on its own in a sentence about it ("nine commitments were evaluated, four were rated
+    inadequate") — not an amount of money, nor a number that is part of a name ("Covid-19",
+    "Type 1", "Regulation 3(1)", "2025/26")."""
+    plain = _REFERENCE.sub(" ", text)
+    words = re.findall(r"£?\d[\d,.]*%?|[A-Za-z][\w'’-]*", plain)
+    want = set(thing)
+    for i, w in enumerate(words):
+        if re.match(r"£?\d", w) or w.lower() in _COUNT_WORD_SET:
+            if want & set(tokenize(" ".join(words[i + 1:i + 1 + window]))):
+                return True
+    if not want & set(tokenize(plain)):
+        return False
+    for m in re.finditer(rf"(?<![\w/(£.-])(\d[\d,]*|{_COUNT_WORDS})(?![\w/)%-])",
+                         plain, re.I):
+        before = plain[:m.start()].split()
+        if before and before[-1][:1].isupper() and not before[-1].endswith((".", ",", ":", ";")):
+            continue  # "Type 1", "Tier 3": part of a name
+        if m.group(1).lower() in ("one", "hundred", "thousand", "million", "billion"):
+            continue
+        return True
+    return False
+
+
+_COUNT_WORD_SET = set(_COUNT_WORDS.split("|")) - {"hundred", "thousand", "million", "billion"}
+_NAMED = re.compile(r"(?<=[\s(])[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]*)*")
+
+
+def named_in(question: str) -> list[str]:
+    """Index tokens of the proper names a question gives past its first word ("… in [Wales]", "…
+    [Manchester] and [Bristol]"): places, bodies, people, programmes."""
+    out: list[str] = []
+    for m in _NAMED.findall(" " + question.strip()[1:] if question else ""):
+        # Months and days are dates, which are checked as dates.
+        out += tokenize(re.sub(rf"\b(?:{_MONTH_NAMES})\b", " ", m))
+    return [t for t in dict.fromkeys(out) if t not in _TYPE_WORDS]
+
+
+_MONTH_NAMES = ("January|February|March|April|May|June|July|August|September|October|November|December|"
+                "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday")
+
+
+_AUXILIARY = r"(?:did|does|do|is|was|are|were|has|have|had|will|would|could|can)\b"
+_ASKED_FOR = re.compile(r"^\W*(?:(?:and|but|so|then)\s+)?(?:what|which|how many|how much)\s+"
+                        rf"(?!{_AUXILIARY})(?:of\s+)?(.+?)\s+{_AUXILIARY}", re.I)
+_CAPITALISED = re.compile(r"(?<=\s)[A-Z][\w'’-]*")
+
+
+def about_words(question: str) -> list[str]:
+    """The words that say what a question asks about: the thing it asks for ("what [user
+    satisfaction score] did …", "how many [trusts] …") and the names it mentions ("… spent in
+    [Scotland]"), as index tokens."""
+    words: list[str] = []
+    m = _ASKED_FOR.match(question)
+    if m:
+        words += tokenize(m.group(1))
+    for name in _CAPITALISED.findall(question):
+        words += tokenize(name)
+    return [w for w in dict.fromkeys(words) if w not in _TYPE_WORDS and not w.isdigit()]
+
+
+def never_indexed(tokens: Sequence[str], idf) -> list[str]:
+    """Those of ``tokens`` that no indexed passage contains. The index gives a word it has never
+    seen the highest possible IDF; a token can never contain a space, so " " measures it."""
+    if not tokens:
+        return []
+    unseen, *weights = idf([" ", *tokens])
+    if unseen <= 0:
+        return []  # an empty index knows no words at all; that says nothing of the question
+    return [t for t, w in zip(tokens, weights) if w >= unseen - 1e-9]
+
+
+def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
+    """Every sentence, list item or list lead-in of the passages that could be an answer, each
+    with the piece before it in its passage (its lead) as context."""
+    out: list[Candidate] = []
+    for rank, sp in enumerate(passages):
+        text = sp.passage.text
+        lead, lead_end, lead_context = "", -1, ""
+        all_pieces = pieces(text)
+        for n, piece in enumerate(all_pieces):
+            a, b = piece.start, piece.end
+            m = _PARA_NUMBER.match(text[a:b])
+            if m:
+                a += m.end()
+            sent = text[a:b].strip()
+            prev, prev_end, prev_context = lead, lead_end, lead_context
+            leans = bool(prev) and leans_on_lead(sent)
+            # A sentence that leans on one that itself leans ("It was moved …" after "That
+            # deadline was first set …") reads with both before it; two back at most.
+            context = f"{prev_context} {prev}".strip() if leans else ""
+            lead, lead_end, lead_context = sent, b, (prev if leans else "")
+            if _SAMPLE_NOTICE.search(sent):
+                lead, lead_end, lead_context = "", -1, ""  # a notice about the sample is no sentence's context
+                continue
+            # Headings, addresses and running headers are not answers. A sentence ends like one;
+            # a list item, or a line introducing a list ("… has three stages:"), need not; a
+            # fragment (a line the extraction cut off) counts when it reads as prose.
+            words = sent.split()
+            kind = piece.kind
+            if len(words) < 4 and not (len(words) >= 3 and " | " in sent):
+                # "Screening", "Diagnosis": a short list item is read only with the line that
+                # introduces its list, never as an answer on its own.
+                if kind != "item" and not (kind == "fragment" and prev.endswith(":")):
+                    continue
+                kind = "short-item"
+            elif kind == "fragment" and not prev.endswith(":") and " | " not in sent:
+                # A table's row ("SCIMP | Scottish Clinical …") is kept: it states a fact. Other
+                # text without a full stop is kept when it reads as prose and runs on — into
+                # text that goes on in lower case, or to where the passage was cut — and not
+                # when it stands alone before a new sentence, as a title does.
+                nxt = text[all_pieces[n + 1].start:all_pieces[n + 1].end] if n + 1 < len(all_pieces) else ""
+                if not reads_as_prose(sent) or (nxt and not nxt[:1].islower()):
+                    continue
+            c = Candidate(rank, a, b, sent, lead_end=prev_end, leans=leans, context=context)
+            c.kind = kind
+            out.append(c)
+    return out
+
+
+def reads_as_prose(text: str, min_words: int = 10) -> bool:
+    """Whether a piece without a full stop reads as running text rather than a heading, a
+    contents line or a running header: long enough, and mostly lower-case words."""
+    words = re.findall(r"[A-Za-z][\w'’-]*", text)
+    if len(words) < min_words:
+        return False
+    lower = sum(w[0].islower() for w in words)
+    return lower / len(words) >= 0.7  # a title keeps a third of its words capitalised
+
+
+# What a document says about itself, and the furniture around its text, rather than anything it
+# reports: "This report sets out …", a contents line, a breadcrumb trail, an invitation to
+# download or e-mail.
+_SELF_DESCRIBING = re.compile(
+    r"\b(?:this|the present|the following|our)\s+(?:\w+\s+){0,2}(?:report|document|paper|guidance|guide|"
+    r"chapter|section|strategy|framework|standard|plan|publication|summary|appendix|annex|page|website|"
+    r"toolkit|note|briefing|manual|review)s?\s+(?:\w+\s+)?(?:sets? out|describes?|provides?|outlines?|"
+    r"summari[sz]es?|presents?|gives?|looks? at|explains?|is intended|aims? to|covers?|contains?|"
+    r"brings? together|is prefaced|is structured|is divided|focuses|considers|is the outcome)\b", re.I)
+_FURNITURE = re.compile(
+    r"\bcontents\b|\.{4,}|…{2,}|\s>\s.*\s>\s|\bdownload\b|\bplease (?:e-?mail|contact|visit|see)\b|"
+    r"\bclick here\b|\bfind out more\b|\bfor more information\b|\bthis page\b|\bpublished on\s+\w+\s+website\b",
+    re.I)
+
+
+def boilerplate(sentence: str) -> bool:
+    """Whether ``sentence`` is a document describing itself, its contents or its surroundings
+    (contents lines, breadcrumbs, lists of titles, download and contact lines) — never the
+    answer to a question about what the document reports."""
+    if _SELF_DESCRIBING.search(sentence) or _FURNITURE.search(sentence):
+        return True
+    words = re.findall(r"[A-Za-z][\w'’-]*", sentence)
+    # A list of titles: several semicolons or bullets among words that are mostly capitalised.
+    if sentence.count(";") >= 3 and words and sum(w[0].isupper() for w in words) / len(words) >= 0.4:
+        return True
+    # A run of headings glued together: long, and nearly every word capitalised.
+    if len(words) >= 8 and sum(w[0].isupper() for w in words) / len(words) >= 0.7:
+        return True
+    return False
+
+
+_DEFINED = re.compile(r"\b((?:[A-Za-z][a-z]+[ -]){1,5}[a-z]+) \(([A-Z]{2,6})s?\)")
+
+
+def abbreviations(texts: Sequence[str]) -> dict[str, set[str]]:
+    """Abbreviations the documents define ("electronic patient record (EPR)"): the abbreviation's
+    token mapped to the long form's tokens, so either wording matches the other."""
+    out: dict[str, set[str]] = {}
+    for t in texts:
+        for long_form, short in _DEFINED.findall(t):
+            words = long_form.split()[-len(short):]  # as many words as the abbreviation has letters
+            if [w[0].lower() for w in words] == [c.lower() for c in short]:
+                out.setdefault(short.lower(), set()).update(tokenize(" ".join(words)))
+    return out
+
+
+def _expand(tokens: set[str], abbr: dict[str, set[str]]) -> set[str]:
+    extra = set()
+    for short, long_tokens in abbr.items():
+        if short in tokens:
+            extra |= long_tokens
+        elif long_tokens and long_tokens <= tokens:
+            extra.add(short)
+    return tokens | extra
+
+
+_STOP = {"of", "and", "the", "in", "for", "to", "on", "a", "an", "&", "with", "by", "at"}
+_ASKS_EXPANSION = re.compile(r"\bstands?\s+for\b|\brefers?\s+to\b|\bletters\b|\bacronym\b|\babbreviat|"
+                             r"\bshort\s+for\b|\bexpan(?:d|sion)\b|\bfull\s+(?:name|form|title)\b|\bname\b.*\bstand\b|"
+                             r"\bwhat\s+(?:does|do|is|are)\s+(?:the\s+)?[\"'‘“]?[A-Z][A-Za-z]*[A-Z][\"'’”]?\s*(?:mean|\?)", re.I)
+_ACRONYM = re.compile(r"(?<![\w-])([A-Z][A-Za-z]?[A-Z][A-Z0-9]{0,6}s?)(?![\w-])")
+
+
+def asked_acronyms(question: str) -> list[str]:
+    """The abbreviations a question asks to have spelled out ("what does RPA stand for?",
+    "what do the letters of 'FAIR' stand for?"); empty when it asks no such thing."""
+    if not _ASKS_EXPANSION.search(question):
+        return []
+    return [a.rstrip("s") if a.endswith("s") and a[:-1].isupper() else a for a in _ACRONYM.findall(question)]
+
+
+def _long_form_matches(short: str, long_form: str, skips: int = 2) -> bool:
+    """Whether the letters of ``short`` can be read, in order, from ``long_form``: each letter
+    from the start of a word or from inside one (EQUATOR from "Enhancing the QUAlity and
+    Transparency Of health Research"), the first letter from the first word and the last word
+    giving a letter; small words ("of", "and") and at most ``skips`` other words give none."""
+    letters = [c.lower() for c in short if c.isalnum()]
+    words = re.findall(r"[A-Za-z0-9]+", long_form)
+    if not letters or not words or len(words) > len(letters) + 4 or words[0][0].lower() != letters[0]:
+        return False
+    i = 0
+    for k, w in enumerate(words):
+        lw = w.lower()
+        if i < len(letters) and lw[0] == letters[i]:
+            i += 1
+            # Further letters may come from inside the same word: capitals ("QUAlity"), or a
+            # letter no later word could give.
+            for j in range(1, len(lw)):
+                if i >= len(letters):
+                    break
+                if lw[j] == letters[i] and (w[j].isupper() or not any(x[0].lower() == letters[i] for x in words[k + 1:])):
+                    i += 1
+            if i == len(letters) and k != len(words) - 1:
+                return False  # the long form ends with the word that gives the last letter
+        elif lw not in _STOP:
+            skips -= 1
+            if skips < 0 or k == len(words) - 1:
+                return False
+    return i == len(letters)
+
+
+def expansion_in(short: str, text: str) -> str | None:
+    """The long form of ``short`` that ``text`` gives beside it — "long form (SHORT)", "SHORT (long
+    form)", "SHORT data (long, form)", "Long (Form) Regulations (SHORT)", a glossary's "SHORT Long
+    Form" — or None when it gives none."""
+    if not re.search(rf"(?<![\w-]){re.escape(short)}s?(?![\w-])", text):
+        return None
+    spans = [(m.start(), m.end(), m.group()) for m in re.finditer(r"[A-Za-z0-9]+(?:['’][a-z]+)?", text)]
+    words = [w for _, _, w in spans]
+    at = [k for k, w in enumerate(words) if w == short or w == short + "s"]
+    n_letters = len([c for c in short if c.isalnum()])
+    for i, w in enumerate(words):
+        if w[0].lower() != short[0].lower() or i in at:
+            continue
+        for n in range(max(1, n_letters - 3), n_letters + 5):
+            j = i + n
+            if j > len(words) or any(i <= k < j for k in at):
+                break
+            # Next to the abbreviation (within three words), or a capitalised name.
+            near = any(0 <= i - k - 1 <= 3 or 0 <= k - j <= 3 for k in at)
+            run = words[i:j]
+            if not near and not all(x[0].isupper() or x.lower() in _STOP for x in run):
+                continue
+            if _long_form_matches(short, " ".join(run)):
+                return text[spans[i][0]:spans[j - 1][1]]
+    return None
+
+
+_COUNTS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+_LIST_QUESTION = re.compile(r"\b(?:which|what|name|list)\b.*?\b(\d{1,2}|" + "|".join(_COUNTS) +
+                            r")\s+(?:[\w-]+\s+){0,3}?([a-z]+s)\b", re.I)
+
+
+def asked_list(question: str) -> tuple[int, str] | None:
+    """(how many, of what) for a question asking for a list of a stated size ("which four areas
+    …", "what are the three stages …"); None otherwise."""
+    m = _LIST_QUESTION.search(question)
+    if not m:
+        return None
+    n = m.group(1).lower()
+    count = int(n) if n.isdigit() else _COUNTS[n]
+    return (count, m.group(2).lower()) if 2 <= count <= 12 else None
+
+
+def states_count(text: str, count: int, noun: str) -> bool:
+    """Whether ``text`` announces ``count`` of ``noun`` ("has three stages", "6 components",
+    "four areas")."""
+    words = [w for w, c in _COUNTS.items() if c == count] + [str(count)]
+    stem = re.escape(noun[:max(4, len(noun) - 2)])
+    return any(re.search(rf"\b{w}\s+(?:[\w-]+\s+){{0,2}}{stem}", text, re.I) for w in words)
+
+
+def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passages: int,
+                     boost_ranks: set[int] | None = None) -> np.ndarray:
+    """Score each sentence: meaning (embedding cosine), the question's words it shares, the rank
+    of its passage, and whether it holds what the question asks for (a date, number or name)."""
+    if not cands:
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
+    leaning = [c for c in cands if c.context]
+    vecs = embedder.encode_cached([question] + [c.text for c in cands] + [c.in_context for c in leaning])
+    q, sv = vecs[0], vecs[1:len(cands) + 1]
+    in_context = {id(c): v for c, v in zip(leaning, vecs[len(cands) + 1:])}
+    abbr = abbreviations([c.text for c in cands])
+    q_tokens = _expand(set(tokenize(question)), abbr)
+    want = expected_type(question)
+    duration = asks_for_duration(question)
+    acronyms = asked_acronyms(question)
+    listed = asked_list(question)
+    # Dates and figures the question names ("in December 2021") should be in the sentence too.
+    anchors = [a.lower() for a in re.findall(r"(?:January|February|March|April|May|June|July|August|September|"
+                                              r"October|November|December)\s+\d{4}|\b\d[\d,.]*%?", question)]
+    for c, v in zip(cands, sv):
+        c.cos = float(v @ q)
+        s_tokens = _expand(set(tokenize(c.text)), abbr)
+        c.lex = len(q_tokens & s_tokens) / len(q_tokens) if q_tokens else 0.0
+        if c.context:
+            # A sentence that leans on its lead is judged with it: "That was up from 41% in
+            # December 2021." answers a question about care records only through the sentence
+            # before it. Most, not all, of what the lead adds counts, so that a sentence saying
+            # nothing to the question itself ("It was chaired by …") does not ride on its lead.
+            c.cos += WEIGHTS.context * max(float(in_context[id(c)] @ q) - c.cos, 0.0)
+            ctx_tokens = s_tokens | _expand(set(tokenize(c.context)), abbr)
+            with_context = len(q_tokens & ctx_tokens) / len(q_tokens) if q_tokens else 0.0
+            c.lex += WEIGHTS.context * (with_context - c.lex)
+        prior = 1.0 - c.rank / max(n_passages, 1)
+        c.score = WEIGHTS.cosine * c.cos + WEIGHTS.lexical * c.lex + WEIGHTS.rank_prior * prior
+        if duration:
+            # A stated span answers "how many days …" outright; a single date is half the answer.
+            c.score += (WEIGHTS.duration_span if _DURATION.search(c.text)
+                        else WEIGHTS.duration_one_date if _has_type(c.text, want) else 0.0)
+        elif want and _has_type(c.text, want):
+            c.score += WEIGHTS.answer_type
+        if anchors and all(a in c.in_context.lower() for a in anchors):
+            c.score += WEIGHTS.anchors
+        if boost_ranks and c.rank in boost_ranks:
+            c.score += WEIGHTS.commitment_evidence
+        if boilerplate(c.text):
+            c.score -= WEIGHTS.boilerplate
+        if c.kind == "short-item":
+            c.score -= WEIGHTS.short_item  # read only with the line that introduces its list
+        if acronyms and any(expansion_in(a, c.text) for a in acronyms):
+            c.score += WEIGHTS.expansion
+        if listed and states_count(c.text, *listed):
+            c.score += WEIGHTS.list_lead_in
+    return sv
+
+
+def says_again(a: str, b: str, near: float = WEIGHTS.repeat_overlap) -> bool:
+    """Whether sentence ``a`` says nothing that ``b`` has not said: most of its words (at least
+    four) are words of ``b``. An answer states each fact once; a sentence that adds to one
+    already chosen is kept."""
+    ta, tb = set(tokenize(a)), set(tokenize(b))
+    return len(ta) >= 4 and len(ta & tb) / len(ta) >= near
+
+
+def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap: float = WEIGHTS.gap,
+           redundancy: float = WEIGHTS.redundancy, list_items: int = WEIGHTS.list_items) -> list[Candidate]:
+    """Best sentences first, dropping near-repeats and those far below the best. A sentence that
+    leans on the one before it ("It was moved to March 2026 …") comes with that sentence, so the
+    answer never leaves a reader asking what "it" is; both are quoted, each cited. Then the
+    order: most relevant first, and neighbouring sentences of one passage in their own order.
+    A line that introduces a list ("… has three stages:") comes with the list's items (at most
+    ``list_items``), which are its answer; they do not count against ``max_sentences``."""
+    if not cands:
+        return []
+    order = sorted(range(len(cands)), key=lambda i: -cands[i].score)
+    best = cands[order[0]].score
+    at = {(c.rank, c.end): i for i, c in enumerate(cands)}
+    after = {(c.rank, c.lead_end): i for i, c in enumerate(cands)}
+    chosen: list[int] = []
+    extra = 0
+    for i in order:
+        if len(chosen) >= max_sentences:
+            break
+        if cands[i].score < best - gap:
+            break
+        if cands[i].kind == "short-item":
+            continue
+        if i in chosen or any(float(vecs[i] @ vecs[j]) > redundancy or says_again(cands[i].text, cands[j].text)
+                              for j in chosen):
+            continue
+        unit = [i]
+        lead = at.get((cands[i].rank, cands[i].lead_end)) if cands[i].leans else None
+        # The lead comes along when it names what the sentence points back to; a lead that
+        # itself points further back ("She said …" after "She said …") would not help.
+        if lead is not None and lead not in chosen and not cands[lead].leans:
+            unit.insert(0, lead)
+        if len(chosen) - extra + len(unit) > max_sentences:
+            if chosen:
+                continue  # no room for the sentence with what it leans on
+            unit = [i]  # an answer of one sentence is allowed no more, even one that leans
+        if cands[i].kind == "lead-in":
+            k, items = i, []
+            while len(items) < list_items:
+                k = after.get((cands[k].rank, cands[k].end))
+                if k is None or cands[k].kind not in ("item", "short-item", "fragment") or k in chosen:
+                    break
+                items.append(k)
+            unit += items
+            extra += len(items)
+        chosen.extend(unit)
+    # Runs of neighbouring sentences (one the lead of the next) read as one statement, in order;
+    # runs come in the order their first sentence was chosen.
+    picked = set(chosen)
+    out: list[Candidate] = []
+    placed: set[int] = set()
+    for i in chosen:
+        if i in placed:
+            continue
+        first = i
+        while True:
+            j = at.get((cands[first].rank, cands[first].lead_end))
+            if j is None or j not in picked or j in placed:
+                break
+            first = j
+        k: int | None = first
+        while k is not None and k in picked and k not in placed:
+            out.append(cands[k])
+            placed.add(k)
+            k = next((n for n in picked if cands[n].rank == cands[k].rank and cands[n].lead_end == cands[k].end),
+                     None)
+    return out
+
+
+def coverage(question: str, texts: Sequence[str], lexical) -> float:
+    """Share of the question's distinctive vocabulary (IDF-weighted) that ``texts`` contain.
+    A question about something the documents never mention ("dental waiting lists") scores low
+    however close its wording is to passages about other things."""
+    q_tokens = list(dict.fromkeys(tokenize(question)))
+    if not q_tokens:
+        return 0.0
+    weights = lexical.idf(q_tokens)
+    total = sum(weights)
+    if total <= 0:
+        return 0.0
+    present = set()
+    for t in texts:
+        present.update(tokenize(t))
+    return sum(w for tok, w in zip(q_tokens, weights) if tok in present) / total

@@ -1,0 +1,303 @@
+"""False premises: a question that assumes something the documents contradict or never say
+("why was the NHS App rated outstanding?") is not answered as if the assumption held.
+
+The check looks at what a question asserts that can be checked — a rating, a number or
+percentage, a year — and compares it with the evidence retrieved for it, and with the
+commitments registry for ratings.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from evidence_assistant.core.text import sentence_spans
+from evidence_assistant.core.text import tokenize
+
+from evidence_assistant.answering.citations import normalise, numbers_in
+from evidence_assistant.answering.extractive import leans_on_lead
+from evidence_assistant.core.types import ScoredPassage
+
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
+_NEGATION = re.compile(r"\b(not|never|no longer|neither|nor|did not|does not|do not|was not|were not|"
+                       r"rejected|refused|declined to)\b|n't\b", re.I)
+_ALL = re.compile(r"\b(all|every|each)\b", re.I)
+# Words of a "why" question that frame it rather than state what it assumes.
+_FRAME = set(tokenize("why how come did does do was were is are what made led given that since in what way "
+                      "caused who decided when after"))
+
+RATINGS = ("outstanding", "good", "requires improvement", "inadequate")
+_PRESUPPOSES = re.compile(
+    r"^\s*(why|how come|how did|how was|how were|what made|what led|given that|since|in what way|"
+    r"what caused|who decided|when did|what did .* do after)\b", re.I)
+_RATED = re.compile(r"\brat(e|es|ed|ing)\b|\bjudged?\b|\bgraded?\b|\bscored?\b|\bgave\b|\bgive\b", re.I)
+
+
+@dataclass
+class PremiseCheck:
+    rejected: bool
+    claims: list[str] = field(default_factory=list)  # what the question assumes
+    reasons: list[str] = field(default_factory=list)  # why each failed
+
+
+def rating_claim(question: str) -> str | None:
+    q = question.lower()
+    if not _RATED.search(q):
+        return None
+    for r in RATINGS:
+        if re.search(rf"\b{r}\b", q):
+            return r
+    return None
+
+
+def numbers_with_words(text: str) -> set[str]:
+    found = numbers_in(text)
+    found.update(_NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMBER_WORDS)
+    return found
+
+
+def proposition_scores(question: str, passages: Sequence[ScoredPassage], idf) -> list[tuple[float, str]]:
+    """Each evidence sentence with how far it states what the question assumes: the share of the
+    question's distinctive words (IDF-weighted, framing words left out) found in it. Best first."""
+    tokens = [t for t in dict.fromkeys(tokenize(question)) if t not in _FRAME]
+    if not tokens:
+        return [(1.0, "")]
+    weights = idf(tokens) if idf else [1.0] * len(tokens)
+    total = sum(weights) or 1.0
+    out = []
+    for sp in passages:
+        text = sp.passage.text
+        for a, b in sentence_spans(text):
+            present = set(tokenize(text[a:b]))
+            out.append((sum(w for t, w in zip(tokens, weights) if t in present) / total, text[a:b]))
+    return sorted(out, key=lambda x: -x[0]) or [(0.0, "")]
+
+
+def proposition_support(question: str, passages: Sequence[ScoredPassage], idf) -> tuple[float, str]:
+    return proposition_scores(question, passages, idf)[0]
+
+
+_PARA_PREFIX = re.compile(r"(^|\n\n)\s*\d+(\.\d+)*\.\s")
+_ENUM = re.compile(r"\(\d+\)")
+
+
+def number_contexts(text: str) -> list[tuple[str, set[str]]]:
+    """Each quantity in ``text`` with the words that follow it ("nine commitments" → 9, {commit}).
+    Paragraph numbers, enumerations like "(4)" and years are not quantities."""
+    text = _ENUM.sub(" ", _PARA_PREFIX.sub(" ", text))
+    words = re.findall(r"£?\d[\d,.]*%?|[A-Za-z]+", text)
+    out = []
+    for i, w in enumerate(words):
+        lw = w.lower().rstrip("%").lstrip("£").replace(",", "")
+        value = _NUMBER_WORDS.get(lw, lw if re.fullmatch(r"\d+(\.\d+)?", lw) else None)
+        if value is None or re.fullmatch(r"(19|20)\d\d", value):
+            continue
+        after = [x for x in words[i + 1:i + 6] if not re.match(r"\d", x)]
+        out.append((value, set(tokenize(" ".join(after)))))
+    return out
+
+
+_NOT_A_NAME = set("Expert Panel Government Committee Department Health Social Care NHS App England Digital "
+                  "Professional Record Standards Body Faculty Clinical Informatics House Commons Special Report "
+                  "Why How What When Who Which Did Does Was Were The Secretary State Minister Imperial College "
+                  "London University Oxford National Institute Frontline Digitisation Plan".split())
+
+
+def _person_in(question: str) -> str | None:
+    """A person's name in the question: two or three capitalised words, none of them an
+    institution's word (so "Jeremy Hunt" but not "Expert Panel")."""
+    for m in re.finditer(r"\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})\b", question):
+        words = m.group(1).split()
+        if not any(w in _NOT_A_NAME for w in words):
+            return m.group(1)
+    return None
+
+
+def _who_window(sentences: Sequence[str], i: int) -> str:
+    """Sentence ``i`` with the sentences that say who its pronouns are: those before it while
+    each points back ("She said …" after "She pointed to …" after "Dame Jane Dacre … spoke"), at
+    most three, and the one after it when that one points back to it ("It did so … in
+    statements by Karin Smyth")."""
+    start = i
+    while start > 0 and i - start < 3 and leans_on_lead(_PARA_PREFIX.sub("", sentences[start]).strip()):
+        start -= 1
+    end = i + 1 if i + 1 < len(sentences) and leans_on_lead(_PARA_PREFIX.sub("", sentences[i + 1]).strip()) else i
+    return " ".join(sentences[start:end + 1])
+
+
+def action_of(question: str, person: str) -> str | None:
+    """What the question says ``person`` did, as an index token: "Why did Jeremy Hunt [chair] the
+    Expert Panel's evaluation?" → "chair". None when the name is not followed by a word of its own."""
+    m = re.search(re.escape(person) + r"\s+(\w+)", question)
+    if not m:
+        return None
+    tokens = tokenize(m.group(1))
+    return tokens[0] if tokens and tokens[0] not in _FRAME else None
+
+
+def check_premise(question: str, passages: Sequence[ScoredPassage], *,
+                  registry_ratings: dict[str, str] | None = None, all_ratings: Sequence[str] = (),
+                  idf=None, min_proposition: float = 0.0) -> PremiseCheck:
+    """``registry_ratings`` maps each commitment the question is about to its registered rating;
+    ``all_ratings`` are the ratings of every registered commitment the Panel evaluated."""
+    if not _PRESUPPOSES.search(question) and not re.search(r"\b(rated|given the|after the)\b", question, re.I):
+        return PremiseCheck(False)
+    evidence = " ".join(normalise(sp.passage.text) for sp in passages)
+    check = PremiseCheck(False)
+    rating = rating_claim(question)
+    if rating:
+        check.claims.append(f"rated {rating}")
+        known = {v for v in (registry_ratings or {}).values() if v and v != "not known"}
+        if known and rating not in known:
+            check.rejected = True
+            check.reasons.append(f"the Expert Panel rated it {' / '.join(sorted(known))}, not {rating}")
+        elif not known and rating not in evidence:
+            check.rejected = True
+            check.reasons.append(f"no document retrieved says it was rated {rating}")
+        elif rating in ("outstanding", "good") and not known:
+            # The Panel gave no commitment either of these ratings.
+            if re.search(r"every commitment was rated either requires improvement or inadequate|"
+                         r"each of the nine commitments", evidence):
+                check.rejected = True
+                check.reasons.append("the Expert Panel rated every commitment requires improvement or inadequate")
+        if _ALL.search(question) and all_ratings:
+            others = sorted({r for r in all_ratings if r and r != rating and r != "not known"})
+            if others and not check.rejected:
+                check.rejected = True
+                check.reasons.append(f"not every commitment was rated {rating}: the Expert Panel also rated "
+                                     f"commitments {' and '.join(others)}")
+    evidence = " \n\n".join(sp.passage.text for sp in passages)
+    ev_contexts = number_contexts(evidence)
+    for n, about in number_contexts(question):
+        check.claims.append(n)
+        stated = [ctx for value, ctx in ev_contexts if value == n]
+        if not stated:
+            check.rejected = True
+            check.reasons.append(f"no document retrieved states {n}")
+        elif about and not any(about & ctx for ctx in stated):
+            check.rejected = True
+            check.reasons.append(f"no document retrieved states {n} of what the question counts")
+    presupposes = bool(_PRESUPPOSES.search(question))
+    person = _person_in(question) if presupposes else None
+    if not check.rejected and person:
+        # "Why did Jeremy Hunt chair the Expert Panel?": where the documents state the rest of the
+        # claim, they must name this person; if they name someone else, the premise is false.
+        rest = re.sub(re.escape(person), " ", question)
+        person_tokens = set(tokenize(person))
+        action = action_of(question, person)
+        stating: list[tuple[float, str, str]] = []
+        for sp in passages:
+            text = sp.passage.text
+            spans = sentence_spans(text)
+            sentences = [text[a:b] for a, b in spans]
+            # Only a sentence that states the act itself ("… who chairs the Expert Panel") can say
+            # who did it; one that merely shares the topic ("… published its Expert Panel's
+            # evaluation") names nobody for it.
+            for score, sentence in proposition_scores(rest, [sp], idf):
+                if score < 0.4:
+                    break
+                if action and action not in set(tokenize(sentence)):
+                    continue
+                i = sentences.index(sentence)
+                stating.append((score, sentence, _who_window(sentences, i)))
+        # The clearest statements of the act decide: a passing mention of the person beside a
+        # weaker match ("under its then Chair Jeremy Hunt", of the Committee) does not outweigh
+        # "Dame Jane Dacre, who chairs the Expert Panel".
+        clearest = max((x[0] for x in stating), default=0.0)
+        stating = [x for x in stating if x[0] >= clearest - 0.15]
+        # The reason quotes the best of them, a whole sentence before a heading.
+        stating.sort(key=lambda x: (not re.search(r"[.!?][\"'’”)]*$", x[1].strip()), -x[0]))
+        if stating and not any(person_tokens <= set(tokenize(w)) for _, _, w in stating):
+            check.rejected = True
+            check.reasons.append(f"the documents do not say that {person} did this: “{stating[0][1].strip()}”")
+    scored = proposition_scores(question, passages, idf)
+    support = scored[0][0]
+    if presupposes and not check.rejected:
+        reason = contradicted_detail(question, passages, scored, idf=idf)
+        if reason:
+            check.rejected = True
+            check.reasons.append(reason)
+    if presupposes and not check.rejected and not _NEGATION.search(question):
+        for score, sentence in scored:
+            if score < max(0.4, support - 0.15):
+                break
+            if _NEGATION.search(sentence):
+                check.rejected = True
+                check.reasons.append(f"the documents say otherwise: “{sentence.strip()}”")
+                break
+    if presupposes and not check.rejected and support < min_proposition:
+        check.rejected = True
+        check.reasons.append("no document retrieved states what the question takes for granted")
+    check.claims.append(f"proposition support {support:.2f}")
+    return check
+
+
+_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December")
+_WHEN = re.compile(rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?(?:{_MONTHS})\s+(?:19|20)\d{{2}}\b|\b(?:19|20)\d{{2}}\b(?![/-]\d)")
+_UP = re.compile(r"\b(ris(?:e|es|en|ing)|rose|increas\w*|gr[eo]w\w*|up|higher|more|expand\w*)\b", re.I)
+_DOWN = re.compile(r"\b(fall\w*|fell|declin\w*|decreas\w*|drop\w*|reduc\w*|down|lower|fewer|less|shr[iu]nk\w*|cut)\b", re.I)
+_FROM_TO = re.compile(r"\bfrom\s+(\d[\d,.]*)\s*%?\s*(?:\w+\s+)?to\s+(\d[\d,.]*)", re.I)
+
+
+def _dates(text: str) -> set[str]:
+    return {re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", d.lower()) for d in _WHEN.findall(text)}
+
+
+def contradicted_detail(question: str, passages: Sequence[ScoredPassage],
+                        scored: Sequence[tuple[float, str]] | None = None, *, idf=None) -> str | None:
+    """Why the documents contradict a detail the question takes for granted, or None. The
+    sentences that best state the rest of the question decide: they give another date or year
+    than the question's ("launched … January 2020" where they say 1 July 2019), move the other way
+    ("why did staff numbers fall" where they "increased by 4.0%"), or run from and to the other
+    way round ("rise from 18 to 30 days" where it fell "from 30 to 18 days"). A name the question
+    gives that no retrieved passage holds ("workshops in Manchester") is not supported either."""
+    from evidence_assistant.answering.extractive import named_in
+    held: set[str] = set()
+    for sp in passages:
+        held.update(tokenize(sp.passage.text))
+        held.update(tokenize(sp.passage.title or ""))
+    # (A "when did …" question about someone the documents never name is simply not answered;
+    # "why did …" takes the act for granted.)
+    missing = [n for n in named_in(question) if n not in held]
+    if missing and not re.match(r"^\W*when\b", question, re.I):
+        words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", question) if set(tokenize(w)) & set(missing)]
+        return f"no document retrieved mentions {', '.join(dict.fromkeys(words)) or ', '.join(missing)}"
+    q_dates = _dates(question)
+    rest = _WHEN.sub(" ", question)
+    scored = list(proposition_scores(rest, passages, idf)) if q_dates else list(scored or [])
+    if not scored:
+        return None
+    best = scored[0][0]
+    stating = [t for sc, t in scored if sc >= max(0.5, best - 0.1)][:5]
+    if not stating:
+        return None
+    if q_dates:
+        years = {d[-4:] for d in q_dates}
+        # The closest statements that give a date at all.
+        said = [t for sc, t in scored if sc >= max(0.5, best - 0.2) and _dates(t)][:5]
+        if said and not any(d in _dates(t) or d[-4:] in {x[-4:] for x in _dates(t)} and len(d) == 4
+                            for t in said for d in q_dates):
+            other = sorted(_dates(said[0]) - years)
+            if other:
+                return f"the documents give {other[0]}, not {' / '.join(sorted(q_dates))}: “{said[0].strip()}”"
+    up, down = bool(_UP.search(rest)), bool(_DOWN.search(rest))
+    if up != down:
+        same, opposite = (_UP, _DOWN) if up else (_DOWN, _UP)
+        top = stating[:2]
+        if any(opposite.search(t) for t in top) and not any(same.search(t) for t in top):
+            return f"the documents say it went the other way: “{top[0].strip()}”"
+    m = _FROM_TO.search(question)
+    if m:
+        a, b = m.group(1), m.group(2)
+        for t in stating:
+            n = _FROM_TO.search(t)
+            if n and (n.group(1), n.group(2)) == (b, a):
+                return f"the documents say from {b} to {a}: “{t.strip()}”"
+    return None
+
+
+def premise_note(check: PremiseCheck) -> str:
+    return ("The question assumes something the documents do not support: " + "; ".join(check.reasons) +
+            ". What the documents do say is below.")

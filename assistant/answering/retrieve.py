@@ -1,0 +1,262 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) candidates fused by reciprocal rank,
+narrowed by filters, each work counted once, and spread across documents."""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Iterable
+
+from evidence_ingest.store import Index
+
+from evidence_assistant.core.errors import EmptyIndexError, InvalidFilterError
+from evidence_assistant.core.settings import Settings
+from evidence_assistant.core.types import DOCUMENT_KINDS, ScoredPassage
+
+
+_EXAMPLES = {"kinds": "report", "kind": "report", "doc_ids": "Digital transformation in the NHS",
+             "docs": "Digital transformation in the NHS", "documents": "Digital transformation in the NHS",
+             "publishers": "House of Commons", "publisher": "House of Commons"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Narrow a question to some documents. Every field is optional; all given must match."""
+
+    kinds: tuple[str, ...] = ()
+    doc_ids: tuple[str, ...] = ()  # full ids or unambiguous prefixes (12+ characters), or exact titles
+    since: str | None = None  # ISO date, inclusive
+    until: str | None = None  # ISO date, inclusive
+    publishers: tuple[str, ...] = ()
+
+    @classmethod
+    def from_any(cls, value: "Filters | dict[str, Any] | None") -> "Filters | None":
+        if value is None or isinstance(value, Filters):
+            return value
+        if not isinstance(value, dict):
+            raise InvalidFilterError(f"filters must be a Filters or a dict, not {type(value).__name__}")
+        known = {"kinds", "kind", "doc_ids", "docs", "documents", "since", "until", "publishers", "publisher"}
+        unknown = set(value) - known
+        if unknown:
+            raise InvalidFilterError(f"unknown filter field(s) {sorted(unknown)}; use kinds, doc_ids, since, "
+                                     "until, publishers")
+
+        def tup(*keys: str) -> tuple[str, ...]:
+            for k in keys:
+                v = value.get(k)
+                if v is None or v == "" or v == [] or v == ():
+                    continue
+                items = (v,) if isinstance(v, str) else v
+                if not isinstance(items, (list, tuple)) or not all(isinstance(x, str) for x in items):
+                    raise InvalidFilterError(f"filter '{k}' must be text or a list of texts, such as "
+                                             f'{{"{k}": ["{_EXAMPLES.get(k, "...")}"]}}, not {v!r}')
+                return tuple(items)
+            return ()
+
+        def day(k: str) -> str | None:
+            v = value.get(k)
+            if isinstance(v, date):  # a date (or datetime) from Python code
+                v = v.isoformat()[:10]
+            if v is not None and not isinstance(v, str):
+                raise InvalidFilterError(f"filter '{k}' must be a date written as text, such as "
+                                         f'{{"{k}": "2023-02-17"}} (or "2023-02", "2023"), not {v!r}')
+            return _check_date(k, v)
+
+        return cls(kinds=tup("kinds", "kind"), doc_ids=tup("doc_ids", "docs", "documents"),
+                   since=day("since"), until=day("until"), publishers=tup("publishers", "publisher"))
+
+    def is_empty(self) -> bool:
+        return not (self.kinds or self.doc_ids or self.since or self.until or self.publishers)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kinds": list(self.kinds), "doc_ids": list(self.doc_ids), "since": self.since,
+                "until": self.until, "publishers": list(self.publishers)}
+
+
+def _check_date(name: str, value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    v = str(value).strip()
+    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", v):
+        raise InvalidFilterError(f"filter '{name}' must be a date like 2023-02-17 (or 2023-02, 2023), got {value!r}")
+    try:
+        parts = [int(x) for x in v.split("-")]
+        date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError:
+        raise InvalidFilterError(f"filter '{name}' is not a real date: {value!r}") from None
+    return v
+
+
+def resolve_filters(index: Index, filters: Filters | None) -> set[str] | None:
+    """The documents a question may draw on (None means all). Unknown values are errors that
+    list what the index does hold."""
+    if filters is None or filters.is_empty():
+        return None
+    docs = index.manifest.documents()
+    for k in filters.kinds:
+        if k not in DOCUMENT_KINDS:
+            raise InvalidFilterError(f"unknown document kind {k!r}; kinds are: {', '.join(DOCUMENT_KINDS)}")
+    selected = docs
+    if filters.kinds:
+        selected = [d for d in selected if d.kind in filters.kinds]
+    if filters.doc_ids:
+        chosen = set()
+        for ref in filters.doc_ids:
+            matches = [d for d in docs if d.doc_id == ref or (len(ref) >= 12 and d.doc_id.startswith(ref))
+                       or d.title.lower() == str(ref).lower()]
+            if not matches:
+                raise InvalidFilterError(f"no indexed document {ref!r}; `evidence status` lists ids and titles")
+            chosen.update(d.doc_id for d in matches)
+        selected = [d for d in selected if d.doc_id in chosen]
+    since, until = _check_date("since", filters.since), _check_date("until", filters.until)
+    if since and until and since > until:
+        raise InvalidFilterError(f"filter 'since' ({since}) is after 'until' ({until})")
+    if since:
+        selected = [d for d in selected if d.date and d.date[:len(since)] >= since]
+    if until:
+        selected = [d for d in selected if d.date and d.date[:len(until)] <= until]
+    if filters.publishers:
+        wanted = {p.lower() for p in filters.publishers}
+        known = {(d.publisher or "").lower() for d in docs}
+        missing = wanted - known
+        if missing:
+            raise InvalidFilterError(f"no document from publisher {sorted(missing)[0]!r}; publishers: "
+                                     f"{', '.join(sorted(p for p in known if p))}")
+        selected = [d for d in selected if (d.publisher or "").lower() in wanted]
+    return {d.doc_id for d in selected}
+
+
+@dataclass
+class Retrieval:
+    results: list[ScoredPassage]
+    timings: dict[str, float] = field(default_factory=dict)
+    allowed_docs: set[str] | None = None
+
+
+def rrf(ranked_lists: Iterable[tuple[list[str], float]], k: int) -> dict[str, float]:
+    """Reciprocal rank fusion: each list adds weight / (k + rank) to the ids it holds."""
+    scores: dict[str, float] = {}
+    for ids, weight in ranked_lists:
+        for rank, pid in enumerate(ids, start=1):
+            scores[pid] = scores.get(pid, 0.0) + weight / (k + rank)
+    return scores
+
+
+def weighted_scores(scored_lists: Iterable[tuple[list[tuple[str, float]], float]]) -> dict[str, float]:
+    """Score fusion: each list's scores are divided by that list's best score (so its top
+    candidate counts 1) and added with the list's weight; an id a list did not return gets
+    nothing from it. Unlike rank fusion this keeps how far apart candidates are: a passage far
+    ahead on BM25 stays ahead of one that merely ranks next. On SciFact's train queries scaling
+    by the best score beat min-max scaling and z-scores (evals/tune_scifact.py)."""
+    scores: dict[str, float] = {}
+    for pairs, weight in scored_lists:
+        if not pairs:
+            continue
+        best = max(v for _, v in pairs)
+        if best <= 0:
+            continue
+        for pid, v in pairs:
+            scores[pid] = scores.get(pid, 0.0) + weight * v / best
+    return scores
+
+
+def one_document_per_work(order: list[str], doc_of: dict[str, str],
+                          shared: dict[str, tuple[str, Any]]) -> list[str]:
+    """``order`` (passage ids, best first) keeping, for each work that has several documents,
+    the passages of one of them only: a work is counted once, and the same paragraph is not
+    handed to the answerer (or cited) once per format.
+
+    ``doc_of`` maps passage ids to document ids; ``shared`` maps each document whose work has
+    other documents to (work id, preference key), see ``Manifest.shared_works``. The document
+    kept is, among the work's documents with a passage in ``order``, the one that cites best
+    (``evidence_ingest.works.preference_key``): passages with page numbers or the document's own
+    numbered paragraphs over passages with neither; then PDF, Word, HTML, Markdown, text; then
+    the fuller copy. Passages of documents in no shared work pass unchanged."""
+    if not shared:
+        return order
+    chosen: dict[str, tuple[Any, str]] = {}
+    for pid in order:
+        d = doc_of.get(pid)
+        if d is None or d not in shared:
+            continue
+        work, pref = shared[d]
+        if work not in chosen or pref < chosen[work][0]:
+            chosen[work] = (pref, d)
+    out = []
+    for pid in order:
+        d = doc_of.get(pid)
+        if d is not None and d in shared and chosen[shared[d][0]][1] != d:
+            continue
+        out.append(pid)
+    return out
+
+
+class Retriever:
+    def __init__(self, index: Index, settings: Settings):
+        self.index = index
+        self.settings = settings
+
+    def search(self, query: str, *, filters: Filters | None = None, k: int | None = None,
+               mode: str | None = None) -> Retrieval:
+        s = self.settings
+        k = k or s.top_k
+        mode = mode or s.retrieval
+        timings: dict[str, float] = {}
+        t = time.perf_counter()
+        self.index.ensure_lexical_loaded()
+        if not self.index.lexical.ids and mode != "dense":
+            if self.index.manifest.count_passages() == 0:
+                raise EmptyIndexError(f"the index at {self.index.dir} holds no passages; run `evidence ingest "
+                                      "corpus/sample` (or your own folder)")
+        allowed = resolve_filters(self.index, filters)
+        timings["filters_s"] = time.perf_counter() - t
+        dense: list[tuple[str, float]] = []
+        lexical: list[tuple[str, float]] = []
+        if allowed is not None and not allowed:
+            return Retrieval([], timings, allowed)
+        if mode in ("hybrid", "dense"):
+            t = time.perf_counter()
+            qvec = self.index.embedder.encode_query(query)
+            timings["embed_s"] = time.perf_counter() - t
+            t = time.perf_counter()
+            dense = self.index.vectors.query(qvec, s.dense_k, doc_ids=allowed)
+            timings["dense_s"] = time.perf_counter() - t
+        if mode in ("hybrid", "lexical"):
+            t = time.perf_counter()
+            lexical = self.index.lexical.search(query, s.lexical_k, doc_ids=allowed)
+            timings["lexical_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        dense_ids = [pid for pid, _ in dense]
+        lex_ids = [pid for pid, _ in lexical]
+        if s.fusion == "weighted":
+            fused = weighted_scores([(dense, s.dense_weight), (lexical, s.lexical_weight)])
+        else:
+            fused = rrf([(dense_ids, s.dense_weight), (lex_ids, s.lexical_weight)], s.rrf_k)
+        order = sorted(fused, key=lambda pid: -fused[pid])
+        shared = self.index.manifest.shared_works()
+        if shared:  # some work is indexed as several documents: keep one of them per work
+            order = one_document_per_work(order, self.index.manifest.doc_ids_of(order), shared)
+        sims = dict(dense)
+        d_rank = {pid: i for i, pid in enumerate(dense_ids, 1)}
+        l_rank = {pid: i for i, pid in enumerate(lex_ids, 1)}
+        passages = self.index.manifest.passages(order[: max(k * 4, 40)])
+        results: list[ScoredPassage] = []
+        per_doc: dict[str, int] = {}
+        overflow: list[ScoredPassage] = []
+        for pid in order:
+            p = passages.get(pid)
+            if p is None:
+                continue
+            sp = ScoredPassage(p, fused[pid], sims.get(pid), d_rank.get(pid), l_rank.get(pid))
+            if per_doc.get(p.doc_id, 0) >= s.max_per_document:
+                overflow.append(sp)
+                continue
+            per_doc[p.doc_id] = per_doc.get(p.doc_id, 0) + 1
+            results.append(sp)
+            if len(results) >= k:
+                break
+        if len(results) < k:  # few documents: diversity gives way to depth
+            results.extend(overflow[: k - len(results)])
+        timings["fuse_s"] = time.perf_counter() - t
+        return Retrieval(results, timings, allowed)

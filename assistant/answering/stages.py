@@ -1,0 +1,338 @@
+"""How a question becomes a checked answer: five named stages that fill in one record, ``Turn``.
+
+    condense  the question made stand-alone from the conversation so far       (condense_s)
+    gather    the passages retrieved for it, and any commitment evidence        (retrieve_s, retrieve_*)
+    judge     whether the evidence can answer it: relevance, the type of thing
+              asked for, the question's premise; declines when it cannot        (score_s)
+    answer    the answer's text, from the chosen answerer, streamed             (answer_s)
+    check     each sentence checked against what it cites; the verdict          (check_s)
+
+Every "the documents do not answer this" comes from one function, :func:`decline`. An answerer
+is anything with the :class:`Answerer` shape: the extractive one (quotes sentences of the
+passages) and the generative one (a chat model; ``answering/generative.py``). Evidence beyond
+retrieval (the commitments registry's, which lives on the floor above) comes in through an
+:class:`EvidenceSource` that the caller supplies.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Iterator, NamedTuple, Protocol, Sequence, runtime_checkable
+
+import numpy as np
+
+from evidence_assistant.answering.answer import NO_ANSWER_TEXT, Answer, AnswerSentence, Citation
+from evidence_assistant.answering.citations import verbatim_citations
+from evidence_assistant.answering.conversation import condense_without_model, history_questions, is_follow_up
+from evidence_assistant.answering.extractive import (WEIGHTS, Candidate, answers_the_type, asked_list, candidates,
+                                                     coverage, score_candidates, select)
+from evidence_assistant.answering.premise import PremiseCheck, check_premise, premise_note
+from evidence_assistant.answering.retrieve import Filters, Retrieval, Retriever
+from evidence_assistant.core.errors import LLMError
+from evidence_assistant.core.settings import Settings
+from evidence_assistant.core.types import ScoredPassage
+
+log = logging.getLogger(__name__)
+
+# The stages in the order they run, each with the timing it records.
+STAGES = (("condense", "condense_s"), ("gather", "retrieve_s"), ("judge", "score_s"), ("answer", "answer_s"),
+          ("check", "check_s"))
+
+# How a decline names what the question asked for.
+_WANTED = {"date": "a date", "number": "a number", "money": "an amount of money", "name": "a name",
+           "rating": "a rating"}
+
+
+@dataclass
+class Turn:
+    """One question on its way to an answer: each stage reads what the earlier ones wrote."""
+
+    question: str  # as asked, cleaned
+    history: Sequence[Any] | None = None
+    filters: Filters | None = None
+    evidence_as_of: str | None = None
+    started: float = field(default_factory=time.perf_counter)
+    timings: dict[str, float] = field(default_factory=dict)
+    # condense
+    standalone: str = ""
+    # gather
+    retrieval: Retrieval | None = None
+    shown: list[ScoredPassage] = field(default_factory=list)  # retrieved, then commitment evidence
+    ratings: dict[str, str] = field(default_factory=dict)  # registered ratings of commitments asked about
+    boosted: set[int] = field(default_factory=set)  # ranks in ``shown`` of commitment evidence
+    # judge
+    cands: list[Candidate] = field(default_factory=list)
+    vecs: np.ndarray | None = None
+    signals: dict[str, float] = field(default_factory=dict)
+    premise: PremiseCheck = field(default_factory=lambda: PremiseCheck(False))
+    notes: list[str] = field(default_factory=list)
+    # answer
+    answered_by: "Answerer | None" = None
+    text: str = ""  # what the answerer wrote, as streamed
+    picked: list[Candidate] = field(default_factory=list)  # the extractive answerer's sentences
+    prompt: dict[str, str] | None = None
+    streamed: bool = False  # whether the text went out while it was written (not after the check)
+    # the end: a decline from any stage, or the checked answer
+    answer: Answer | None = None
+
+
+@runtime_checkable
+class Answerer(Protocol):
+    """Writes the answer to a judged ``Turn`` and hands over its sentences for the check."""
+
+    name: str  # recorded on the answer: "extractive", "generative"
+    # Whether it may still answer when the sentences closest to the question hold none of what
+    # it asks for (a date, a number): a model reads the passages for itself.
+    may_answer_untyped: bool
+
+    def stream(self, turn: Turn) -> Iterator[str]:
+        """The answer's text, piece by piece, keeping on the turn what its check will need;
+        raises ``LLMError`` when a model fails."""
+        ...
+
+    def prompt(self) -> dict[str, str] | None:
+        """Name and checksums of the prompt used, for the answer's record; None without one."""
+        ...
+
+    def check(self, turn: Turn) -> tuple[list[AnswerSentence], list[Citation]] | None:
+        """The sentences just streamed, each checked against the passages it cites; None when
+        the answer itself says that the documents do not answer the question."""
+        ...
+
+
+class ExtraEvidence(NamedTuple):
+    ratings: dict[str, str]  # commitment id -> registered rating, for the premise check
+    added: list[ScoredPassage]  # passages to show after those retrieved, in this order
+    boosted: set[int]  # ranks, in retrieved + added, of the evidence passages
+
+
+class EvidenceSource(Protocol):
+    """Evidence for a question beyond what retrieval found. Returns new lists; ``shown`` is
+    left as it was."""
+
+    def __call__(self, question: str, shown: Sequence[ScoredPassage], allowed: set[str] | None
+                 ) -> ExtraEvidence: ...
+
+
+def no_extra_evidence(question: str, shown: Sequence[ScoredPassage], allowed: set[str] | None) -> ExtraEvidence:
+    return ExtraEvidence({}, [], set())
+
+
+def decline(turn: Turn, reason: str | None = None) -> Answer:
+    """The answer that says the documents do not answer the question, with the nearest passages
+    and why (``reason``, after any notes the turn already carries)."""
+    turn.timings["total_s"] = time.perf_counter() - turn.started
+    by = turn.answered_by
+    return Answer(text=NO_ANSWER_TEXT, sentences=[], citations=[], verdict="no_answer",
+                  notes=[*turn.notes, reason] if reason else turn.notes, timings=turn.timings,
+                  **({"answerer": by.name, "prompt": turn.prompt} if by is not None else {}), **_record(turn))
+
+
+def _record(turn: Turn) -> dict[str, Any]:
+    return dict(question=turn.question, standalone_question=turn.standalone, passages=turn.shown,
+                filters=turn.filters.to_dict() if turn.filters else None, evidence_as_of=turn.evidence_as_of,
+                signals=turn.signals)
+
+
+class ExtractiveAnswerer:
+    """The answerer without a model: the best sentences of the passages, word for word, each
+    cited to the span it was taken from."""
+
+    name = "extractive"
+    may_answer_untyped = False
+
+    def __init__(self, max_sentences: int):
+        self.max_sentences = max_sentences
+
+    def stream(self, turn: Turn) -> Iterator[str]:
+        listed = asked_list(turn.standalone)
+        turn.picked = select(turn.cands, turn.vecs, max_sentences=self.max_sentences,
+                             list_items=listed[0] if listed else WEIGHTS.list_items)
+        for c in turn.picked:
+            yield f"{c.text} [{c.rank + 1}] "
+
+    def prompt(self) -> dict[str, str] | None:
+        return None
+
+    def check(self, turn: Turn) -> tuple[list[AnswerSentence], list[Citation]]:
+        # Each sentence is a span of a passage: cite that span, checked character for character.
+        return verbatim_citations([(c.text, turn.shown[c.rank].passage, c.start, c.end) for c in turn.picked])
+
+
+class Stages:
+    """The answering stages over one index. ``answerers``: the one to use first, then those to
+    fall back on, in order, when a model fails. ``rewrite``: a model's rewriting of a follow-up
+    into a stand-alone question, if there is one. ``evidence``: evidence beyond retrieval.
+    ``all_ratings``: the ratings of every registered commitment, for the premise check."""
+
+    def __init__(self, settings: Settings, retriever: Retriever, answerers: Sequence[Answerer], *,
+                 rewrite: Callable[[str, list[str]], str] | None = None,
+                 evidence: EvidenceSource = no_extra_evidence,
+                 all_ratings: Callable[[], Sequence[str]] = list):
+        if not answerers:
+            raise ValueError("Stages needs at least one answerer, such as ExtractiveAnswerer(max_sentences=4)")
+        self.settings = settings
+        self.retriever = retriever
+        self.index = retriever.index
+        self.answerers = list(answerers)
+        self.rewrite = rewrite
+        self.evidence = evidence
+        self.all_ratings = all_ratings
+
+    def run(self, turn: Turn) -> Iterator[str | Answer]:
+        """Run the stages in order; yield the answer's text as it is produced, then the
+        ``Answer`` last. A stage that declines ends the run."""
+        self.condense(turn)
+        self.gather(turn)
+        self.judge(turn)
+        if turn.answer is None:
+            yield from self.answer(turn)
+            self.check(turn)
+        assert turn.answer is not None
+        if not turn.streamed:
+            yield turn.answer.text
+        yield turn.answer
+
+    # --- the stages ----------------------------------------------------------------------
+    def condense(self, turn: Turn) -> None:
+        t = time.perf_counter()
+        turn.standalone = self.standalone(turn.question, turn.history)
+        turn.timings["condense_s"] = time.perf_counter() - t
+
+    def gather(self, turn: Turn) -> None:
+        t = time.perf_counter()
+        turn.retrieval = self.retriever.search(turn.standalone, filters=turn.filters)
+        retrieved = turn.retrieval.results
+        turn.ratings, added, turn.boosted = self.evidence(turn.standalone, retrieved, turn.retrieval.allowed_docs)
+        turn.shown = [*retrieved, *added]
+        turn.timings["retrieve_s"] = time.perf_counter() - t
+        turn.timings.update({f"retrieve_{k}": v for k, v in turn.retrieval.timings.items()})
+
+    def judge(self, turn: Turn) -> None:
+        """Whether the evidence can answer the question; a decline (``turn.answer``) if not."""
+        if not turn.shown:
+            turn.answer = decline(turn, "No passage matched the question and filters.")
+            return
+        # What the documents can say to the question: sentence scores decide both the extractive
+        # answer and whether there is enough evidence to answer at all.
+        t = time.perf_counter()
+        relevance = self._score(turn)
+        turn.timings["score_s"] = time.perf_counter() - t
+
+        idf = self.index.lexical.idf
+        turn.premise = check_premise(turn.standalone, turn.shown, registry_ratings=turn.ratings,
+                                     all_ratings=self.all_ratings(), idf=idf,
+                                     min_proposition=self.settings.answering.min_proposition)
+        typed, want = answers_the_type(turn.standalone, turn.cands, turn.shown, idf=idf)
+        turn.signals["answer_type"] = 1.0 if typed else 0.0
+        if not typed and not turn.premise.rejected and not self.answerers[0].may_answer_untyped:
+            year = " for the year it names" if re.search(r"\b(19|20)\d{2}\b", turn.standalone) else ""
+            turn.answer = decline(turn, f"The question asks for {_WANTED.get(want, 'a ' + str(want))}; the passages "
+                                        f"closest to it state none{year}. The nearest are listed.")
+            return
+        if relevance < self.settings.answering.min_relevance and not turn.boosted:
+            turn.answer = decline(turn, f"The closest passages score {relevance:.2f}, below the "
+                                        f"{self.settings.answering.min_relevance:.2f} needed to answer; the nearest are listed.")
+            return
+        if turn.premise.rejected:
+            turn.notes.append(premise_note(turn.premise))
+
+    def answer(self, turn: Turn) -> Iterator[str]:
+        """The first answerer's text, or, when a model fails, the next's."""
+        t = time.perf_counter()
+        # With unsupported sentences removed, nothing is shown before it is checked: the text is
+        # streamed only after the check, and holds only the sentences that passed.
+        turn.streamed = self.settings.answering.unsupported != "remove"
+        for n, answerer in enumerate(self.answerers):
+            pieces: list[str] = []
+            try:
+                for piece in answerer.stream(turn):
+                    pieces.append(piece)
+                    if turn.streamed:
+                        yield piece
+            except LLMError as exc:
+                if n + 1 == len(self.answerers):
+                    raise
+                turn.notes.append(f"{exc}; this is the {self.answerers[n + 1].name} answer instead.")
+                continue
+            turn.answered_by, turn.text, turn.prompt = answerer, "".join(pieces), answerer.prompt()
+            break
+        turn.timings["answer_s"] = time.perf_counter() - t
+
+    def check(self, turn: Turn) -> None:
+        t = time.perf_counter()
+        assert turn.answered_by is not None
+        checked = turn.answered_by.check(turn)
+        if checked is None:  # the answer itself says the documents do not answer
+            turn.answer = decline(turn)
+            return
+        turn.timings["check_s"] = time.perf_counter() - t
+        turn.answer = self._finish(turn, *checked)
+        turn.timings["total_s"] = time.perf_counter() - turn.started
+
+    # --- their parts ---------------------------------------------------------------------
+    def standalone(self, question: str, history: Sequence[Any] | None) -> str:
+        """``question`` as it reads without the conversation before it."""
+        previous = history_questions(history)
+        if not previous or not is_follow_up(question):
+            return question
+        if self.rewrite is not None:
+            try:
+                return self.rewrite(question, previous)
+            except LLMError as exc:
+                log.warning("%s; carrying the previous subject instead", exc)
+        return condense_without_model(question, previous)
+
+    def _score(self, turn: Turn) -> float:
+        """Score every candidate sentence of the passages shown; the question's relevance."""
+        embedder, shown = self.index.embedder, turn.shown
+        cands = candidates(shown)
+        turn.vecs = score_candidates(turn.standalone, cands, embedder, n_passages=len(shown), boost_ranks=turn.boosted)
+        if turn.standalone != turn.question:
+            # A follow-up's own words say what is wanted now ("how did the Government respond");
+            # the rewrite found the right passages. Sentences are judged on both.
+            carried = [c.score for c in cands]
+            score_candidates(turn.question, cands, embedder, n_passages=len(shown), boost_ranks=turn.boosted)
+            for c, prev in zip(cands, carried):
+                c.score = WEIGHTS.follow_up_own_words * (c.score + prev)
+        turn.cands = cands
+        best = max((c.score for c in cands), default=0.0)
+        cov = coverage(turn.standalone, [sp.passage.text for sp in shown[:WEIGHTS.coverage_passages]],
+                       self.index.lexical)
+        relevance = WEIGHTS.relevance_best * best + WEIGHTS.relevance_coverage * cov
+        turn.signals.update(best_sentence=round(best, 4), coverage=round(cov, 4), relevance=round(relevance, 4))
+        return relevance
+
+    def _finish(self, turn: Turn, sentences: list[AnswerSentence], citations: list[Citation]) -> Answer:
+        """The answer from its checked sentences: unsupported ones marked or removed, the verdict."""
+        notes, premise_rejected = turn.notes, turn.premise.rejected
+        supported = [s for s in sentences if s.supported]
+        if self.settings.answering.unsupported == "remove":
+            kept_idx = {i for i, s in enumerate(sentences) if s.supported}
+            dropped = len(sentences) - len(kept_idx)
+            if dropped:
+                notes.append(f"{dropped} sentence(s) not supported by their citations were removed.")
+            citations = [c for c in citations if c.sentence in kept_idx]
+            remap = {old: new for new, old in enumerate(sorted(kept_idx))}
+            citations = [replace(c, sentence=remap[c.sentence]) for c in citations]
+            sentences = [s for s in sentences if s.supported]
+        if premise_rejected:
+            verdict = "premise_rejected"
+        elif not sentences or not supported:
+            verdict = "unsupported"
+        elif len(supported) == len(sentences):
+            verdict = "supported"
+        else:
+            verdict = "partially_supported"
+        body = " ".join(s.text + "".join(f" [{n}]" for n in s.citations) + "".join(f" [{n}?]" for n in s.unknown_citations)
+                        + ("" if s.supported else " [unsupported]")
+                        for s in sentences)
+        text = (notes[0] + " " + body).strip() if premise_rejected and notes else body
+        if not sentences:
+            text = NO_ANSWER_TEXT if not premise_rejected else text
+        assert turn.answered_by is not None
+        return Answer(text=text, sentences=sentences, citations=citations, verdict=verdict,
+                      answerer=turn.answered_by.name, notes=notes, timings=turn.timings, prompt=turn.prompt,
+                      **_record(turn))

@@ -1,0 +1,75 @@
+"""Text utilities every floor shares: the words BM25 and the answer scorers compare (lower-cased,
+stop words dropped, Snowball-stemmed), and sentence boundaries in document text. Imports nothing
+of the project."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Sequence
+
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+    return frozenset(STOPWORDS_EN)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(text: str) -> list[str]:
+    stop = _stopwords()
+    words = [w for w in _TOKEN.findall(text.lower()) if w not in stop]
+    return _stemmer().stemWords(words)
+
+
+def tokenize_many(texts: Sequence[str]) -> list[str]:
+    """Space-joined tokens of each text, as the manifest stores them."""
+    return [" ".join(tokenize(t)) for t in texts]
+
+
+BLOCK_SEPARATOR = "\n\n"
+
+# A sentence ends at . ! ? (optionally followed by a closing quote or bracket) before white space
+# and an upper-case letter, digit or opening quote. Abbreviations common in these documents are
+# protected so that "Sir Robert Francis KC" or "e.g. the App" do not split.
+_ABBREVIATIONS = ("e.g", "i.e", "etc", "Mr", "Mrs", "Ms", "Dr", "Prof", "St", "No", "para", "paras",
+                  "p", "pp", "vol", "cf", "Fig", "approx", "Rt", "Hon", "Co", "Ltd", "al", "vs", "Sec")
+_SENTENCE_END = re.compile(r"[.!?][\"'’”)\]]*\s+(?=[\"'‘“(\[]?[A-Z0-9£])")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of ``text`` (white space between them excluded).
+    A blank line (the separator between blocks) always ends a sentence."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for part in text.split(BLOCK_SEPARATOR):
+        spans.extend((pos + a, pos + b) for a, b in _sentences_in_block(part))
+        pos += len(part) + len(BLOCK_SEPARATOR)
+    return spans
+
+
+def _sentences_in_block(text: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    start = len(text) - len(text.lstrip())
+    for m in _SENTENCE_END.finditer(text):
+        if m.start() < start:
+            continue
+        before = text[start:m.start() + 1]
+        word = re.search(r"(\S+)\.$", before)
+        if word and (word.group(1).lstrip("(") in _ABBREVIATIONS or re.fullmatch(r"[A-Z]", word.group(1))):
+            continue
+        # A paragraph number such as "12." at the very start is part of its sentence.
+        if re.fullmatch(r"\s*\d+(\.\d+)*\.", before):
+            continue
+        end = m.start() + len(m.group(0).rstrip())
+        spans.append((start, end))
+        start = m.end()
+    if start < len(text.rstrip()):
+        spans.append((start, len(text.rstrip())))
+    return [(a, b) for a, b in spans if text[a:b].strip()]
