@@ -12,7 +12,7 @@ from evidence_ingest.store import Index
 
 from evidence_assistant.answering.answer import Answer
 from evidence_assistant.answering.citations import CitationChecker
-from evidence_assistant.answering.retrieve import Filters, Retrieval, Retriever
+from evidence_assistant.answering.retrieve import Filters, Retrieval, Retriever, resolve_filters
 from evidence_assistant.answering.stages import Answerer, ExtraEvidence, ExtractiveAnswerer, Stages, Turn
 from evidence_assistant.core.errors import EmptyIndexError, InvalidQuestionError
 from evidence_assistant.core.settings import Settings, get_settings
@@ -67,6 +67,7 @@ class Assistant(ReadAccess):
         self._registry = registry
         self._registry_loaded = registry is not None
         self.commitment_evidence = CommitmentEvidence(index, lambda: self.registry)
+        self._stances: Any = None  # the recommendations tracker's reading of the responses, per index generation
         self._lock = threading.Lock()
 
     # --- construction --------------------------------------------------------------------
@@ -105,16 +106,34 @@ class Assistant(ReadAccess):
                                                   checker=self.checker)
         return self._generative
 
-    def stages(self) -> Stages:
+    def stages(self, question: str | None = None, filters: Filters | None = None) -> Stages:
         """The answering stages as this assistant runs them: the chat model first when there is
-        one (the extractive answerer if it fails), the commitments registry's evidence added."""
+        one (the extractive answerer if it fails), the commitments registry's evidence added.
+        For a question about how a response answered a committee's recommendations ("which
+        recommendations did the Government reject?"), the recommendations tracker answers first,
+        when the index holds a report whose recommendations a response was matched to."""
         answerers: list[Answerer] = [ExtractiveAnswerer(self.settings.answering.max_answer_sentences)]
         model = self.generative
         if model is not None:
             answerers.insert(0, model)
+        evidence: Any = self.commitment_evidence
+        tracker = self._stance_answerer(question, filters) if question else None
+        if tracker is not None:
+            answerers.insert(0, tracker)
+            evidence = tracker.evidence(evidence)
         return Stages(self.settings, self.retriever, answerers,
                       rewrite=model.condense_question if model is not None else None,
-                      evidence=self.commitment_evidence, all_ratings=self._all_ratings)
+                      evidence=evidence, all_ratings=self._all_ratings)
+
+    def _stance_answerer(self, question: str, filters: Filters | None) -> Any:
+        """The recommendations tracker's answerer for a stance question, or None."""
+        from evidence_assistant.tracker.stance_answers import ResponseStances, stance_question
+
+        if stance_question(question) is None:
+            return None
+        if self._stances is None:
+            self._stances = ResponseStances(self)
+        return self._stances.answerer(question, resolve_filters(self.index, filters))
 
     @property
     def registry(self):
@@ -154,7 +173,7 @@ class Assistant(ReadAccess):
         t0 = time.perf_counter()
         q = clean_question(question, self.settings.answering.max_question_chars)
         turn = Turn(q, history=history, filters=Filters.from_any(filters), evidence_as_of=self.as_of(), started=t0)
-        yield from self.stages().run(turn)
+        yield from self.stages(q, turn.filters).run(turn)
 
     def as_retriever(self, *, k: int | None = None, filters: Filters | dict[str, Any] | None = None):
         """A LangChain retriever over this index, for use in your own chains."""

@@ -20,9 +20,11 @@ from evidence_assistant.surfaces.cli_common import (  # noqa: E402
 
 # --- ingest ----------------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from evidence_ingest.manifest import now
     from evidence_ingest.pipeline import ingest
 
     s = settings_from_args(args)
+    started = now()  # the index's clock: documents stamped at or after it were added by this run
     bar = None
     if not args.quiet and sys.stderr.isatty() or args.progress:
         from tqdm import tqdm
@@ -42,8 +44,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
+    tracker = tracker_summary(s, started) if report.indexed else None
     if args.json:
-        print_json(report.to_dict())
+        out = report.to_dict()
+        if tracker:
+            out["tracker"] = tracker
+        print_json(out)
     else:
         print(f"Indexed {report.indexed} document(s) ({report.passages_added} passages, {report.pages} pages), "
               f"{report.unchanged} unchanged, {report.duplicates} duplicate(s), {len(report.skipped)} skipped, "
@@ -55,7 +61,79 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             print(f"  note {w.path}: {w.reason}")
         if report.recovered:
             print(f"  recovered from an interrupted run: {report.recovered}")
+        for line in (tracker or {}).get("lines", []):
+            print(f"  {line}")
     return EXIT_OK if report.ok else EXIT_PARTIAL
+
+
+TRACKER_LINES = 10  # tracked items named after an ingest; `evidence digest` lists them all
+
+
+def tracker_summary(s: Any, started: str) -> dict[str, Any] | None:
+    """What the documents added by this ingest (stamped at or after ``started``) bring to the
+    recommendations and commitments the index tracks: one line per item that gained a reply or a
+    passage of evidence from them, the place cited; None when nothing tracked gained anything.
+
+    The tracker is an aid: if it cannot be read (a report moved, a broken registry), the ingest
+    still succeeds and says why on stderr."""
+    import logging
+    from pathlib import Path
+
+    from evidence_assistant.surfaces.api import Assistant
+    from evidence_assistant.tracker.tracker_progress import digest
+
+    log = logging.getLogger(__name__)
+    try:
+        with Assistant.open(settings=s) as assistant:
+            added = [d for d in assistant.index.manifest.documents() if (d.added_at or "") >= started]
+            if not added:
+                return None
+            if (not any(d.kind in ("report", "response") for d in assistant.index.manifest.documents())
+                    and not getattr(assistant.registry, "commitments", None)):
+                return None  # nothing is tracked: no report with recommendations, no registry
+            new_ids = {d.doc_id for d in added}
+            new_files = {Path(p).name for d in added for p in (assistant.index.manifest.paths_of(d.doc_id) or [d.path])
+                         if p}
+            result = digest(assistant, started[:10])
+    except Exception as exc:  # the ingest itself succeeded; the summary must not undo that
+        log.warning("the tracked recommendations and commitments could not be checked against the new documents: %s",
+                    exc)
+        return None
+    items = []
+    for e in result["items"]:
+        reply = e["new_response"] if e["new_response"] and e["new_response"]["response"] in new_files else None
+        evidence = [ev for ev in e["new_evidence"] if ev["doc_id"] in new_ids]
+        if reply is None and not evidence:
+            continue
+        items.append({"item": e["item"], "new_response": reply, "new_evidence": evidence,
+                      "line": _tracker_line(e["item"], reply, evidence)})
+    if not items:
+        return None
+    lines = [it["line"] for it in items[:TRACKER_LINES]]
+    if len(items) > TRACKER_LINES:
+        lines.append(f"… and {len(items) - TRACKER_LINES} more (evidence digest --since {result['since']})")
+    return {"since": result["since"], "lines": lines, "items": items}
+
+
+def _tracker_line(item: dict[str, Any], reply: dict[str, Any] | None, evidence: list[dict[str, Any]]) -> str:
+    """'New response to Recommendation 3 (report title): accepted — response title, p. 4, para. 12',
+    or 'New evidence for ...: document title, date, p. 4, para. 12'."""
+    from evidence_assistant.core.locator import locator
+
+    what = f"{item['label']} ({item['source_title']})"
+    if reply is not None:
+        d = reply.get("decisive") or {}
+        where = ", ".join(x for x in (reply.get("response_title") or reply.get("response") or "",
+                                      locator(d.get("page"), d.get("paragraph"))) if x)
+        line = f"New response to {what}: {reply.get('stance') or 'not addressed'} — {where}"
+        if evidence:
+            line += f" (and {len(evidence)} new passage(s) of evidence)"
+        return line
+    first = evidence[0]
+    where = ", ".join(x for x in (first["title"], first.get("date") or "undated",
+                                  locator(first.get("page"), first.get("paragraph"))) if x)
+    more = f" (and {len(evidence) - 1} more passage(s))" if len(evidence) > 1 else ""
+    return f"New evidence for {what}: {where}{more}"
 
 
 def cmd_status(args: argparse.Namespace) -> int:

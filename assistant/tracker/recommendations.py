@@ -623,13 +623,30 @@ _ACTOR = (r"(?:(?i:we|the government|government|the department(?: of health and 
           r"(?:our|the)\s+(?:[a-z-]+\s+){0,3}(?:agencies|bodies|organisations|teams|partners|boards|departments))|"
           r"[A-Z][A-Za-z&]+(?:,?\s+(?:and\s+)?(?:the\s+)?[A-Z][A-Za-z&]+){0,5})")
 _UNDERTAKING_RE = re.compile(rf"\b(?P<owner>{_ACTOR})(?:,[^,]{{1,80}},)?\s+(?:will|shall|are going to|is going to|"
-                             rf"(?:are|is|remain)\s+committed\s+to|commits?\s+to|pledges?\s+to|intends?\s+to|plans?\s+to)\b(?!\s+be able\b)")
+                             rf"(?:are|is|remain)\s+committed\s+to|commits?\s+to|pledges?\s+to|intends?\s+to|plans?\s+to)\b")
 _QUOTING_RE = re.compile(r"^\s*(?:recommendations?\s+\d|the committee recommend|we recommend|recommendation\s*:)", re.I)
 _FUTURE_RE = re.compile(r"\bwill\b", re.I)
 _HEDGE_RE = re.compile(r"^\s*(?:if|where|when|should|unless|this|that|these|it|which|such)\b", re.I)
 _LEAD_IN_RE = re.compile(r"\b(?:we|[A-Z][A-Za-z&]+)\s+will\s*(?:[a-z ]{0,40})?:\s*$", re.I)
-_NOT_ACTORS = {"this", "that", "it", "these", "those", "they", "which", "there", "people", "patients", "you", "everyone",
-               "staff", "the app", "the plan", "doing so"}
+# "will:" opens a list of what the actor will do, wherever it stands: a PDF laid out in two columns
+# can run the other column's words on after the colon.
+_WILL_LIST_RE = re.compile(r"\bwill\s*:", re.I)
+# What the commitments make possible ("we will be able to:") is not itself undertaken.
+_ABLE_LIST_RE = re.compile(r"\bable\s+to\s*:", re.I)
+# After "will": a need ("will need to"), a wish, or a state or passive ("will be withheld", "will be
+# a service that ...") describes rather than undertakes; "will be publishing" still undertakes.
+_NOT_AN_ACT_RE = re.compile(r"\s+(?:(?:also|still|then|now|always|increasingly|rapidly|further)\s+)?"
+                            r"(?:need|needs|wish|be\s+(?!\w+ing\b)\w+)\b", re.I)
+_EXPECTATION_RE = re.compile(r"\b(?:expects?|expected|anticipates?|anticipated)\s+that\b", re.I)
+_PRONOUN_WILL_RE = re.compile(r"^(?:(?!\bwill\b).)*?\b(?:it|this|these|they|that)\s+will\b", re.I | re.S)  # at the first "will"
+_BULLET_RE = re.compile(r"^\s*[•·▪◦\-–*]\s*")
+_NOT_ACTORS = {"this", "that", "it", "these", "those", "they", "which", "there", "people", "patients", "you",
+               "everyone", "staff", "the app", "the plan", "doing so",
+               # a document does not act: "This Plan will transform ...", "the strategy will ..."
+               "plan", "strategy", "guidance", "document",
+               # words that open a sentence without naming anyone ("To ... we will", "In turn, ...")
+               "to", "in", "by", "for", "as", "at", "on", "from", "with", "over", "under", "through", "when",
+               "where", "while", "and", "but", "or", "so", "what", "how", "who", "why"}
 
 
 def _owner(match: re.Match[str] | None, doc: SourceDocument) -> str | None:
@@ -637,8 +654,12 @@ def _owner(match: re.Match[str] | None, doc: SourceDocument) -> str | None:
         return None
     owner = match.group("owner").strip()
     if owner.lower() in ("we", "i"):
-        return doc.publisher or doc.extra.get("author") or "the document's author"
+        return _author(doc)
     return owner
+
+
+def _author(doc: SourceDocument) -> str:
+    return doc.publisher or doc.extra.get("author") or "the document's author"
 
 
 def _is_undertaking(sentence: str) -> re.Match[str] | None:
@@ -648,9 +669,62 @@ def _is_undertaking(sentence: str) -> re.Match[str] | None:
         owner = m.group("owner").strip().lower()
         if owner in _NOT_ACTORS or owner.split()[0] in _NOT_ACTORS:
             continue
-        # A clause that only describes a consequence ("this will mean") is not an undertaking.
+        rest = sentence[m.end():]
+        # "... will" with nothing after it (a line cut off by the layout) names no act.
+        if not re.match(r"\s*(?::|,?\s*[\w(‘'\"])", rest):
+            continue
+        # "We will be able to publish ..." promises what the authors will do; "people will be able
+        # to ..." describes what follows for others.
+        if re.match(r"\s+be\s+able\s+to\b", rest, re.I):
+            if owner != "we" or re.match(r"\s+be\s+able\s+to\s*:", rest, re.I):
+                continue
+        elif _NOT_AN_ACT_RE.match(rest):
+            continue
+        # "We expect that ICBs will ..." is what others are expected to do.
+        if _EXPECTATION_RE.search(sentence[:m.start()]):
+            continue
         return m
     return None
+
+
+_MORE_DEADLINES = [
+    re.compile(rf"\b(?:(?:by|in|during|from|beginning in|starting in|for)\s+)?(?:the\s+)?financial\s+year\s+{_YEAR}",
+               re.I),
+    re.compile(r"\b(?:by|in|during|from|beginning in|starting in)\s+(?:19|20)\d{2}/\d{2}\b", re.I),
+    re.compile(rf"\b(?:over|in|within|during)\s+the\s+(?:next|coming)\s+{_NUMBER_WORDS}"
+               rf"(?:\s+to\s+{_NUMBER_WORDS})?\s+(?:months|years)\b", re.I),
+    re.compile(r"\b(?:by|before|until)\s+the\s+end\s+of\s+the\s+(?:plan|parliament|decade|strategy)\b", re.I),
+    re.compile(r"\bover\s+the\s+(?:course|lifetime|life)\s+of\s+this\s+(?:plan|parliament|strategy)\b", re.I),
+    re.compile(rf"\b(?:(?:beginning|starting|from)\s+)?(?:this|next)\s+(?:year|{_SEASON})\b", re.I),
+]
+
+
+def _dated(text: str) -> str | None:
+    """``find_deadline`` where a sentence opens with a capital ("By 2028, ...")."""
+    folded = re.sub(r"\b(By|Before|Within|In|From|Over|Until)\b", lambda m: m.group(1).lower(), text)
+    hits = find_deadlines(folded)
+    if not hits:
+        return None
+    a = folded.index(hits[0])
+    return text[a:a + len(hits[0])]
+
+
+def _deadline(text: str) -> str | None:
+    """The deadline an undertaking states: as ``_dated``, or failing that a period a plan gives
+    ("over the next 3 to 4 years", "in 2025/26", "from financial year 2026 to 2027", "next year")."""
+    found = _dated(text)
+    if found:
+        return found
+    hits = [m for rx in _MORE_DEADLINES for m in rx.finditer(text)]
+    return min(hits, key=lambda m: m.start()).group(0) if hits else None
+
+
+def _complete(text: str) -> bool:
+    """A paragraph as written: it opens with a capital and ends a sentence. A PDF laid out in
+    columns leaves fragments (a line from the other column, the rest of a sentence cut by a page
+    break) that open with a small letter or stop mid-sentence; they do not end a list."""
+    text = _BULLET_RE.sub("", text.strip())
+    return bool(text) and not text[0].islower() and text[-1] in ".!?;)\"’”"
 
 
 def propose_commitments(doc: Loaded) -> list[ProposedCommitment]:
@@ -659,36 +733,72 @@ def propose_commitments(doc: Loaded) -> list[ProposedCommitment]:
     A sentence is proposed when an actor undertakes to act: "we will ...", "NHS England will ...",
     "the Government is committed to ..."; or when it states a dated outcome ("... will be ... by
     2028"). A lead-in such as "we will:" makes each item of the list under it an undertaking of
-    the same owner. Descriptions of consequences ("this will mean ...") and conditions are left
-    out. Each proposal cites its page and paragraph.
+    the same owner; a lead-in that introduces something else ("All systems must:", "we will be
+    able to:") makes its items nothing. Descriptions of consequences ("this will mean ..."),
+    needs, expectations of others and conditions are left out. Each proposal cites its page and
+    paragraph.
+
+    Lists survive a broken layout: a list runs on past fragments that a two-column PDF puts
+    between its items (lines from the other column, a heading split off with a small letter) and
+    ends at a heading, a complete paragraph or the next lead-in.
     """
     out: list[ProposedCommitment] = []
     seen: set[str] = set()
-    lead_owner: str | None = None  # set by a lead-in ("we will:"), for the list items under it
+    # The open list: None when there is none; else the owner its lead-in gives its items, or ""
+    # when its items are not undertakings. ``bulleted``: its items carry bullet marks, so a
+    # paragraph opening with a small letter is a fragment, not an item.
+    lead_owner: str | None = None
+    bulleted = False
     units = _units(doc)
+    starts = [i for i, u in enumerate(units) if u.first] + [len(units)]
+    block_end = {a: z for a, z in zip(starts, starts[1:])}
     for i, u in enumerate(units):
-        if u.heading:
-            lead_owner = None
-            continue
         s = u.text
-        # A list item is a short block of at most three sentences; the lead-in covers its first.
-        size = next((j for j in range(i + 1, len(units)) if units[j].first), len(units)) - i
-        item = u.first and size <= 3 and len(s) < 500
+        if u.heading:
+            if not s[:1].islower():
+                lead_owner = None
+            continue
+        bullet = u.first and _BULLET_RE.match(s) is not None
+        size = block_end.get(i, i + 1) - i
+        # A list item is a bulleted block, or a short block of at most three sentences that
+        # continues the lead-in's sentence (opens with a small letter).
+        item = bullet or (u.first and size <= 3 and len(s) < 500 and not bulleted and s[:1].islower())
         if lead_owner is not None and u.first and not item:
-            lead_owner = None
+            whole = " ".join(x.text for x in units[i:block_end.get(i, i + 1)])
+            if _complete(whole):
+                lead_owner = None
         m = _is_undertaking(s)
-        deadline = find_deadline(s)
+        dated = _dated(s)
         owner = _owner(m, doc.document) if m else None
-        take = m is not None or (deadline is not None and _FUTURE_RE.search(s) is not None and not _HEDGE_RE.match(s))
-        # Items under a lead-in continue its sentence: they open with a small letter or a bullet.
-        if lead_owner is not None and u.first and not re.match(r"^\s*(?:[•·\-–*]|[a-z])", s):
-            lead_owner = None
-        if not take and lead_owner is not None and u.first:
+        # A dated outcome, unless it is what someone else is expected to do or a claim about "it".
+        take = m is not None or (dated is not None and _FUTURE_RE.search(s) is not None and not _HEDGE_RE.match(s)
+                                 and not _EXPECTATION_RE.search(s) and not _PRONOUN_WILL_RE.search(s))
+        deadline = dated or _deadline(s)
+        if not take and lead_owner and item and not _HEDGE_RE.match(_BULLET_RE.sub("", s)):
             take, owner = True, lead_owner
-        lead_in = s.endswith(":") and m is not None and _LEAD_IN_RE.search(s) is not None
-        if lead_in:
-            lead_owner = owner
-        if not take or lead_in or _QUOTING_RE.match(s):
+        # A lead-in opens a new list; an item ending in a colon opens sub-items that stay in its list.
+        # "will:" inside a fragment is a lead-in whose line the layout ran on; inside a complete
+        # sentence ("We will: publish the data; review it.") it is an undertaking with its list inline.
+        will_list = (_WILL_LIST_RE.search(s) is not None and _ABLE_LIST_RE.search(s) is None
+                     and (s.rstrip().endswith(":") or not _complete(s)))
+        opens = will_list or (s.rstrip().endswith(":") and not item)
+        if opens:
+            if will_list:
+                lead_owner = owner or _author(doc.document)
+                # "• develop a business case ... will:": the layout ran the lead-in's "will:" onto
+                # an item of the list it opens; the item is proposed, a bare "NHS England will:" is not.
+                if bullet and m is None:
+                    take, owner = True, lead_owner
+            elif m is not None and _LEAD_IN_RE.search(s) and not _ABLE_LIST_RE.search(s):
+                lead_owner = owner
+            else:
+                lead_owner = ""
+            # The list's items carry bullets when one of the next blocks does.
+            nxt = [j for j in starts if j > i][:4]
+            bulleted = any(j < len(units) and _BULLET_RE.match(units[j].text) for j in nxt)
+            if not item or not take:
+                continue
+        if not take or _QUOTING_RE.match(s):
             continue
         key = _norm(s).lower()
         if key in seen:
