@@ -44,7 +44,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
-    tracker = tracker_summary(s, started) if report.indexed else None
+    tracker = tracker_summary(s, started) if report.indexed and not args.no_tracker else None
     if args.json:
         out = report.to_dict()
         if tracker:
@@ -77,7 +77,6 @@ def tracker_summary(s: Any, started: str) -> dict[str, Any] | None:
     The tracker is an aid: if it cannot be read (a report moved, a broken registry), the ingest
     still succeeds and says why on stderr."""
     import logging
-    from pathlib import Path
 
     from evidence_assistant.surfaces.api import Assistant
     from evidence_assistant.tracker.tracker_progress import digest
@@ -85,28 +84,20 @@ def tracker_summary(s: Any, started: str) -> dict[str, Any] | None:
     log = logging.getLogger(__name__)
     try:
         with Assistant.open(settings=s) as assistant:
-            added = [d for d in assistant.index.manifest.documents() if (d.added_at or "") >= started]
-            if not added:
+            documents = assistant.documents()
+            new_ids = {d["doc_id"] for d in documents if (d.get("added_at") or "") >= started}
+            if not new_ids:
                 return None
-            if (not any(d.kind in ("report", "response") for d in assistant.index.manifest.documents())
+            if (not any(d.get("kind") in ("report", "response") for d in documents)
                     and not getattr(assistant.registry, "commitments", None)):
                 return None  # nothing is tracked: no report with recommendations, no registry
-            new_ids = {d.doc_id for d in added}
-            new_files = {Path(p).name for d in added for p in (assistant.index.manifest.paths_of(d.doc_id) or [d.path])
-                         if p}
-            result = digest(assistant, started[:10])
+            result = digest(assistant, started[:10], doc_ids=new_ids)
     except Exception as exc:  # the ingest itself succeeded; the summary must not undo that
         log.warning("the tracked recommendations and commitments could not be checked against the new documents: %s",
                     exc)
         return None
-    items = []
-    for e in result["items"]:
-        reply = e["new_response"] if e["new_response"] and e["new_response"]["response"] in new_files else None
-        evidence = [ev for ev in e["new_evidence"] if ev["doc_id"] in new_ids]
-        if reply is None and not evidence:
-            continue
-        items.append({"item": e["item"], "new_response": reply, "new_evidence": evidence,
-                      "line": _tracker_line(e["item"], reply, evidence)})
+    items = [{"item": e["item"], "new_response": e["new_response"], "new_evidence": e["new_evidence"],
+              "line": _tracker_line(e["item"], e["new_response"], e["new_evidence"])} for e in result["items"]]
     if not items:
         return None
     lines = [it["line"] for it in items[:TRACKER_LINES]]
@@ -168,6 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     pi.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     pi.add_argument("--quiet", action="store_true", help="no progress bar")
     pi.add_argument("--progress", action="store_true", help="progress bar even when stderr is not a terminal")
+    pi.add_argument("--no-tracker", action="store_true",
+                    help="skip the summary of tracked recommendations and commitments that the new documents bear on "
+                         "(it takes a second or two on a large index)")
     pi.set_defaults(func=cmd_ingest)
 
     ps = sub.add_parser("status", help="what the index holds")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Collection, Iterable
 
 from evidence_assistant.core.errors import EvidenceError
 
@@ -440,10 +440,14 @@ def _on_or_after(value: str | None, since: str) -> bool:
     return v >= since
 
 
-def digest(assistant: Any, since: str, *, registry: bool = True) -> dict[str, Any]:
+def digest(assistant: Any, since: str, *, registry: bool = True,
+           doc_ids: Collection[str] | None = None) -> dict[str, Any]:
     """The recommendations and commitments that gained evidence or a response on or after
     ``since``: from documents dated, or indexed, on or after that day. Each entry cites the new
-    passages (and the sentence of a new reply that decides its stance)."""
+    passages (and the sentence of a new reply that decides its stance).
+
+    ``doc_ids`` narrows "new" to those documents (an ingest run asks what the documents it just
+    added brought): evidence from other documents, and replies in other responses, are left out."""
     from evidence_assistant.answering.retrieve import _check_date
 
     since = _check_date("since", since) or ""
@@ -460,9 +464,11 @@ def digest(assistant: Any, since: str, *, registry: bool = True) -> dict[str, An
             notes.append(str(exc))
             continue
         new = [e for e in pr.evidence if _on_or_after(e.date, since) or (added.get(e.doc_id) or "")[:10] >= since]
+        if doc_ids is not None:
+            new = [e for e in new if e.doc_id in doc_ids]
         reply = None
         rep = replies.get(it.key)
-        if rep and rep["match"].status == "matched":
+        if rep and rep["match"].status == "matched" and (doc_ids is None or rep["response_doc_id"] in doc_ids):
             a = rep["analysis"]
             if _on_or_after(a.response_date, since) or (rep["indexed_at"] or "")[:10] >= since:
                 m = rep["match"]

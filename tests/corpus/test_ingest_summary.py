@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -14,12 +15,11 @@ import pytest
 
 from evidence_assistant.surfaces.cli import TRACKER_LINES, main as cli_main
 
-REPO = Path(__file__).resolve().parents[2]
-SAMPLE = REPO / "corpus" / "sample"
-REPORT = SAMPLE / "hc223-conclusions-and-recommendations.html"
-RESPONSE = SAMPLE / "hc1803-replies-to-recommendations.pdf"
-REPORT_TITLE = "Digital transformation in the NHS: conclusions and recommendations, illustrated (sample)"
-RESPONSE_TITLE = "Digital transformation in the NHS: the Government's replies to the recommendations, illustrated (sample)"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from tracker_corpus import SAMPLE_REPORT as REPORT, SAMPLE_REPORT_TITLE as REPORT_TITLE  # noqa: E402
+from tracker_corpus import SAMPLE_RESPONSE as RESPONSE, SAMPLE_RESPONSE_TITLE as RESPONSE_TITLE  # noqa: E402
+
 # The stance of each reply and where its deciding sentence sits, checked by hand (as in test_recommendations).
 REPLIES = {"1": ("accepted", "p. 2, para. 4"), "2": ("partly accepted", "p. 2, para. 6"), "3": ("accepted", "p. 3, para. 8"),
            "4": ("noted", "p. 3, para. 9"), "5": ("accepted", "p. 4, para. 11"), "6": ("accepted", "p. 4, para. 11"),
@@ -120,3 +120,44 @@ def test_an_unrelated_file_leaves_the_summary_as_it_was(report_index, tmp_path, 
     assert cli_main(["ingest", str(other), "--index", str(index), "--json", "--quiet"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["documents"]["indexed"] == 1 and set(out) == set(IngestReport().to_dict())
+
+
+@pytest.mark.slow
+def test_no_tracker_leaves_the_summary_as_it_was(report_index, tmp_path, capsys) -> None:
+    """`--no-tracker` skips the check (a large index pays a second or two for it): the reply is
+    indexed, the summary is its one line, and `evidence digest` still finds the new replies."""
+    index = _copy(report_index, tmp_path)
+    assert cli_main(["ingest", str(RESPONSE), "--index", str(index), "--quiet", "--no-tracker"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1 and SUMMARY.fullmatch(lines[0]) and lines[0].startswith("Indexed 1 document(s)"), lines
+    today = datetime.now(timezone.utc).date().isoformat()
+    assert cli_main(["digest", "--since", today, "--index", str(index), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    got = {e["item"]["label"]: e["new_response"]["stance"] for e in out["items"] if e["new_response"]}
+    assert {k: v for k, v in got.items() if k.startswith("Recommendation ")} == {
+        **{f"Recommendation {n}": stance for n, (stance, _) in REPLIES.items()}, "Recommendation 8": "not addressed"}
+
+
+@pytest.mark.slow
+def test_digest_narrowed_to_documents_leaves_out_the_others(report_index, tmp_path) -> None:
+    """The digest narrowed to the report's own document finds no reply (the replies are in the
+    response) and no evidence from the response; narrowed to the response it finds them all."""
+    from evidence_assistant.core.settings import Settings
+    from evidence_assistant.surfaces.api import Assistant
+    from evidence_assistant.tracker.tracker_progress import digest
+    from evidence_ingest.pipeline import ingest
+
+    index = _copy(report_index, tmp_path)
+    s = Settings(index_dir=index)
+    ingest([RESPONSE], settings=s)
+    today = datetime.now(timezone.utc).date().isoformat()
+    with Assistant.open(settings=s) as assistant:
+        by_title = {d["title"]: d["doc_id"] for d in assistant.documents()}
+        response_id, report_id = by_title[RESPONSE_TITLE], by_title[REPORT_TITLE]
+        only_report = digest(assistant, today, doc_ids={report_id})
+        only_response = digest(assistant, today, doc_ids={response_id})
+    assert not any(e["new_response"] for e in only_report["items"])
+    assert all(ev["doc_id"] == report_id for e in only_report["items"] for ev in e["new_evidence"])
+    replies = {e["item"]["label"] for e in only_response["items"] if e["new_response"]}
+    assert {f"Recommendation {n}" for n in REPLIES} <= replies
+    assert all(ev["doc_id"] == response_id for e in only_response["items"] for ev in e["new_evidence"])

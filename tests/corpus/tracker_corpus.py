@@ -95,3 +95,12 @@ def build_index(tmp: Path):
     report = ingest([docs], settings=settings)
     assert not report.skipped, report.skipped
     return Assistant.open(settings=settings, registry=None)
+
+
+# The sample corpus's committee pair, as the tracker's end-to-end tests read it.
+SAMPLE = Path(__file__).resolve().parents[2] / "corpus" / "sample"
+SAMPLE_REPORT = SAMPLE / "hc223-conclusions-and-recommendations.html"
+SAMPLE_RESPONSE = SAMPLE / "hc1803-replies-to-recommendations.pdf"
+SAMPLE_REPORT_TITLE = "Digital transformation in the NHS: conclusions and recommendations, illustrated (sample)"
+SAMPLE_RESPONSE_TITLE = ("Digital transformation in the NHS: the Government's replies to the recommendations, "
+                         "illustrated (sample)")

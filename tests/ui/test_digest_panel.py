@@ -5,17 +5,15 @@ a reply or evidence since a day, over a real index of the sample committee repor
 carries markup that must stay text."""
 from __future__ import annotations
 
+import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-SAMPLE = REPO / "corpus" / "sample"
-REPORT = SAMPLE / "hc223-conclusions-and-recommendations.html"
-RESPONSE = SAMPLE / "hc1803-replies-to-recommendations.pdf"
-REPORT_TITLE = "Digital transformation in the NHS: conclusions and recommendations, illustrated (sample)"
-RESPONSE_TITLE = "Digital transformation in the NHS: the Government's replies to the recommendations, illustrated (sample)"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "corpus"))
+from tracker_corpus import SAMPLE_REPORT as REPORT, SAMPLE_REPORT_TITLE as REPORT_TITLE  # noqa: E402
+from tracker_corpus import SAMPLE_RESPONSE as RESPONSE, SAMPLE_RESPONSE_TITLE as RESPONSE_TITLE  # noqa: E402
 
 PROGRESS = """---
 title: Supplier standards progress note (test)
