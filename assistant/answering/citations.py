@@ -364,18 +364,17 @@ class _Claim:
             reasons.append(f"states {q.text}, which the cited passage does not")
         scope = _scope(self.tokens, span)
         clauses = " ".join(c for c, _ in scope)
-        neg = _cue(_NEGATION, clauses)
-        if neg and not self.negated:
-            reasons.append(f"the cited passage says it in the negative (“{neg}”): "
-                           f"“{_short(_where(scope, _NEGATION))}”")
-        elif self.negated and not neg:
-            reasons.append(f"the sentence negates (“{self.negated}”) what the cited passage states")
-        modal = _cue(_MODAL, clauses)
-        if modal and not self.modal:
-            reasons.append(f"the cited passage states it only as a possibility, plan or question (“{modal}”): "
-                           f"“{_short(_where(scope, _MODAL))}”")
-        elif self.modal and not modal:
-            reasons.append(f"the sentence hedges (“{self.modal}”) what the cited passage states as fact")
+        # A negation or a hedge on one side only: the passage's cue quoted, or the sentence's.
+        for pattern, own_cue, passage_only, sentence_only in (
+                (_NEGATION, self.negated, "the cited passage says it in the negative",
+                 "the sentence negates (“{}”) what the cited passage states"),
+                (_MODAL, self.modal, "the cited passage states it only as a possibility, plan or question",
+                 "the sentence hedges (“{}”) what the cited passage states as fact")):
+            passage_cue = _cue(pattern, clauses)
+            if passage_cue and not own_cue:
+                reasons.append(f"{passage_only} (“{passage_cue}”): “{_short(_where(scope, pattern))}”")
+            elif own_cue and not passage_cue:
+                reasons.append(sentence_only.format(own_cue))
         sentences = {s for _, s in scope}
         if not self.directive and any(_is_directive(s) for s in sentences):
             told = next(s for s in sentences if _is_directive(s))
