@@ -1,4 +1,4 @@
-"""The public API (top of the floors): ``Assistant``, ``ingest``, the index writer and the records, resolved lazily from the floors below; evaluations, benchmarks and users' code import only this and ``evidence_assistant.core``.
+"""The public API (top of the floors): ``Assistant``, ``ingest``, the index writer, the tracker's readers and the records, resolved lazily from the floors below; evaluations, benchmarks and users' code import only this and ``evidence_assistant.core``.
 
 Evidence Assistant: questions answered from committee reports, evidence, responses and
 standards, every sentence cited to the passage that supports it.
@@ -34,6 +34,12 @@ _EXPORTS = {
     "Settings": "core.settings",
     "Block": "core.types", "Passage": "core.types", "ScoredPassage": "core.types", "SourceDocument": "core.types",
     "match_commitments": "tracker.commitment_answers",
+    # The tracker read directly: a document loaded with the product's loaders, its numbered
+    # recommendations, the replies a response gives them, the undertakings it makes, and the
+    # later passages of an index that bear on one of them.
+    "load_document": "tracker.recommendations", "extract_recommendations": "tracker.recommendations",
+    "match_response": "tracker.recommendations", "propose_commitments": "tracker.recommendations",
+    "item_from_proposal": "tracker.tracker_progress", "progress": "tracker.tracker_progress",
     # Indexing documents that are already read (datasets, benchmarks), and reading one file with
     # the product's loaders, as ``ingest`` does.
     "IndexWriter": "evidence_ingest.writer", "chunk_document": "evidence_ingest.writer",
@@ -114,11 +120,17 @@ __all__ = [
     "SourceDocument",
     "chunk_document",
     "embedding_text",
+    "extract_recommendations",
     "get_embedder",
     "index_documents",
     "ingest",
+    "item_from_proposal",
     "launch_chat",
+    "load_document",
     "load_file",
     "match_commitments",
+    "match_response",
+    "progress",
+    "propose_commitments",
     "reader_sources",
 ]

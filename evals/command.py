@@ -24,7 +24,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     pe = sub.add_parser("eval", help="run the evaluation suites and write reports")
-    pe.add_argument("--suite", default="sample", choices=["sample", "real", "scifact", "covidqa", "all"])
+    pe.add_argument("--suite", default="sample", choices=["sample", "real", "tracker", "scifact", "covidqa", "all"])
     pe.add_argument("--config", action="append", help="configuration(s) to compare (default: all for the suite)")
     pe.add_argument("--out", default="evals/reports")
     pe.add_argument("--limit", type=int, help="at most this many queries per suite (quick runs)")

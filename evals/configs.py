@@ -35,6 +35,7 @@ SUITE_CONFIGS: dict[str, list[str]] = {
     "scifact": ["default", "bm25", "dense", "hybrid", "tuned"],
     "covidqa": ["default", "bm25", "dense"],
     "real": ["default", "bm25", "dense"],
+    "tracker": ["default"],
 }
 
 # Settings that change what is indexed; a configuration that sets one gets its own index.

@@ -39,6 +39,20 @@ SCIFACT_COLUMNS = [("ndcg@10", "nDCG@10"), ("recall@100", "R@100"), ("recall@10"
 COVIDQA_COLUMNS = [("hit@1", "hit@1"), ("hit@5", "hit@5"), ("hit@10", "hit@10"), ("doc@10", "article@10"),
                    ("f1", "answer F1"), ("f1_first_sentence", "F1 (1st sentence)"), ("answer_recall", "answer recall"),
                    ("latency_p50_s", "p50 s"), ("latency_p95_s", "p95 s")]
+TRACKER_SAMPLE_COLUMNS = [
+    ("recommendations_checked", "checked"), ("recommendations_found", "found"),
+    ("recommendation_precision", "precision"), ("recommendation_recall", "recall"),
+    ("recommendation_details_right", "paragraph, words, deadline right"), ("replies_matched", "replies matched"),
+    ("reply_match_rate", "replies matched (share)"), ("stance_accuracy", "stance right"),
+]
+TRACKER_DOCUMENT_COLUMNS = [("checked", "checked"), ("proposed", "proposed"), ("recall", "recall"),
+                            ("precision", "precision"), ("dated", "dated"), ("deadline_share", "deadline right")]
+TRACKER_PROGRESS_COLUMNS = [
+    ("strategy_commitments", "commitments proposed"), ("commitments_with_later_passages", "with later passages"),
+    ("later_passages_cited", "passages cited"), ("citations_outside_passage", "quote not in passage"),
+    ("citations_not_later", "not later"), ("checked_pairs_found", "checked passages found"),
+    ("checked_pairs", "checked passages"), ("commitments_with_evidence", "checked commitments with evidence"),
+]
 CHART_METRICS = {
     "sample": ["answer_correctness", "citation_recall_checker", "citation_precision_checker", "citation_recall_exact",
                "refusal_precision", "refusal_recall", "false_premise_handled", "retrieval_recall@5", "retrieval_ndcg@10"],
@@ -48,6 +62,8 @@ CHART_METRICS = {
     "real": ["answer_correctness", "key_fact_recall", "first_sentence_key_fact", "repeated_fact_share",
              "citation_recall_exact", "refusal_precision", "refusal_recall", "false_premise_handled",
              "retrieval_recall@5", "retrieval_recall@10", "retrieval_ndcg@10"],
+    "tracker": ["recommendation_precision", "recommendation_recall", "reply_match_rate", "stance_accuracy",
+                "commitment_recall_min", "commitment_precision_min"],
 }
 
 
@@ -63,8 +79,9 @@ def fmt(v: Any) -> str:
     return str(v)
 
 
-def table(rows: list[tuple[str, dict[str, Any]]], columns: list[tuple[str, str]]) -> list[str]:
-    head = "| configuration | " + " | ".join(label for _, label in columns) + " |"
+def table(rows: list[tuple[str, dict[str, Any]]], columns: list[tuple[str, str]],
+          first: str = "configuration") -> list[str]:
+    head = f"| {first} | " + " | ".join(label for _, label in columns) + " |"
     sep = "|---|" + "---:|" * len(columns)
     body = [f"| {name} | " + " | ".join(fmt(m.get(k)) for k, _ in columns) + " |" for name, m in rows]
     return [head, sep, *body]
@@ -241,6 +258,8 @@ def markdown(all_results: dict[str, dict[str, Any]], thresholds: dict[str, Any] 
                 if groups:
                     lines += _failure_lines(cfg, groups)
                 break
+        elif suite == "tracker":
+            lines += tracker_lines(res)
         else:
             cols = {"scifact": SCIFACT_COLUMNS, "scifact_subset": SCIFACT_COLUMNS, "covidqa": COVIDQA_COLUMNS}[suite]
             rows = [(c, r["metrics"]) for c, r in res["configs"].items()]
@@ -268,6 +287,48 @@ def markdown(all_results: dict[str, dict[str, Any]], thresholds: dict[str, Any] 
                 lines.append(f"- `{cfg}`: " + ", ".join(f"{k}={v}" for k, v in r["settings"].items()))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def tracker_lines(res: dict[str, Any]) -> list[str]:
+    """The tracker suite's tables: the sample pair, each real document's proposals, the later evidence."""
+    rows = [(c, r["metrics"]) for c, r in res.get("configs", {}).items()]
+    sample = res.get("sample", {})
+    lines = [f"### Recommendations and replies: `{sample.get('report')}` and `{sample.get('response')}`", ""]
+    lines += table(rows[:1], TRACKER_SAMPLE_COLUMNS) + [""]
+    wrong = [r for r in sample.get("recommendations", [])
+             if not (r["found"] and r["details_right"] and r["matched"] and r["stance"] == r["expected_stance"])]
+    lines += [f"- Recommendation {r['number']}: found {fmt(r['found'])}, details right {fmt(r['details_right'])}, "
+              f"stance {md_text(str(r['stance']))} (checked: {md_text(r['expected_stance'])})" for r in wrong]
+    if wrong:
+        lines.append("")
+    docs = res.get("documents", [])
+    lines += ["### Commitments proposed from real documents (hand-checked: tests/corpus/real_commitments.yaml)", ""]
+    lines += table([(f"`{Path(d['file']).name}`", d) for d in docs], TRACKER_DOCUMENT_COLUMNS, first="document") + [""]
+    for d in docs:
+        if d.get("missed"):
+            lines.append(f"- Missed in `{Path(d['file']).name}`: " + "; ".join(md_text(m) for m in d["missed"]))
+        if d.get("extra"):
+            lines.append(f"- Proposed beyond the list in `{Path(d['file']).name}`: "
+                         + "; ".join(md_text(x) for x in d["extra"]))
+    if any(d.get("missed") or d.get("extra") for d in docs):
+        lines.append("")
+    first = next(iter(res.get("configs", {}).values()), {})
+    prog = first.get("progress", {})
+    lines += [f"### Later evidence for the commitments of `{Path(prog.get('document', '')).name}` "
+              f"(made {prog.get('made')})", ""]
+    lines += table(rows, TRACKER_PROGRESS_COLUMNS) + [""]
+    for p in prog.get("pairs", []):
+        got = md_text(p["cited"]) if p["found"] else "**not found**"
+        lines.append(f"- {md_text(p['commitment'])} → {md_text(p['title'])}: {got}")
+    statuses = prog.get("metrics", {}).get("statuses")
+    if statuses:
+        lines += ["", "Statuses read from the cited sentences (a status only where a sentence states it): "
+                  + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())) + "."]
+    seconds = ", ".join(f"{c} {r.get('seconds')} s" for c, r in res.get("configs", {}).items())
+    lines += ["", f"Run time: proposals and the sample pair {res.get('static_seconds')} s; later evidence {seconds}; "
+              + ", ".join(f"index `{k}` {v} s (0 when reused from the cache)" for k, v in res.get("index_seconds", {}).items())
+              + ".", ""]
+    return lines
 
 
 def tuning_summary(path: Path | None = None) -> list[str]:

@@ -2,6 +2,7 @@
 
     evidence eval --suite sample                   # the project's cases, every configuration
     evidence eval --suite real                     # real UK health policy documents (../shared/data)
+    evidence eval --suite tracker                  # recommendations and commitments vs hand-checked lists
     evidence eval --suite scifact --config default --config bm25
     evidence eval --suite all --out evals/reports  # what `make eval` runs
 
@@ -22,7 +23,7 @@ from . import gate, report
 from .data import DataMissing
 
 EXIT_OK, EXIT_ERROR = 0, 1
-SUITES = ("sample", "real", "scifact", "covidqa")
+SUITES = ("sample", "real", "tracker", "scifact", "covidqa")
 
 
 def _log(msg: str) -> None:
@@ -108,6 +109,45 @@ def run_real(names: list[str], *, limit: int | None = None, root: Path | None = 
     return out
 
 
+def run_tracker(names: list[str], *, limit: int | None = None, root: Path | None = None,
+                base: Settings | None = None) -> dict[str, Any]:
+    """The tracker against its hand-checked lists; ``limit`` does not apply (every figure is over a
+    whole list). The sample pair and the proposals do not depend on the configuration; the later
+    evidence does (it is found through the product's search)."""
+    from . import tracker_suite
+
+    tracker_suite.corpus_root()  # DataMissing (the suite is skipped, saying why) before any work
+    cases = tracker_suite.load_cases()
+    settings = _config_settings(names, base or Settings())
+    t = time.perf_counter()
+    static = tracker_suite.static_part(cases)
+    out: dict[str, Any] = {"description": (
+        "The recommendations and commitments tracker against lists checked by hand: the sample committee pair "
+        "(corpus/sample; evals/cases/tracker.yaml) for recommendations found, replies matched and stances; "
+        f"{len(static['documents'])} real policy documents (../shared/data/uk-health-policy; "
+        "tests/corpus/real_commitments.yaml) for the commitments proposed from them; and the commitments of the 2022 "
+        "data strategy \"Data saves lives\" for later real passages cited as evidence of progress, over an index of "
+        "the later documents. A checked commitment is found when a proposal holds its opening words; a proposal is "
+        "right when it holds those of some checked commitment."),
+        "sample": static["sample"], "documents": static["documents"],
+        "static_seconds": round(time.perf_counter() - t, 1), "configs": {}}
+    for _, group in _index_groups(settings).items():
+        t = time.perf_counter()
+        index_dir = tracker_suite.build_index(settings[group[0]], cases, root=root, log=_log)
+        out.setdefault("index_seconds", {})[str(index_dir.name)] = round(time.perf_counter() - t, 1)
+        for cfg in group:
+            res = tracker_suite.run(settings[cfg], index_dir=index_dir, cases=cases, static=static)
+            res["settings"] = cfgs.describe(settings[cfg])
+            out["configs"][cfg] = res
+            m = res["metrics"]
+            _log(f"tracker/{cfg}: recommendations P {report.fmt(m['recommendation_precision'])} "
+                 f"R {report.fmt(m['recommendation_recall'])}, stance {report.fmt(m['stance_accuracy'])}, "
+                 f"commitments recall (worst document) {report.fmt(m['commitment_recall_min'])}, "
+                 f"with later evidence {m['commitments_with_evidence']} checked / "
+                 f"{m['commitments_with_later_passages']} of {m['strategy_commitments']} ({res['seconds']} s)")
+    return out
+
+
 def run_scifact(names: list[str], *, limit: int | None = None, root: Path | None = None, subset: bool = False,
                 base: Settings | None = None, split: str = "test") -> dict[str, Any]:
     from evidence_assistant import Assistant
@@ -182,12 +222,12 @@ def run_covidqa(names: list[str], *, limit: int | None = None, root: Path | None
     return out
 
 
-RUNNERS: dict[str, Callable[..., dict[str, Any]]] = {"sample": run_sample, "real": run_real,
+RUNNERS: dict[str, Callable[..., dict[str, Any]]] = {"sample": run_sample, "real": run_real, "tracker": run_tracker,
                                                       "scifact": run_scifact, "covidqa": run_covidqa}
 
 
 def cli_eval(*, suite: str, configs: list[str] | None, out: Path, limit: int | None) -> int:
-    """Run ``suite`` ("sample", "real", "scifact", "covidqa" or "all") for ``configs`` (default: the
+    """Run ``suite`` ("sample", "real", "tracker", "scifact", "covidqa" or "all") for ``configs`` (default: the
     suite's usual set) and write ``out``/<suite>.json, <suite>.png and report.md."""
     suites = list(SUITES) if suite == "all" else [suite]
     if suite not in (*SUITES, "all"):

@@ -11,29 +11,19 @@ import pytest
 
 from evidence_assistant.tracker.recommendations import (classify_reply, extract_recommendations, find_deadline, load_document,
                                        match_response, within_two_months)
+from evidence_evals.tracker_suite import expected_recommendations
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "corpus" / "sample"
 REPORT = SAMPLE / "hc223-conclusions-and-recommendations.html"
 RESPONSE = SAMPLE / "hc1803-replies-to-recommendations.pdf"
 
-# Checked by hand against the report: number, body paragraph, the words the recommendation
-# opens with (after its conclusion), and the deadline it sets.
-EXPECTED_RECOMMENDATIONS = {
-    "1": ("6", "We recommend that NHS England publish", "within six months of this report"),
-    "2": ("8", "The Department should set out how trusts", None),
-    "3": ("11", "NHS England should publish by March 2024", "by March 2024"),
-    "4": ("13", "We recommend that the Government ensure", None),
-    "5": ("15", "The Department should publish by the end of 2023", "by the end of 2023"),
-    "6": ("17", "NHS England should include basic digital skills", None),
-    "7": ("19", "The Government should guarantee", None),
-    "8": ("21", "We recommend that NHS England measure digital exclusion", "by 2025"),
-}
-# Checked by hand against the response: the stance of each reply and the paragraph that decides it.
-EXPECTED_REPLIES = {
-    "1": ("accepted", "4"), "2": ("partly accepted", "6"), "3": ("accepted", "8"), "4": ("noted", "9"),
-    "5": ("accepted", "11"), "6": ("accepted", "11"), "7": ("not accepted", "14"), "8": ("not addressed", None),
-}
+# Checked by hand, kept with the tracker suite (evals/cases/tracker.yaml): against the report,
+# number, body paragraph, the words the recommendation opens with (after its conclusion) and the
+# deadline it sets; against the response, the stance of each reply and the paragraph that decides it.
+_CHECKED = expected_recommendations()
+EXPECTED_RECOMMENDATIONS = {n: (e["paragraph"], e["opens"], e["deadline"]) for n, e in _CHECKED.items()}
+EXPECTED_REPLIES = {n: (e["stance"], e["reply_paragraph"]) for n, e in _CHECKED.items()}
 
 
 @pytest.fixture(scope="module")

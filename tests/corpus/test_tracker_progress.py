@@ -17,6 +17,8 @@ from evidence_assistant.tracker.tracker_progress import (NO_EVIDENCE, TrackedIte
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import tracker_corpus  # noqa: E402
 
+from evidence_evals import tracker_suite  # noqa: E402
+
 
 @pytest.mark.parametrize("sentence, status", [
     ("The national dashboard has now been launched across England.", "met"),
@@ -112,21 +114,12 @@ def test_digest_lists_items_with_new_evidence_or_response(small, capsys) -> None
     assert any(e["item"]["label"] == "Recommendation 2" and e["status"] == "off track" for e in out["items"])
 
 
-# Real commitments of the 2022 data strategy (published 13 June 2022) and, for each, a later
-# passage of another real document that bears on it: (words of the commitment, title of the later
-# document, words of the cited sentence). Each was read and checked by hand.
-STRATEGY_DATE = "2022-06-13"
-REAL = [
-    ("secure data environments as a default", "National engagement on data", "governance of Secure Data Environments (SDEs)"),
-    ("establish, for the first time, a data pact", "National engagement on data", "the creation of a Data Pact"),
-    ("simple opt-out system", "National engagement on data", "The choice to opt out tends to be driven by concerns"),
-    ("develop a workforce observatory", "AnalystX Observatory State of the Nation",
-     "The requirement to undertake the workforce survey was included as a recommendation"),
-    ("grow the AnalystX community", "AnalystX Observatory State of the Nation", "As the AnalystX community has 17,000+ members"),
-    ("federated data platform", "NHS productivity", "further rol -out of the Federated Data Platform (FDP)"),
-    ("federated data platform", "2025/26 priorities and operational plan",
-     "Federated Data Platform (FDP) First"),
-]
+# Real commitments of the 2022 data strategy and, for each, a later passage of another real
+# document that bears on it, checked by hand: kept once, in evals/cases/tracker.yaml, which the
+# tracker suite of `evidence eval` reads too.
+PROGRESS = tracker_suite.load_cases()["progress"]
+STRATEGY_DATE = str(PROGRESS["made"])
+REAL = [(c["commitment"], c["title"], c["quote"]) for c in PROGRESS["evidence"]]
 
 
 @pytest.fixture(scope="module")
@@ -138,10 +131,8 @@ def real(shared_data, tmp_path_factory):
     root = shared_data / "uk-health-policy"
     if not root.is_dir():
         pytest.skip(f"{root} not present")
-    # The documents dated after the strategy, and two older ones that must never be cited as later.
-    files = sorted((root / "nhs_planning_md").glob("*.md")) + sorted(
-        p for p in (root / "nhs_navigator_rag").glob("*.pdf") if "Full report" not in p.name)
-    files.append(root / "nhsx_old_website" / "tech-plan-for-health-and-care.njk")
+    # The documents dated after the strategy, and an older one that must never be cited as later.
+    files = tracker_suite.progress_files(root=shared_data)
     settings = Settings(index_dir=tmp_path_factory.mktemp("real-tracker"))
     ingest(files, settings=settings)
     a = Assistant.open(settings=settings, registry=None)
