@@ -3,8 +3,12 @@ walked directly so that paragraphs and tables stay in reading order).
 
 Headings: the styles "Title" (level 1) and "Heading 1".."Heading 9" (also through a custom
 style based on them), or an explicit outline level on the paragraph or its style. Other
-paragraphs become paragraph blocks; a table becomes one block per row, its cells joined by
-" | " (a merged cell is read once). Content controls (w:sdt) are read through; text boxes,
+paragraphs become paragraph blocks. A table becomes one block per body row that carries its
+column headers and caption (``tables.table_rows``): header rows are those marked to repeat
+(w:tblHeader), else a bold first row, else guessed; the caption is a "Table N ..." paragraph just
+before the table or, failing that, just after it; a cell spanning columns sits under its first
+column and a vertically merged cell is repeated in every row it covers. A table of one column (a
+box around text) reads one block per row as it stands. Content controls (w:sdt) are read through; text boxes,
 headers, footers, footnotes and comments are not read.
 
 Paragraph numbers: text that starts with "12." / "12 The" gives paragraph "12". Otherwise
@@ -44,6 +48,7 @@ from evidence_assistant.core.errors import IngestError
 from evidence_assistant.core.types import Block
 
 from .base import METADATA_FIELDS, Loaded
+from .tables import is_caption, is_layout, table_rows
 from .text import HeadingStack, clean, paragraph_number
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -285,13 +290,79 @@ def _body_items(container: Any):
                 yield from _body_items(content)
 
 
-def _row_text(tr: Any) -> str:
-    cells: list[str] = []
-    for tc in tr.iterchildren(_TC):
-        text = clean(" ".join(_paragraph_text(p) for p in tc.iter(_P)))
-        if text:
-            cells.append(text)
-    return " | ".join(cells)
+def _cell_text(tc: Any) -> str:
+    return clean(" ".join(_paragraph_text(p) for p in tc.iter(_P)))
+
+
+def _bold(tc: Any) -> bool:
+    """Every run of text in the cell is bold (directly on the run or through the paragraph mark)."""
+    runs = [r for r in _xpath(tc, ".//w:r[w:t]") if clean("".join(t.text or "" for t in r.iter(f"{{{W}}}t")))]
+    if not runs:
+        return False
+    for r in runs:
+        b = _xpath(r, "./w:rPr/w:b")
+        if not b or b[0].get(f"{{{W}}}val", "true") in ("0", "false", "off"):
+            return False
+    return True
+
+
+def _table_grid(tbl: Any) -> tuple[list[list[tuple[str, int]]], int | None]:
+    """The table's rows as ``(text, columns spanned)`` cells (w:gridSpan), a vertically merged
+    cell (w:vMerge) repeated in each row it covers so that every row reads whole; and how many
+    leading rows are headers: rows marked to repeat as a header (w:tblHeader), else a first row
+    set in bold over rows that are not, else None (left to ``tables.header_rows``)."""
+    rows: list[list[tuple[str, int]]] = []
+    marked: list[bool] = []
+    bold: list[bool] = []
+    above: dict[int, str] = {}  # grid column -> text of the cell that starts there, last row
+    for tr in tbl.iterchildren(_TR):  # rows of a nested table are read inside their cell
+        row: list[tuple[str, int]] = []
+        col = 0
+        cells = list(tr.iterchildren(_TC))
+        for tc in cells:
+            grid_span = _val(tc, "./w:tcPr/w:gridSpan/@w:val") or "1"
+            span = min(int(grid_span), 100) if grid_span.isdigit() else 1
+            merge = _xpath(tc, "./w:tcPr/w:vMerge")
+            continued = bool(merge) and merge[0].get(f"{{{W}}}val", "continue") == "continue"
+            text = _cell_text(tc)
+            if continued and not text:
+                text = above.get(col, "")
+            row.append((text, max(1, span)))
+            above[col] = text
+            col += max(1, span)
+        rows.append(row)
+        marked.append(bool(_xpath(tr, "./w:trPr/w:tblHeader[not(@w:val='0' or @w:val='false')]")))
+        bold.append(bool(cells) and all(_bold(tc) for tc in cells if _cell_text(tc)))
+    count = 0
+    while count < len(marked) and marked[count]:
+        count += 1
+    if count:
+        return rows, count
+    if len(rows) > 1 and bold[0] and not all(bold[1:]):
+        return rows, 1
+    return rows, None
+
+
+def _caption_before(blocks: list[Block]) -> str:
+    """The "Table N ..." paragraph or heading just before a table, if that is the last block."""
+    if not blocks or blocks[-1].kind not in ("paragraph", "heading"):
+        return ""
+    return blocks[-1].text if is_caption(blocks[-1].text) else ""
+
+
+def _caption_after(items: list[Any], at: int) -> str:
+    """The "Table N ..." paragraph just after the table at ``items[at]`` (empty paragraphs skipped),
+    when no "Table N" paragraph stands just before it: Word puts captions either side."""
+    def neighbour(step: int) -> str:
+        k = at + step
+        while 0 <= k < len(items) and items[k].tag == _P and not _paragraph_text(items[k]):
+            k += step
+        return _paragraph_text(items[k]) if 0 <= k < len(items) and items[k].tag == _P else ""
+
+    if is_caption(neighbour(-1)):
+        return ""
+    after = neighbour(1)
+    return after if is_caption(after) else ""
 
 
 def load(path: Path, data: bytes) -> Loaded:
@@ -303,10 +374,17 @@ def load(path: Path, data: bytes) -> Loaded:
         numbering = _Numbering(None)
     stack = HeadingStack()
     blocks: list[Block] = []
-    for item in _body_items(doc.element.body):
+    items = list(_body_items(doc.element.body))
+    for at, item in enumerate(items):
         if item.tag == _TBL:
-            for tr in item.iterchildren(_TR):  # rows of a nested table are read inside their cell
-                text = _row_text(tr)
+            rows, header_count = _table_grid(item)
+            if is_layout(rows):  # one column: a box around text, read row by row as before
+                texts = [" | ".join(t for t, _ in row if t) for row in rows]
+            else:
+                after = _caption_after(items, at)
+                caption = after or _caption_before(blocks)
+                texts = table_rows(rows, header_count, caption)
+            for text in texts:
                 if text:
                     blocks.append(Block(text, "paragraph", None, None, paragraph_number(text), stack.path()))
             continue

@@ -6,8 +6,13 @@ svg, iframe, elements with role="navigation", skip links and cookie banners (by 
 and mkdocs-style "¶" permalink anchors. A <header> inside <article> or <main> is kept: it
 holds the report's own title, not the site's.
 Headings h1–h6 become heading blocks and set the heading path. p, li, blockquote, dd, dt,
-pre, figcaption and caption become paragraph blocks; a table becomes one block per row
-(cells joined by " | "). Text sitting directly in a div/section/article between block
+pre, figcaption and caption become paragraph blocks. A data table becomes one block per body
+row that carries its column headers and caption (``tables.table_rows``): headers are the rows in
+<thead> or rows of <th> cells only (else guessed from the first row), the caption is <caption> or
+a "Table N ..." paragraph or heading just before the table; colspan and rowspan keep each value
+under its own header. A table of one column reads one block per row, cells joined by " | ", and a
+layout table (role="presentation", a nested table, or headings in cells) is read as ordinary
+content. Text sitting directly in a div/section/article between block
 elements is kept as a paragraph of its own, so nothing readable is lost. An element that
 contains block elements (an li holding p's) is not emitted whole: its children are.
 
@@ -38,6 +43,7 @@ from evidence_assistant.core.errors import IngestError
 from evidence_assistant.core.types import Block
 
 from .base import Loaded
+from .tables import is_caption, is_layout, table_rows
 from .text import HeadingStack, clean, decode_text, paragraph_number
 
 _DROP = ("nav", "header", "footer", "script", "style", "noscript", "form", "aside", "template", "svg",
@@ -162,18 +168,77 @@ class _Walker:
         # Inline text at the end of a container belongs to that container: flushed by the caller.
 
     def table(self, table: Any) -> None:
-        rows = table.find_all("tr")
         simple = not table.find("table") and not any(c.find(list(_HEADINGS)) for c in table.find_all(["td", "th"]))
-        if not simple:  # a layout table: read it as ordinary content
-            self.walk(table)
+        if not simple or str(table.get("role") or "").lower() in ("presentation", "none"):
+            self.walk(table)  # a layout table: read it as ordinary content
             return
-        for row in rows:
-            if row.find_parent("table") is not table:
+        rows, header_count = _table_grid(table)
+        if is_layout(rows):  # one column: a box around text, read row by row as before
+            for row in rows:
+                self.paragraph(" | ".join(t for t, _ in row if t))
+            return
+        caption_tag = table.find("caption")
+        caption = _node_text(caption_tag) if caption_tag is not None else ""
+        if not caption and self.blocks and self._just_before(table, self.blocks[-1].text) \
+                and is_caption(self.blocks[-1].text):
+            caption = self.blocks[-1].text
+        for text in table_rows(rows, header_count, caption):
+            self.paragraph(text)
+
+    @staticmethod
+    def _just_before(table: Any, text: str) -> bool:
+        """Whether ``text`` is what the page shows right before ``table`` (its previous element)."""
+        prev = table.find_previous_sibling()
+        return prev is not None and _node_text(prev).rstrip("¶#").strip() == text
+
+
+def _span(cell: Any, name: str) -> int:
+    try:
+        return min(max(int(str(cell.get(name) or "1").strip()), 1), 100)
+    except ValueError:  # colspan="two" and the like: read as one column
+        return 1
+
+
+def _table_grid(table: Any) -> tuple[list[list[tuple[str, int]]], int | None]:
+    """The table's rows as ``(text, columns spanned)`` cells, a cell spanning rows repeated in the
+    rows below it so that every row stays aligned to its columns; and how many leading rows the
+    markup marks as headers (rows in <thead>, or rows of <th> only), or None when it marks none."""
+    rows: list[list[tuple[str, int]]] = []
+    kinds: list[str] = []
+    carried: dict[int, tuple[str, int, int]] = {}  # column -> (text, colspan, rows still to fill)
+    for tr in table.find_all("tr"):
+        if tr.find_parent("table") is not table:
+            continue
+        cells = tr.find_all(["td", "th"], recursive=False)
+        row: list[tuple[str, int]] = []
+        col = 0
+        queue = list(cells)
+        while queue or col in carried:
+            if col in carried:
+                text, span, left = carried.pop(col)
+                row.append((text, span))
+                if left > 1:
+                    carried[col] = (text, span, left - 1)
+                col += span
                 continue
-            cells = [_node_text(c) for c in row.find_all(["td", "th"], recursive=False)]
-            cells = [c for c in cells if c]
-            if cells:
-                self.paragraph(" | ".join(cells))
+            cell = queue.pop(0)
+            text, span = _node_text(cell), _span(cell, "colspan")
+            down = _span(cell, "rowspan")
+            if down > 1:
+                carried[col] = (text, span, down - 1)
+            row.append((text, span))
+            col += span
+        rows.append(row)
+        in_head = tr.find_parent("thead") is not None
+        all_th = bool(cells) and all(c.name == "th" for c in cells)
+        kinds.append("head" if in_head or all_th else "body")
+    if "head" not in kinds:
+        marked_anywhere = table.find("th") is not None
+        return rows, (0 if marked_anywhere else None)
+    count = 0
+    while count < len(kinds) and kinds[count] == "head":
+        count += 1
+    return rows, count
 
 
 _CHROME = re.compile(r"(?:^|[-_ ])(?:skip|cookie)", re.IGNORECASE)

@@ -12,7 +12,12 @@ by blank lines; each list item is a block (its marker dropped, except an ordered
 number, which stays and becomes its paragraph number — "1. item" is thus paragraph "1", which
 we accept; as in CommonMark only "1." may interrupt a paragraph, so a wrapped "2020. The" is
 text); fenced code blocks are kept whole with their line breaks collapsed like any
-block; pipe-table rows are one block each, cells joined by " | "; block quotes lose their ">".
+block; block quotes lose their ">". Tables (pipe tables, and the grid tables Pandoc writes, whose
+cells wrap over several lines between "+---+" rules) give one block per body row carrying its
+column headers and caption (``tables.table_rows``): the header is the row above a pipe table's
+"---" separator or above a grid table's "+===+" rule (else guessed), the caption a "Table N ..."
+line or a bold line just before the table. A table of one column is a box around text: a pipe
+table's rows read one block each, a grid box's content is read as Markdown.
 
 Only the syntax that stands between a reader and the words is removed: emphasis markers
 (**, __, *, _) around words, leftover "**", the backticks of code spans, links [text](url)
@@ -26,6 +31,7 @@ to a list item, table, code block or heading).
 """
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -38,6 +44,7 @@ from evidence_assistant.core.types import Block
 
 from .base import Loaded
 from .layout import continues, join_continuation, strip_converted_page_furniture
+from .tables import is_caption, is_layout, table_rows
 from .text import HeadingStack, clean, decode_text, dotted_numbering, paragraph_number
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
@@ -203,13 +210,20 @@ class _Reader:
                 self.flush()
                 i += 1
                 continue
+            if _GRID_RULE.match(stripped) and not self.para:
+                end = i + 1
+                while end < len(lines) and lines[end].strip().startswith(("|", "+")):
+                    end += 1
+                self.grid_table(lines[i:end], self._caption(lines, i))
+                i = end
+                continue
             if stripped.startswith("|") and stripped.count("|") >= 2:
                 self.flush()
-                if not _TABLE_SEP.match(stripped):
-                    cells = [_inline(c) for c in stripped.strip("|").split("|")]
-                    row = " | ".join(c for c in cells if c)
-                    self.paragraph(row, paragraph_number(row, plain=self.plain_numbers))
-                i += 1
+                end = i
+                while end < len(lines) and lines[end].strip().startswith("|") and lines[end].strip().count("|") >= 2:
+                    end += 1
+                self.pipe_table([ln.strip() for ln in lines[i:end]], self._caption(lines, i))
+                i = end
                 continue
             bold = _BOLD_LINE.match(stripped)
             if bold and not self.para and len(stripped) <= 120 and self._plain_paragraph_follows(lines, i):
@@ -234,6 +248,73 @@ class _Reader:
             i += 1
         self.flush()
 
+    def rows(self, texts: list[str]) -> None:
+        for text in texts:
+            self.paragraph(text, paragraph_number(text, plain=self.plain_numbers))
+
+    def pipe_table(self, lines: list[str], caption: str) -> None:
+        """A pipe table: its header is the row above the "---" separator, else guessed."""
+        header_count: int | None = None
+        if len(lines) > 1 and _TABLE_SEP.match(lines[1]):
+            header_count = 1
+        rows = [[(_inline(c), 1) for c in _pipe_cells(ln)] for ln in lines if not _TABLE_SEP.match(ln)]
+        if is_layout(rows):
+            self.rows([" | ".join(t for t, _ in r if t) for r in rows])
+        else:
+            self.rows(table_rows(rows, header_count, caption))
+
+    def grid_table(self, lines: list[str], caption: str) -> None:
+        """A grid table ("+---+---+" rules, cells that wrap over several lines, as Pandoc writes
+        them): a row runs from one rule to the next, a "+===+" rule closes the header. A table of
+        one column is a box around text, and its content is read as Markdown of its own."""
+        rule = lines[0].strip()
+        bounds = [k for k, ch in enumerate(rule) if ch == "+"]
+        if len(bounds) < 2:
+            return
+        indent = len(lines[0]) - len(lines[0].lstrip())
+        body: list[list[str]] = []  # each row: its content lines, rule characters removed
+        header_count: int | None = None
+        current: list[str] = []
+        for raw in lines[1:]:
+            line = raw[indent:].rstrip()
+            if _GRID_RULE.match(line.strip()):
+                if current:
+                    body.append(current)
+                current = []
+                if "=" in line and header_count is None:
+                    header_count = len(body)
+                continue
+            current.append(line)
+        if current:
+            body.append(current)
+        if len(bounds) == 2:  # one column: the box's text as Markdown
+            self.flush()
+            inner = [ln[bounds[0] + 1:bounds[1]] if len(ln) > bounds[0] else "" for ln in
+                     (line for row in body for line in row + [""])]
+            # Headings inside the box (a bold title line) head the box only, not what follows it.
+            stack, level = copy.deepcopy(self.stack), self.last_level
+            self.read("\n".join(_unpad(t) for t in inner))
+            self.stack, self.last_level = stack, level
+            self.joinable = False
+            return
+        rows = [[(_grid_cell(row, a, b), 1) for a, b in zip(bounds, bounds[1:])] for row in body]
+        self.rows(table_rows(rows, header_count or None, caption))
+
+    @staticmethod
+    def _caption(lines: list[str], i: int) -> str:
+        """The "Table N ..." line or the bold line just before the table starting at line ``i``."""
+        k = i - 1
+        while k >= 0 and not lines[k].strip():
+            k -= 1
+        if k < 0:
+            return ""
+        line = _ATX.match(lines[k])
+        text = (line.group(2) or "") if line else lines[k].strip()
+        if _BOLD_LINE.match(text) and len(text) <= 200:
+            return _inline(text)
+        text = _inline(text)
+        return text if is_caption(text) else ""
+
     @staticmethod
     def _plain_paragraph_follows(lines: list[str], i: int) -> bool:
         """True when the next non-blank line is ordinary text (not bold, a heading or a table)."""
@@ -242,6 +323,45 @@ class _Reader:
             if s:
                 return not (_BOLD_LINE.match(s) or s.startswith(("#", "|")) or _FENCE.match(s))
         return False
+
+
+_GRID_RULE = re.compile(r"^\+(?:[-=:]+\+)+$")
+_ATTRIBUTES = re.compile(r"\{#[^}]*\}")
+
+
+def _pipe_cells(line: str) -> list[str]:
+    """The cells of a pipe-table row; an escaped "\\|" stays inside its cell."""
+    line = line.strip()
+    line = line[1:] if line.startswith("|") else line
+    line = line[:-1] if line.endswith("|") and not line.endswith("\\|") else line
+    return [c.replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line)]
+
+
+def _unpad(text: str) -> str:
+    """A grid cell's line without the one space of padding on its left."""
+    return text[1:] if text.startswith(" ") else text
+
+
+def _grid_cell(row: list[str], a: int, b: int) -> str:
+    """The text of the grid cell between columns ``a`` and ``b`` of a row's lines: its lines joined
+    with a space, a hard break ("\\" at a line end) and heading marks dropped, except that a line
+    holding one word that runs to the cell's edge, followed by a line starting in lower case, is a
+    word too long for the column cut in two ("registration/re-regis" / "tration"): closed up."""
+    width = b - a - 1
+    pieces: list[tuple[str, bool]] = []  # a line's text; whether it is one word up to the edge
+    for line in row:
+        seg = line[a + 1:b].ljust(width)
+        text = _unpad(seg).rstrip()
+        if text.endswith("\\"):
+            text = text[:-1].rstrip()
+        text = re.sub(r"^#{1,6}\s+", "", text)
+        if text:
+            pieces.append((text, width >= 3 and seg[width - 2] != " " and " " not in text))
+    joined = ""
+    for k, (text, _) in enumerate(pieces):
+        cut = k > 0 and pieces[k - 1][1] and text[:1].islower()
+        joined += text if cut or not joined else " " + text
+    return _inline(_ATTRIBUTES.sub("", joined))
 
 
 def load(path: Path, data: bytes) -> Loaded:
