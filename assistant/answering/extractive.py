@@ -11,6 +11,7 @@ import numpy as np
 
 from evidence_assistant.core.text import tokenize
 
+from evidence_assistant.answering import sentence_scorer
 from evidence_assistant.answering.sentences import pieces
 from evidence_assistant.core.types import ScoredPassage
 
@@ -64,6 +65,10 @@ class ExtractiveWeights:
     coverage_passages: int = 5
     # A follow-up's sentences are judged on its rewrite and on its own words, this much each.
     follow_up_own_words: float = 0.5
+    # With the learned sentence scorer on, a sentence's score is the hand score plus this much of
+    # the learned probability that it holds the answer (only 0.3 tried so far, on the real
+    # suite's dev split; see docs/sentence-scorer.md).
+    learned: float = 0.3
 
 
 WEIGHTS = ExtractiveWeights()
@@ -96,6 +101,9 @@ class Candidate:
     leans: bool = False
     context: str = ""  # what a leaning sentence is read with: its lead (and the lead's, if that leans too)
     kind: str = "sentence"  # sentence, item (of a list), lead-in (introduces a list) or fragment
+    hand: float = 0.0  # the hand-weighted score (``score`` adds the learned one's when that is on)
+    learned: float = 0.0  # the learned scorer's probability that it holds the answer
+    features: np.ndarray | None = None  # what the learned scorer reads (sentence_scorer.FEATURES)
 
     @property
     def in_context(self) -> str:
@@ -530,9 +538,12 @@ def states_count(text: str, count: int, noun: str) -> bool:
 
 
 def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passages: int,
-                     boost_ranks: set[int] | None = None) -> np.ndarray:
+                     boost_ranks: set[int] | None = None, scorer: str = "features") -> np.ndarray:
     """Score each sentence: meaning (embedding cosine), the question's words it shares, the rank
-    of its passage, and whether it holds what the question asks for (a date, number or name)."""
+    of its passage, and whether it holds what the question asks for (a date, number or name).
+    With ``scorer="learned"`` the learned sentence scorer's probability is added to that hand
+    score, re-ranking the sentences; the best score stays the best hand score, so that how
+    relevant the evidence is (and whether to decline) reads the same under either scorer."""
     if not cands:
         return np.zeros((0, embedder.dimension), dtype=np.float32)
     leaning = [c for c in cands if c.context]
@@ -548,6 +559,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     # Dates and figures the question names ("in December 2021") should be in the sentence too.
     anchors = [a.lower() for a in re.findall(r"(?:January|February|March|April|May|June|July|August|September|"
                                               r"October|November|December)\s+\d{4}|\b\d[\d,.]*%?", question)]
+    rows: list[list[float]] = []
     for c, v in zip(cands, sv):
         c.cos = float(v @ q)
         s_tokens = _expand(set(tokenize(c.text)), abbr)
@@ -562,25 +574,52 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
             with_context = len(q_tokens & ctx_tokens) / len(q_tokens) if q_tokens else 0.0
             c.lex += WEIGHTS.context * (with_context - c.lex)
         prior = 1.0 - c.rank / max(n_passages, 1)
+        typed = bool(want) and _has_type(c.text, want)
+        span = duration and bool(_DURATION.search(c.text))
+        anchored = bool(anchors) and all(a in c.in_context.lower() for a in anchors)
+        boosted = bool(boost_ranks) and c.rank in boost_ranks
+        furniture = boilerplate(c.text)
+        expands = bool(acronyms) and any(expansion_in(a, c.text) for a in acronyms)
+        leads = bool(listed) and states_count(c.text, *listed)
         c.score = WEIGHTS.cosine * c.cos + WEIGHTS.lexical * c.lex + WEIGHTS.rank_prior * prior
         if duration:
             # A stated span answers "how many days …" outright; a single date is half the answer.
-            c.score += (WEIGHTS.duration_span if _DURATION.search(c.text)
-                        else WEIGHTS.duration_one_date if _has_type(c.text, want) else 0.0)
-        elif want and _has_type(c.text, want):
+            c.score += (WEIGHTS.duration_span if span else WEIGHTS.duration_one_date if typed else 0.0)
+        elif typed:
             c.score += WEIGHTS.answer_type
-        if anchors and all(a in c.in_context.lower() for a in anchors):
+        if anchored:
             c.score += WEIGHTS.anchors
-        if boost_ranks and c.rank in boost_ranks:
+        if boosted:
             c.score += WEIGHTS.commitment_evidence
-        if boilerplate(c.text):
+        if furniture:
             c.score -= WEIGHTS.boilerplate
         if c.kind == "short-item":
             c.score -= WEIGHTS.short_item  # read only with the line that introduces its list
-        if acronyms and any(expansion_in(a, c.text) for a in acronyms):
+        if expands:
             c.score += WEIGHTS.expansion
-        if listed and states_count(c.text, *listed):
+        if leads:
             c.score += WEIGHTS.list_lead_in
+        c.hand = c.score
+        # In sentence_scorer.FEATURES order; the two gaps are filled in once every cosine is known.
+        rows.append([c.cos, c.lex, prior, float(c.rank == 0), 0.0, 0.0, c.cos * c.lex, float(typed),
+                     float(bool(want)), float(span), float(anchored), float(boosted), float(furniture),
+                     float(c.kind == "short-item"), float(expands), float(leads), float(c.leans),
+                     float(c.kind == "item"), float(c.kind == "lead-in"), float(c.kind == "fragment"),
+                     float(np.log1p(len(c.text.split()))), float(c.lead_end < 0)])
+    x = np.asarray(rows, dtype=np.float64)
+    x[:, 4] = x[:, 0] - x[:, 0].max()
+    x[:, 5] = x[:, 1] - x[:, 1].max()
+    for c, row in zip(cands, x):
+        c.features = row
+    if scorer == "learned":
+        p = sentence_scorer.shipped().probabilities(x)
+        blended = np.array([c.hand for c in cands]) + WEIGHTS.learned * p
+        shift = max(c.hand for c in cands) - float(blended.max())
+        for c, prob, b in zip(cands, p, blended):
+            c.learned = float(prob)
+            c.score = float(b) + shift
+    elif scorer != "features":
+        raise ValueError(f"unknown sentence scorer {scorer!r}; answering.sentence_scorer is 'learned' or 'features'")
     return sv
 
 

@@ -289,12 +289,15 @@ class Stages:
         """Score every candidate sentence of the passages shown; the question's relevance."""
         embedder, shown = self.index.embedder, turn.shown
         cands = candidates(shown)
-        turn.vecs = score_candidates(turn.standalone, cands, embedder, n_passages=len(shown), boost_ranks=turn.boosted)
+        scorer = self.settings.answering.sentence_scorer
+        turn.vecs = score_candidates(turn.standalone, cands, embedder, n_passages=len(shown), boost_ranks=turn.boosted,
+                                     scorer=scorer)
         if turn.standalone != turn.question:
             # A follow-up's own words say what is wanted now ("how did the Government respond");
             # the rewrite found the right passages. Sentences are judged on both.
             carried = [c.score for c in cands]
-            score_candidates(turn.question, cands, embedder, n_passages=len(shown), boost_ranks=turn.boosted)
+            score_candidates(turn.question, cands, embedder, n_passages=len(shown), boost_ranks=turn.boosted,
+                             scorer=scorer)
             for c, prev in zip(cands, carried):
                 c.score = WEIGHTS.follow_up_own_words * (c.score + prev)
         turn.cands = cands
