@@ -100,7 +100,7 @@ class Candidate:
     lead_end: int = -1  # where the lead ends in the passage text (-1: no lead)
     leans: bool = False
     context: str = ""  # what a leaning sentence is read with: its lead (and the lead's, if that leans too)
-    kind: str = "sentence"  # sentence, item (of a list), lead-in (introduces a list) or fragment
+    kind: str = "sentence"  # sentence, item (of a list), lead-in (introduces a list), row (of a table) or fragment
     hand: float = 0.0  # the hand-weighted score (``score`` adds the learned one's when that is on)
     learned: float = 0.0  # the learned scorer's probability that it holds the answer
     features: np.ndarray | None = None  # what the learned scorer reads (sentence_scorer.FEATURES)
@@ -355,7 +355,7 @@ def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
             # fragment (a line the extraction cut off) counts when it reads as prose.
             words = sent.split()
             kind = piece.kind
-            if len(words) < 4 and not (len(words) >= 3 and " | " in sent):
+            if len(words) < 4 and not (len(words) >= 3 and (" | " in sent or kind == "row")):
                 # "Screening", "Diagnosis": a short list item is read only with the line that
                 # introduces its list, never as an answer on its own.
                 if kind != "item" and not (kind == "fragment" and prev.endswith(":")):

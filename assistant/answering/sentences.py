@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from evidence_assistant.core.text import sentence_spans
+from evidence_assistant.core.text import is_table_row, sentence_spans
 
 # A bullet mark opening a list item, at the start of a line or after a space ("… as follows: • put
 # in place …").
@@ -25,7 +25,7 @@ _LIST_ITEM_END = re.compile(r"[;,]$|[;,] (?:and|or)$")
 class Piece:
     start: int
     end: int
-    kind: str  # "sentence", "item" (a list item), "lead-in" (ends with a colon) or "fragment"
+    kind: str  # "sentence", "item" (a list item), "lead-in" (ends with a colon), "row" (of a table) or "fragment"
 
 
 def _kind(text: str, item: bool) -> str:
@@ -45,6 +45,9 @@ def pieces(text: str) -> list[Piece]:
     is. Every span is exact: ``text[p.start:p.end]`` is the piece, stripped."""
     out: list[Piece] = []
     for a, b in sentence_spans(text):
+        if is_table_row(text[a:b]):  # a table's row states its figures with their headers: one piece
+            out.append(Piece(a, b, "row"))
+            continue
         # Cut before each bullet mark; the mark itself is not part of the quoted item.
         cuts: list[tuple[int, int, bool]] = []
         pos, item = a, False

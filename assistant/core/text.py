@@ -54,9 +54,31 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# A table row as the loaders write it (ingest/load/tables.py): "Caption: Header: value; Header:
+# value", or its cells joined by " | " when the table has no headers.
+_ROW_CELL = re.compile(r"[^:;\n]{1,120}?: \S")
+
+
+def is_table_row(block: str) -> bool:
+    """Whether ``block`` (one block of a passage) is a table row: one line whose cells are
+    "Header: value" parts joined by "; " (most of them so shaped), or three or more cells joined by
+    " | ". A row is one sentence however many full stops its cells hold."""
+    line = block.strip()
+    if not line or "\n" in line:
+        return False
+    if line.count(" | ") >= 2:
+        return True
+    parts = line.split("; ")
+    labelled = sum(bool(_ROW_CELL.match(p)) for p in parts)
+    return len(parts) >= 2 and labelled >= 2 and labelled * 2 > len(parts)
+
+
 def _sentences_in_block(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = len(text) - len(text.lstrip())
+    if is_table_row(text):
+        end = len(text.rstrip())
+        return [(start, end)] if end > start else []
     for m in _SENTENCE_END.finditer(text):
         if m.start() < start:
             continue

@@ -36,6 +36,29 @@ def test_bullets_and_lead_ins_are_pieces_an_answer_can_quote():
     assert ("Safety closure once every mitigation has been carried out.", "item") in got
 
 
+RETENTION = ("Records are kept for the periods in Table 4.9.\n\n"
+             "Table 4.9: Purpose: Audit; Access required for: administrative staff. Clinical staff; Retention: Two years\n\n"
+             "Table 4.9: Purpose: Probity; Access required for: practice managers. Partners; Retention: Eight years")
+
+
+def test_a_table_row_is_one_piece_and_an_answer_candidate():
+    """A row keeps its headers and caption (as the loaders write it) and is quoted whole, however
+    many full stops its cells hold; it is an answer like a sentence, though it has no full stop."""
+    got = [(RETENTION[p.start:p.end], p.kind) for p in pieces(RETENTION)]
+    assert got == [("Records are kept for the periods in Table 4.9.", "sentence"),
+                   ("Table 4.9: Purpose: Audit; Access required for: administrative staff. Clinical staff; "
+                    "Retention: Two years", "row"),
+                   ("Table 4.9: Purpose: Probity; Access required for: practice managers. Partners; "
+                    "Retention: Eight years", "row")]
+    rows = [c.text for c in candidates([passage(RETENTION)]) if c.kind == "row"]
+    assert len(rows) == 2 and rows[1].endswith("Retention: Eight years")
+    question = "For how long are records kept for probity in Table 4.9?"
+    cands = candidates([passage(RETENTION)])
+    score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    rows = sorted((c for c in cands if c.kind == "row"), key=lambda c: -c.score)
+    assert rows[0].text.endswith("Retention: Eight years")  # the row the question names, by what it measures
+
+
 def test_a_list_lead_in_comes_with_its_items():
     question = "What are the three stages of the assurance process?"
     assert asked_list(question) == (3, "stages")
