@@ -9,7 +9,7 @@ from typing import Sequence
 
 import numpy as np
 
-from evidence_assistant.core.text import tokenize
+from evidence_assistant.core.text import is_table_row, tokenize
 
 from evidence_assistant.answering import sentence_scorer
 from evidence_assistant.answering.sentences import pieces
@@ -398,14 +398,20 @@ _FURNITURE = re.compile(
     r"\bcontents\b|\.{4,}|…{2,}|\s>\s.*\s>\s|\bdownload\b|\bplease (?:e-?mail|contact|visit|see)\b|"
     r"\bclick here\b|\bfind out more\b|\bfor more information\b|\bthis page\b|\bpublished on\s+\w+\s+website\b",
     re.I)
+# A file named by its name or size ("Full report - Mar 21.pdf (3.3 MB)"): a catalogue of files or a
+# download link describes a file, not what the file reports.
+_FILE_NAMED = re.compile(r"\w\.(?:pdf|docx?|xlsx?|csv|odt|pptx?|md|html?|json|njk|txt|zip)\b|"
+                         r"\(\s*\d[\d.,]*\s*(?:[KMG]B|bytes)\s*\)", re.I)
 
 
 def boilerplate(sentence: str) -> bool:
     """Whether ``sentence`` is a document describing itself, its contents or its surroundings
     (contents lines, breadcrumbs, lists of titles, download and contact lines) — never the
     answer to a question about what the document reports."""
-    if _SELF_DESCRIBING.search(sentence) or _FURNITURE.search(sentence):
+    if _SELF_DESCRIBING.search(sentence) or _FURNITURE.search(sentence) or _FILE_NAMED.search(sentence):
         return True
+    if is_table_row(sentence):
+        return False  # a row's headers are capitalised and joined by semicolons: not a list of titles
     words = re.findall(r"[A-Za-z][\w'’-]*", sentence)
     # A list of titles: several semicolons or bullets among words that are mostly capitalised.
     if sentence.count(";") >= 3 and words and sum(w[0].isupper() for w in words) / len(words) >= 0.4:

@@ -76,6 +76,12 @@ def test_a_document_describing_itself_is_boilerplate():
     assert boilerplate("Home > Annual Impact Report > Digital, data and analytics")
     assert not boilerplate("The report was commissioned by NHS England in March 2022.")
     assert not boilerplate("Staff numbers increased by 4.0% in the first half of the year.")
+    # A catalogue of files, or a download link, describes a file rather than what it reports.
+    assert boilerplate("File: Full report - Mar 21.pdf (3.3 MB); What it is: the interim report; Pages: 207")
+    assert boilerplate("Summary report - Mar 21 (1.2 MB) | summary of the above | 14")
+    # A table row's capitalised headers and semicolons are not a list of titles.
+    assert not boilerplate("Table 2: Area Of Work: Clinical Informatics; Band: Band 7; Headcount In 2020: 1,250; "
+                           "Headcount In 2030: 2,100")
 
 
 def test_expansions_are_found_beside_the_abbreviation():
