@@ -1,4 +1,4 @@
-"""PDF loader (pypdf).
+"""PDF loader (pypdf for text, pdfplumber for word positions and ruled tables).
 
 Each page is extracted on its own, so one bad page becomes a warning rather than a failed
 file. ``page_index`` is the 0-based physical page; ``page`` is the page label a reader would
@@ -15,6 +15,15 @@ Before blocks are made, each page is tidied by ``layout``: zero-width characters
 double-spaced extraction read as single-spaced, and a page holding only a running head and a
 page number (a blank divider page) dropped; lines broken mid-sentence are rejoined within a page.
 A page with no text layer is read by OCR when it is enabled (``ocr``) and marked as such.
+
+Tables: pdfplumber's ruled-table finder is run on every page (when pdfplumber is installed). A
+table with at least two rows and two columns and at least half its cells filled is kept as a
+table: each row becomes one paragraph block made by ``tables.table_row_text`` with the header row
+(the first row, or the rows of a header whose first cell is merged down, when it is set apart in
+bold or heads rows of figures) and a "Table N: ..." caption found just above or below it. Such a
+page is read from its word positions with the table's area cut out, in column order when it is set
+in two columns (``layout.find_gutter`` / ``reading_order``), so that the cells are not read again as
+text; other pages keep pypdf's text-layer order.
 
 Page furniture is dropped: a line in the top or bottom two lines of a page that recurs (digits
 ignored) on at least three pages and a third of them — running heads such as "| 12 |" or
@@ -46,7 +55,8 @@ from evidence_assistant.core.types import Block
 
 from . import ocr
 from .base import Loaded, normalise_date
-from .layout import continues, join_continuation, tidy_pdf_page
+from .layout import continues, find_gutter, join_continuation, lines_text, reading_order, tidy_pdf_page
+from .tables import table_row_text
 from .text import HeadingStack, clean, dotted_numbering, group_lines, groups_to_blocks
 
 _FURNITURE_WINDOW = 2  # lines at the top and at the bottom of a page that may be furniture
@@ -226,7 +236,7 @@ def _furniture_keys(pages: list[list[str]]) -> set[str]:
         return set()
     counts: Counter[str] = Counter()
     for lines in pages:
-        nonblank = [ln.strip() for ln in lines if ln.strip()]
+        nonblank = [ln.strip() for ln in lines if ln.strip() and _TABLE_MARK not in ln]
         edge = nonblank[:_FURNITURE_WINDOW] + nonblank[-_FURNITURE_WINDOW:]
         counts.update({_furniture_key(ln) for ln in edge})
     threshold = max(3, len(pages) / 3)
@@ -234,7 +244,9 @@ def _furniture_keys(pages: list[list[str]]) -> set[str]:
 
 
 def _furniture_key(line: str) -> str:
-    return re.sub(r"\d+", "#", clean(line)).lower()
+    """Digits stand for any number, and a run of numbers and rules ("| 52 |", "52 | | 53") for any
+    other such run: the same running head reads either way from the two ways a page is read."""
+    return re.sub(r"[\s|]*#[#\s|]*", "#", re.sub(r"\d+", "#", clean(line))).strip().lower()
 
 
 def _strip_furniture(lines: list[str], keys: set[str], page_numbers: set[str]) -> list[str]:
@@ -245,7 +257,7 @@ def _strip_furniture(lines: list[str], keys: set[str], page_numbers: set[str]) -
     edge = set(idx[:_FURNITURE_WINDOW] + idx[-_FURNITURE_WINDOW:])
     out = list(lines)
     for i in edge:
-        if _furniture_key(lines[i]) in keys:
+        if _furniture_key(lines[i]) in keys and _TABLE_MARK not in lines[i]:
             out[i] = ""
     for i in (idx[0], idx[-1]):
         if lines[i].strip() in page_numbers:
@@ -260,6 +272,216 @@ def _strip_furniture(lines: list[str], keys: set[str], page_numbers: set[str]) -
     return lines
 
 
+# A table kept as a table stands in the page text as one line holding this mark and its number
+# on the page, until its rows replace it as blocks. Private-use characters: never in real text.
+_TABLE_MARK = "\ue000"
+_TABLE_MARKS = re.compile(_TABLE_MARK + r"(\d+)" + _TABLE_MARK)
+_TABLE_CAPTION = re.compile(r"^(?:Table|Tab\.)\s*[A-Z]?\d+(?:\.\d+)*[a-z]?\b", re.IGNORECASE)
+_BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
+
+
+class _Table:
+    """A ruled table found on a page: its rows as cell texts, its header row, its caption."""
+
+    def __init__(self, rows: list[list[str]], headers: list[str] | None, caption: str | None):
+        self.rows, self.headers, self.caption = rows, headers, caption
+
+    def texts(self) -> list[str]:
+        out = [table_row_text(r, self.headers, self.caption) for r in self.rows]
+        return [t for t in out if t]
+
+
+def _cell(value: Any) -> str:
+    text = unicodedata.normalize("NFKC", str(value or "")).replace("\x00", "")
+    text = re.sub(r"(?<=[^\W\d_])-\n(?=[a-z])", "-", text)  # a word broken at a hyphen in a narrow cell
+    return clean(text)
+
+
+def _table_rows(found: Any, page: Any) -> tuple[list[list[str]], list[str] | None] | None:
+    """The rows and header of a table pdfplumber found, or None when it is not kept as a table:
+    fewer than two rows or two columns, or half its cells empty (a box drawn around a layout)."""
+    raw = found.extract()
+    rows = [[_cell(c) if c is not None else None for c in r] for r in raw]
+    keep = [k for k, r in enumerate(rows) if any(c for c in r)]
+    rows = [rows[k] for k in keep]
+    if len(rows) < 2:
+        return None
+    width = max(len(r) for r in rows)
+    if width < 2 or sum(1 for r in rows if sum(1 for c in r if c) >= 2) < 2:
+        return None
+    cells = [c for r in rows for c in r if c is not None]
+    if not cells or sum(1 for c in cells if c) < 0.5 * len(cells):
+        return None
+    geometry = [found.rows[k] for k in keep]
+    # A header whose first cell is merged down over the next rows is set on several rows: those
+    # rows (no figures in them) are read into the first as one header row.
+    band = 1
+    while (band < len(rows) - 1 and rows[0][0] and rows[band][0] is None
+           and not any(c and _FIGURE.fullmatch(c.replace(" ", "")) for c in rows[band])):
+        band += 1
+    if band > 1:
+        merged = [" ".join(r[c] for r in rows[:band] if c < len(r) and r[c]) for c in range(width)]
+        rows = [[m or None for m in merged]] + rows[band:]
+        geometry = geometry[:1] + geometry[band:]
+    # A cell merged down over several rows is given once, in its top row: the rows below carry its
+    # text in the first column, where such merges name a group of rows.
+    for k in range(2, len(rows)):
+        if rows[k][0] is None and rows[k - 1][0]:
+            rows[k][0] = rows[k - 1][0]
+    texts = [[c or "" for c in r] + [""] * (width - len(r)) for r in rows]
+    headers = None
+    if _is_header(texts, geometry, page):
+        headers, texts = texts[0], texts[1:]
+        headers = _align_headers(headers, texts)
+    return texts, headers
+
+
+_FIGURE = re.compile(r"[£$€+\-–]?[\d,.]+%?")
+
+
+def _align_headers(headers: list[str], rows: list[list[str]]) -> list[str]:
+    """Headers moved onto the figures they head: a ruled grid often sets a header one column off
+    from its values (a header cell over two grid columns), leaving a header with nothing under it
+    beside values with no header. Such a header moves to the nearest such column, left first."""
+    heads = list(headers)
+    filled = [any(r[c] for r in rows) for c in range(len(heads))]
+    for c, head in enumerate(headers):
+        if not head or filled[c]:
+            continue
+        for d in (-1, 1, -2, 2):
+            t = c + d
+            if 0 <= t < len(heads) and filled[t] and not heads[t]:
+                heads[t], heads[c] = head, ""
+                break
+    return heads
+
+
+def _is_header(rows: list[list[str]], geometry: list[Any], page: Any) -> bool:
+    """Whether the first row heads the columns: every cell filled and none a bare figure, and
+    either set in bold while the next row is not, or words over a body that holds figures."""
+    first = [c for c in rows[0] if c]
+    if len(first) < 2 or len(first) < 0.5 * len(rows[0]):
+        return False
+    if any(_FIGURE.fullmatch(c.replace(" ", "")) for c in first):
+        return False
+    if any(_FIGURE.fullmatch(c.replace(" ", "")) for r in rows[1:] for c in r if c):
+        return True
+
+    def bold_share(row: Any) -> float:
+        try:
+            chars = page.within_bbox(row.bbox).chars
+        except Exception:
+            return 0.0
+        chars = [c for c in chars if str(c.get("text", "")).strip()]
+        return sum(1 for c in chars if _BOLD.search(str(c.get("fontname", "")))) / len(chars) if chars else 0.0
+
+    return len(geometry) >= 2 and bold_share(geometry[0]) >= 0.9 and bold_share(geometry[1]) < 0.5
+
+
+def _caption(lines: list[list[dict]], bbox: tuple[float, float, float, float]) -> str | None:
+    """A "Table 3: ..." line set just above the table (with the lines that carry it on to the
+    table), or just below it."""
+    x0, top, x1, bottom = bbox
+    near = [ln for ln in lines if min(w["x1"] for w in ln) > x0 - 20 and max(w["x0"] for w in ln) < x1 + 20]
+    above = [ln for ln in near if max(w["bottom"] for w in ln) <= top + 1 and top - max(w["bottom"] for w in ln) < 60]
+    for k, ln in enumerate(above):
+        text = " ".join(w["text"] for w in ln)
+        if _TABLE_CAPTION.match(text):
+            return clean(" ".join(" ".join(w["text"] for w in x) for x in above[k:k + 3]))[:300]
+    below = [ln for ln in near if min(w["top"] for w in ln) >= bottom - 1 and min(w["top"] for w in ln) - bottom < 30]
+    for k, ln in enumerate(below[:2]):
+        text = " ".join(w["text"] for w in ln)
+        if _TABLE_CAPTION.match(text):
+            return clean(text)[:300]
+    return None
+
+
+def _plumb_page(page: Any) -> tuple[str, bool, list[_Table]]:
+    """A page's text in reading order with its tables cut out, whether it is set in two
+    columns, and its tables."""
+    tables: list[_Table] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    for t in page.find_tables():
+        got = _table_rows(t, page)
+        if got is not None:
+            boxes.append(tuple(t.bbox))
+            tables.append(_Table(got[0], got[1], None))
+    if not tables:  # only a page holding a table is read by position (see ``load``)
+        return "", False, []
+    words = [w for w in page.extract_words() if str(w.get("text", "")).strip()]
+
+    def inside(w: dict, b: tuple[float, float, float, float]) -> bool:
+        cx, cy = (w["x0"] + w["x1"]) / 2, (w["top"] + w["bottom"]) / 2
+        return b[0] <= cx <= b[2] and b[1] <= cy <= b[3]
+
+    rest = [w for w in words if not any(inside(w, b) for b in boxes)]
+    marks = [{"x0": b[0], "x1": b[2], "top": b[1], "bottom": b[3], "alone": True,
+              "text": f"{_TABLE_MARK}{k}{_TABLE_MARK}"} for k, b in enumerate(boxes)]
+    # Two columns of text; else one column of text beside a narrow one (a pull quote, a side note).
+    gutter = (find_gutter(rest + marks, float(page.width))
+              or find_gutter(rest + marks, float(page.width), min_share=0.05, min_height=0.15, reach=0.1))
+    lines = reading_order(rest + marks, gutter, float(page.height))
+    plain_lines = [ln for ln in lines if not any(w.get("alone") for w in ln)]
+    for t, b in zip(tables, boxes):
+        t.caption = _caption(plain_lines, b)
+    return lines_text(lines), gutter is not None, tables
+
+
+# Path operators in a page's content stream: a rectangle ("re") or a line segment ("l").
+_PATH_OPS = re.compile(rb"\s(?:re|l)\s")
+_MIN_PATH_OPS = 6  # a ruled table of two rows and two columns draws at least this many rules
+
+
+def _drawn_lines(page: Any) -> bool:
+    """Whether a page draws enough rules to hold a ruled table: read from its content stream with
+    pypdf, so that the far slower layout analysis runs only where a table can be. On the real
+    documents this skips text-only pages (letters, notices); on designed reports, which draw rules
+    and shapes on every page, it skips little. A stream that cannot be read lets the analysis
+    decide."""
+    try:
+        contents = page.get_contents()
+        data = contents.get_data() if contents is not None else b""
+    except Exception:
+        return True
+    return len(_PATH_OPS.findall(data)) >= _MIN_PATH_OPS
+
+
+class _Layout:
+    """Word positions of each page (pdfplumber), read for columns and ruled tables. Without
+    pdfplumber, or when it cannot read the file, every page keeps the plain extraction."""
+
+    def __init__(self, data: bytes):
+        self.pdf = None
+        try:
+            import pdfplumber
+
+            self.pdf = pdfplumber.open(io.BytesIO(data))
+        except Exception:  # not installed, or a file pdfminer cannot parse: pypdf's text stands
+            self.pdf = None
+
+    def page(self, i: int, where: str, warnings: list[str], ruled: bool = True) -> tuple[str | None, bool, list[_Table]]:
+        if self.pdf is None or i >= len(self.pdf.pages) or not ruled:
+            return None, False, []
+        page = self.pdf.pages[i]
+        try:
+            return _plumb_page(page)
+        except Exception as exc:  # a page whose layout cannot be read keeps its plain text
+            warnings.append(f"{where}: columns and tables not read ({_reason_for(exc)}); plain text kept")
+            return None, False, []
+        finally:
+            try:
+                page.close()
+            except Exception:
+                pass
+
+    def close(self) -> None:
+        if self.pdf is not None:
+            try:
+                self.pdf.close()
+            except Exception:
+                pass
+
+
 def load(path: Path, data: bytes) -> Loaded:
     reader, n = _open(path, data)
     labels = _labels(reader, n)
@@ -272,10 +494,22 @@ def load(path: Path, data: bytes) -> Loaded:
         return f"page {labels[i]}" + (f" (physical {i + 1})" if labels[i] != str(i + 1) else "")
 
     page_lines: list[list[str]] = []
+    page_tables: list[list[_Table]] = []
     scans = ocr.ScannedPages(path, data, reader)  # pages without a text layer (see ocr.py)
+    layout = _Layout(data)
+    laid_out = [layout.page(i, where(i), warnings, _drawn_lines(reader.pages[i])) for i in range(n)]
+    layout.close()
     for i in range(n):
+        # A page holding a table is read from its word positions (in column order when it is set
+        # in columns), with the table cut out; any other page keeps the text layer's own order.
+        # Reading every two-column page by position was measured on real reports and lost more
+        # than it gained: side notes (author names, pull quotes) were run into the body text, which
+        # the text layer keeps apart.
+        laid, _, tables = laid_out[i]
+        positional = laid is not None and bool(tables)
+        page_tables.append(tables if positional else [])
         try:
-            raw = reader.pages[i].extract_text() or ""
+            raw = laid if positional else (reader.pages[i].extract_text() or "")
         except Exception as exc:  # one damaged page must not sink the document
             warnings.append(f"{where(i)}: text extraction failed ({_reason_for(exc)}); page skipped")
             raw = ""
@@ -292,6 +526,7 @@ def load(path: Path, data: bytes) -> Loaded:
     furniture = _furniture_keys(page_lines)
     stack = HeadingStack()
     blocks: list[Block] = []
+    rows: set[int] = set()  # indexes of blocks that are table rows: never joined to text
     carry: str | None = None
     for i, lines in enumerate(page_lines):
         lines = _strip_furniture(lines, furniture, {labels[i], str(i + 1)})
@@ -319,8 +554,19 @@ def load(path: Path, data: bytes) -> Loaded:
                              heading_of=heading_of)
         page_blocks = groups_to_blocks(groups, stack, page=labels[i], page_index=i)
         for b in page_blocks:
+            if _TABLE_MARK in b.text:  # a table: one block per row, under the headings it sits under
+                marks = [int(k) for k in _TABLE_MARKS.findall(b.text)]
+                rest = clean(_TABLE_MARKS.sub(" ", b.text))
+                if rest:  # text that a table mark was run into
+                    blocks.append(replace(b, text=rest))
+                for k in marks:
+                    for text in (page_tables[i][k].texts() if k < len(page_tables[i]) else []):
+                        blocks.append(Block(text, "paragraph", labels[i], i, None, b.heading_path))
+                        rows.add(len(blocks) - 1)
+                continue
             last = blocks[-1] if blocks else None
             if (last is not None and last.kind == b.kind == "paragraph" and last.page_index == i
+                    and len(blocks) - 1 not in rows
                     and b.paragraph in (None, last.paragraph) and continues(last.text, b.text)):
                 # One sentence broken by a column break or a stray line break on the page. Across a
                 # page break the two blocks stay apart, so that each part is cited at its own page.
