@@ -31,9 +31,9 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
@@ -55,6 +55,11 @@ def _expand_user(v: Any) -> Any:
     return v
 
 
+def _is_path(annotation: Any) -> bool:
+    """Whether a field holds a path (``Path`` or ``Path | None``)."""
+    return annotation is Path or Path in get_args(annotation)
+
+
 def _log_level(v: Any) -> Any:
     """A logging level name in capitals; empty means WARNING (as the command line has always read it)."""
     if not isinstance(v, str):
@@ -69,6 +74,15 @@ class _Group(BaseModel):
     """A group of settings, read as ``settings.<group>``: a frozen snapshot, so that a change is
     made on the settings (``model_copy``), never on a group by mistake."""
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _expand_paths(cls, v: Any, info: ValidationInfo) -> Any:
+        """"~" in any folder or file setting means the user's home, in the groups and in the flat
+        settings alike. One validator for every path field: a validator of the same name in each
+        group would leave the flat settings, which inherit all the groups, with only one of them."""
+        field = cls.model_fields.get(info.field_name or "")
+        return _expand_user(v) if field is not None and _is_path(field.annotation) else v
 
 
 class IndexSettings(_Group):
@@ -103,11 +117,6 @@ class IndexSettings(_Group):
     ocr: Literal["auto", "on", "off"] = Field("auto", description="OCR for PDF pages with no text layer (scanned letters), by Tesseract: 'auto' reads them when the tesseract-ocr and poppler-utils packages are installed and otherwise skips them with a warning; 'on' refuses a PDF with such pages when Tesseract is missing; 'off' skips them. Pages with a text layer are never OCR'd; OCR'd passages show 'Scanned page: text read by OCR' as their section.")
     ocr_page_timeout_s: float = Field(60.0, gt=0, description="Time limit for OCR of one page; a page over it is skipped with the reason in the file's warnings. OCR of one file also stops at 60% of file_timeout_s.")
     sources_toml: Path | None = Field(None, description="Metadata for files by name (corpus/sources.toml); found beside the files when unset.")
-
-    @field_validator("index_dir", "model_path", "sources_toml", mode="before")
-    @classmethod
-    def _expand(cls, v: Any) -> Any:
-        return _expand_user(v)
 
 
 class RetrievalSettings(_Group):
@@ -144,11 +153,6 @@ class AnsweringSettings(_Group):
     llm_temperature: float = Field(0.0, ge=0, description="Sampling temperature.")
     prompts_dir: Path | None = Field(None, description="Folder of prompt files; unset means the project's prompts/.")
 
-    @field_validator("prompts_dir", mode="before")
-    @classmethod
-    def _expand(cls, v: Any) -> Any:
-        return _expand_user(v)
-
 
 class ChatSettings(_Group):
     """The chat app: where it listens, who may log in, how many questions it takes at once, uploads."""
@@ -164,11 +168,6 @@ class ChatSettings(_Group):
     max_queue: int = Field(64, ge=1, description="Questions waiting; past this a client is told the server is busy.")
     max_upload_mb: float = Field(50.0, gt=0, description="Largest upload accepted in the chat.")
     upload_dir: Path | None = Field(None, description="Where uploads are kept; unset means index_dir/uploads.")
-
-    @field_validator("upload_dir", mode="before")
-    @classmethod
-    def _expand(cls, v: Any) -> Any:
-        return _expand_user(v)
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

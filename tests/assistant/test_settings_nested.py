@@ -231,3 +231,24 @@ def test_bm25_defaults_come_from_the_settings(tmp_path: Path) -> None:
     assert (Settings().bm25_k1, Settings().index.bm25_b) == (0.9, 0.4)
     with pytest.raises(TypeError):
         Bm25()  # type: ignore[call-arg]  # no second copy of the defaults
+
+
+PATH_SETTINGS = ("index_dir", "model_path", "sources_toml", "prompts_dir", "upload_dir")
+
+
+def test_home_in_every_path_setting_is_expanded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """"~" means the user's home in every folder or file setting, flat or grouped, from keywords
+    or the environment (before, the flat settings expanded only the chat's upload folder)."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    home = Path("~").expanduser()
+    s = Settings(**{name: f"~/{name}" for name in PATH_SETTINGS})
+    for name in PATH_SETTINGS:
+        assert getattr(s, name) == home / name, name
+    assert s.index.index_dir == home / "index_dir" and s.index.sources_toml == home / "sources_toml"
+    assert s.answering.prompts_dir == home / "prompts_dir" and s.chat.upload_dir == home / "upload_dir"
+    monkeypatch.setenv("EVIDENCE_INDEX__MODEL_PATH", "~/model")
+    monkeypatch.setenv("EVIDENCE_PROMPTS_DIR", "~/prompts")
+    s = Settings()
+    assert s.model_path == home / "model" and s.prompts_dir == home / "prompts"
+    # Settings that are not paths are left as they are.
+    assert Settings(host="~host").host == "~host"
