@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-_SPACE = re.compile(r"\s+")
+from .text import clean
+
 # "Table 4", "Table 3.2:", "Table A1 -", "TABLE 2." opening a short line: a table's caption.
 _CAPTION = re.compile(r"^(?:table|tbl\.?)\s+[A-Z]?\d+(?:[.\-]\d+)*[a-z]?\b", re.IGNORECASE)
 _NUMERIC = re.compile(r"[£$€]?[-+−]?[\d,.]+%?[kmbn]?", re.IGNORECASE)
@@ -26,7 +27,7 @@ Cell = tuple[str, int]  # a cell's text and how many grid columns it spans
 
 
 def _clean(cell: object) -> str:
-    return _SPACE.sub(" ", str(cell or "")).strip()
+    return clean(str(cell or ""))
 
 
 def is_caption(text: str) -> bool:
