@@ -294,9 +294,10 @@ _QUOTATIONS = [
 ]
 
 
-def quotations(text: str) -> list[str]:
-    """The quoted words in ``text``, in double, single or curly quote marks, of any length."""
-    norm = normalise(text)
+def quotations(text: str, keep_case: bool = False) -> list[str]:
+    """The quoted words in ``text``, in double, single or curly quote marks, of any length;
+    normalised (lower case, white space collapsed) unless ``keep_case``."""
+    norm = "".join(_CHAR_MAP.get(ch, ch) for ch in text) if keep_case else normalise(text)
     found: list[str] = []
     for rx in _QUOTATIONS:
         found += [m.group(1).strip() for m in rx.finditer(norm) if m.group(1).strip(" .,;:!?")]

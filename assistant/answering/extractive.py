@@ -12,6 +12,7 @@ import numpy as np
 from evidence_assistant.core.text import is_table_row, tokenize
 
 from evidence_assistant.answering import sentence_scorer
+from evidence_assistant.answering.citations import quotations
 from evidence_assistant.answering.sentences import pieces
 from evidence_assistant.core.types import ScoredPassage
 
@@ -41,6 +42,9 @@ class ExtractiveWeights:
     # document describing itself or its contents answers nothing.
     expansion: float = 0.3
     list_lead_in: float = 0.1
+    # Real suite's dev split: a sentence using the very words the question puts in quotation
+    # marks ("what is meant by 'triadic consulting'?") is about that term, not its neighbours.
+    quoted_term: float = 0.1
     boilerplate: float = 0.15
     # A short list item ("Screening") is read only with the line that introduces its list.
     short_item: float = 1.0
@@ -52,8 +56,11 @@ class ExtractiveWeights:
     gap: float = 0.12
     redundancy: float = 0.88
     list_items: int = 6
-    # A sentence that adds nothing: at least this share of its words (four or more) already said.
+    # A sentence that adds nothing: at least this share of its words (four or more) already said;
+    # or every figure it states already stated, in a sentence holding this share of its words
+    # (real suite's dev split).
     repeat_overlap: float = 0.8
+    restated_words: float = 0.5
     # Whether the best ``type_top`` sentences hold what the question asks for, about what it is
     # about: sharing at least ``type_overlap`` of its distinctive words (IDF-weighted).
     type_top: int = 3
@@ -76,8 +83,9 @@ WEIGHTS = ExtractiveWeights()
 # A paragraph number opening a sentence ("12. The Panel…"); the full stop is required so that
 # a date such as "17 February 2023: …" keeps its day.
 _PARA_NUMBER = re.compile(r"\s*\d+(?:\.\d+)*\.\s+(?=\S)")
-_DATE = re.compile(r"\b(?:\d{1,2}\s+)?(?:January|February|March|April|May|June|July|August|September|October|"
-                   r"November|December)\s+\d{4}\b|\b(?:19|20)\d{2}\b")
+_MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+# "17 February 2023", "26 June, 2025", "June 26, 2025", "March 2021", or a year.
+_DATE = re.compile(rf"\b(?:\d{{1,2}}\s+)?{_MONTHS},?\s+(?:\d{{1,2}},?\s+)?\d{{4}}\b|\b(?:19|20)\d{{2}}\b")
 _NAME = re.compile(r"\b(?:Professor|Dame|Sir|Dr|Lord|Baroness|Minister|Secretary)\b|(?<!^)(?<![.!?] )\b[A-Z][a-z]+ [A-Z][a-z]+\b")
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'’”)\]]*$")
 # The sample corpus's opening notice ("a sample written for Evidence Assistant … It stands for …
@@ -145,8 +153,10 @@ def expected_type(question: str) -> str | None:
             and not re.search(r"\bwhich (commitments|ones)\b", q):
         return "rating"
     if re.match(r"^(who|whom|whose)\b", q) or re.match(r"^which (it )?(supplier|company|companies|firm|"
-                                                      r"organisation|organization|body|minister|person|people|"
-                                                      r"provider|vendor)s?\b", q):
+                                                      r"organisation|organization|body|bodies|minister|person|people|"
+                                                      r"provider|vendor|trust|group|team|unit|charity|charities|"
+                                                      r"university|universities|partner|consortium|agency|agencies|"
+                                                      r"institute|staff|author|chair)s?\b", q):
         return "name"
     return None
 
@@ -173,6 +183,23 @@ def asks_for_duration(question: str) -> bool:
     return bool(re.match(r"^how (many|long)\s+(days|weeks|months|years)\b", q))
 
 
+_OPENING_PAIR = re.compile(r"^\W*([A-Z][a-z]+) [A-Z][a-z]+\b")
+
+
+def _opens_with_name(text: str) -> bool:
+    """Whether a sentence opens with a name ("Thinks Insight & Strategy have been commissioned
+    …"): two capitalised words, the first no common word ("The Panel", "This Report" are not)."""
+    m = _OPENING_PAIR.match(text)
+    return bool(m) and bool(tokenize(m.group(1))) and m.group(1).lower() not in _OPENERS
+
+
+# Capitalised only because they open a sentence: not the start of a name.
+_OPENERS = set("""after although among as at because before between both during each every few following for from
+given here however if in many most much next none now of on once one over per since some such that then there
+therefore these they those though through thus today under unlike until upon where whether which while who why
+with within without yet also another any""".split())
+
+
 def _has_type(text: str, kind: str | None) -> bool:
     if kind == "rating":
         return bool(re.search(r"\b(inadequate|requires improvement|good|outstanding)\b", text, re.I))
@@ -184,7 +211,7 @@ def _has_type(text: str, kind: str | None) -> bool:
         return bool(_QUANTITY.search(_REFERENCE.sub(" ", text))) or \
             bool(re.search(rf"\b({_COUNT_WORDS}|half|third|quarter|most|all)\b", text, re.I))
     if kind == "name":
-        return bool(_NAME.search(text))
+        return bool(_NAME.search(text)) or _opens_with_name(text)
     return False
 
 
@@ -327,6 +354,13 @@ def never_indexed(tokens: Sequence[str], idf) -> list[str]:
     return [t for t, w in zip(tokens, weights) if w >= unseen - 1e-9]
 
 
+# A labelled line of a document's front matter: who wrote or presented it, when it was
+# published or updated, its version or status.
+_FIELD_LINE = re.compile(r"^(?:[A-Z][a-z]+\s+){0,3}(?:[Pp]ublished|[Uu]pdated|[Dd]ate|[Aa]uthors?|[Rr]eport by|"
+                         r"[Pp]resented by|[Pp]repared by|[Ww]ritten by|[Ee]dited by|[Vv]ersion|[Ss]tatus|[Oo]wner)"
+                         r"(?:\s+[a-z]+){0,3}\s*:\s+\S.{0,150}$")
+
+
 def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
     """Every sentence, list item or list lead-in of the passages that could be an answer, each
     with the piece before it in its passage (its lead) as context."""
@@ -361,6 +395,8 @@ def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
                 if kind != "item" and not (kind == "fragment" and prev.endswith(":")):
                     continue
                 kind = "short-item"
+            elif kind == "fragment" and _FIELD_LINE.match(sent):
+                kind = "field"  # "Date published: 26 June, 2025", "Report by: …": a document's own record of itself
             elif kind == "fragment" and not prev.endswith(":") and " | " not in sent:
                 # A table's row ("SCIMP | Scottish Clinical …") is kept: it states a fact. Other
                 # text without a full stop is kept when it reads as prose and runs on — into
@@ -543,6 +579,25 @@ def states_count(text: str, count: int, noun: str) -> bool:
     return any(re.search(rf"\b{w}\s+(?:[\w-]+\s+){{0,2}}{stem}", text, re.I) for w in words)
 
 
+def _folded(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def quoted_terms(question: str) -> list[str]:
+    """The words a question puts in quotation marks ('coded information', 'FAIR'); a term of one
+    letter or none is left out."""
+    return [q for q in quotations(question, keep_case=True) if len(_folded(q)) > 1]
+
+
+def uses_terms(text: str, terms: Sequence[str]) -> bool:
+    """Whether ``text`` holds one of ``terms`` as whole words: whatever their case, hyphens and
+    quotation marks, except that a term in capitals (an abbreviation, 'FAIR') must be in
+    capitals, not the ordinary word."""
+    folded = f" {_folded(text)} "
+    return any(re.search(rf"(?<!\w){re.escape(t)}(?!\w)", text) if t.isupper() else f" {_folded(t)} " in folded
+               for t in terms)
+
+
 def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passages: int,
                      boost_ranks: set[int] | None = None, scorer: str = "features") -> np.ndarray:
     """Score each sentence: meaning (embedding cosine), the question's words it shares, the rank
@@ -562,6 +617,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     duration = asks_for_duration(question)
     acronyms = asked_acronyms(question)
     listed = asked_list(question)
+    terms = quoted_terms(question)
     # Dates and figures the question names ("in December 2021") should be in the sentence too.
     anchors = [a.lower() for a in re.findall(r"(?:January|February|March|April|May|June|July|August|September|"
                                               r"October|November|December)\s+\d{4}|\b\d[\d,.]*%?", question)]
@@ -587,6 +643,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
         furniture = boilerplate(c.text)
         expands = bool(acronyms) and any(expansion_in(a, c.text) for a in acronyms)
         leads = bool(listed) and states_count(c.text, *listed)
+        uses_term = bool(terms) and uses_terms(c.text, terms)
         c.score = WEIGHTS.cosine * c.cos + WEIGHTS.lexical * c.lex + WEIGHTS.rank_prior * prior
         if duration:
             # A stated span answers "how many days …" outright; a single date is half the answer.
@@ -605,6 +662,8 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
             c.score += WEIGHTS.expansion
         if leads:
             c.score += WEIGHTS.list_lead_in
+        if uses_term:
+            c.score += WEIGHTS.quoted_term
         c.hand = c.score
         # In sentence_scorer.FEATURES order; the two gaps are filled in once every cosine is known.
         rows.append([c.cos, c.lex, prior, float(c.rank == 0), 0.0, 0.0, c.cos * c.lex, float(typed),
@@ -637,18 +696,47 @@ def says_again(a: str, b: str, near: float = WEIGHTS.repeat_overlap) -> bool:
     return len(ta) >= 4 and len(ta & tb) / len(ta) >= near
 
 
+_FIGURE = re.compile(r"(?<![\w.])\d[\d,.]*(?:/\d+)?%?")
+
+
+_LABEL = re.compile(r"\b(?:Table|Figure|Fig\.|Chapter|Section|Annex|Appendix|Box|Chart)\s+\d[\d.]*", re.I)
+
+
+def figures(text: str) -> set[str]:
+    """The figures a sentence states ("132", "10,650", "30%", "50/50"), written alike; not the
+    numbers that label things (Table 4.9, HC 223, a year)."""
+    plain = _REFERENCE.sub(" ", _LABEL.sub(" ", text))
+    return {f.rstrip(".,").replace(",", "") for f in _FIGURE.findall(plain)} - {""}
+
+
+def restates(a: str, b: str, near: float = WEIGHTS.restated_words) -> bool:
+    """Whether sentence ``a`` states again figures that ``b`` has stated, about the same thing:
+    every figure of ``a`` is in ``b`` and at least ``near`` of its words (four or more) are
+    words of ``b``. ("… with 132 different AI products used in diagnosis or screening …" twice,
+    in two passages, worded a little differently.)"""
+    fa = figures(a)
+    if not fa or not fa <= figures(b):
+        return False
+    ta, tb = set(tokenize(a)), set(tokenize(b))
+    return len(ta) >= 4 and len(ta & tb) / len(ta) >= near
+
+
 def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap: float = WEIGHTS.gap,
-           redundancy: float = WEIGHTS.redundancy, list_items: int = WEIGHTS.list_items) -> list[Candidate]:
+           redundancy: float = WEIGHTS.redundancy, list_items: int = WEIGHTS.list_items,
+           first: Sequence[int] = ()) -> list[Candidate]:
     """Best sentences first, dropping near-repeats and those far below the best. A sentence that
     leans on the one before it ("It was moved to March 2026 …") comes with that sentence, so the
     answer never leaves a reader asking what "it" is; both are quoted, each cited. Then the
     order: most relevant first, and neighbouring sentences of one passage in their own order.
     A line that introduces a list ("… has three stages:") comes with the list's items (at most
-    ``list_items``), which are its answer; they do not count against ``max_sentences``."""
+    ``list_items``), which are its answer; they do not count against ``max_sentences``.
+    ``first``: sentences to take before all others whatever their score (the best answer to
+    each part of a question asking two things), in that order."""
     if not cands:
         return []
-    order = sorted(range(len(cands)), key=lambda i: -cands[i].score)
-    best = cands[order[0]].score
+    ranked = sorted(range(len(cands)), key=lambda i: -cands[i].score)
+    best = cands[ranked[0]].score
+    order = [*first, *(i for i in ranked if i not in first)]
     at = {(c.rank, c.end): i for i, c in enumerate(cands)}
     after = {(c.rank, c.lead_end): i for i, c in enumerate(cands)}
     chosen: list[int] = []
@@ -656,12 +744,15 @@ def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap:
     for i in order:
         if len(chosen) >= max_sentences:
             break
-        if cands[i].score < best - gap:
+        if cands[i].score < best - gap and i not in first:
             break
         if cands[i].kind == "short-item":
             continue
-        if i in chosen or any(float(vecs[i] @ vecs[j]) > redundancy or says_again(cands[i].text, cands[j].text)
-                              for j in chosen):
+        # Close in meaning to a sentence already chosen is a repeat, except for a part's best
+        # answer: two rows of one table read alike, and each may answer its own part.
+        if i in chosen or any((float(vecs[i] @ vecs[j]) > redundancy and i not in first)
+                              or says_again(cands[i].text, cands[j].text)
+                              or (i not in first and restates(cands[i].text, cands[j].text)) for j in chosen):
             continue
         unit = [i]
         lead = at.get((cands[i].rank, cands[i].lead_end)) if cands[i].leans else None

@@ -6,10 +6,11 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from evidence_ingest.store import Index
 
+from evidence_assistant.answering.parts import question_parts
 from evidence_assistant.core.errors import EmptyIndexError, InvalidFilterError
 from evidence_assistant.core.settings import Settings
 from evidence_assistant.core.types import DOCUMENT_KINDS, ScoredPassage
@@ -143,6 +144,17 @@ def rrf(ranked_lists: Iterable[tuple[list[str], float]], k: int) -> dict[str, fl
     return scores
 
 
+def in_turn(lists: Sequence[Sequence[str]]) -> list[str]:
+    """The lists' ids taken in turn (the first of each list, then the second of each, …), each
+    id once, where it first comes."""
+    out: dict[str, None] = {}
+    for rank in range(max((len(ids) for ids in lists), default=0)):
+        for ids in lists:
+            if rank < len(ids):
+                out.setdefault(ids[rank])
+    return list(out)
+
+
 def weighted_scores(scored_lists: Iterable[tuple[list[tuple[str, float]], float]]) -> dict[str, float]:
     """Score fusion: each list's scores are divided by that list's best score (so its top
     candidate counts 1) and added with the list's weight; an id a list did not return gets
@@ -197,6 +209,31 @@ class Retriever:
         self.index = index
         self.settings = settings
 
+    def _rank(self, query: str, mode: str, allowed: set[str] | None, timings: dict[str, float]
+              ) -> tuple[list[str], dict[str, float], list[tuple[str, float]], list[tuple[str, float]]]:
+        """Passage ids for ``query``, best first, with their fused scores and the dense and
+        lexical (id, score) lists they came from."""
+        s = self.settings
+        dense: list[tuple[str, float]] = []
+        lexical: list[tuple[str, float]] = []
+        if mode in ("hybrid", "dense"):
+            t = time.perf_counter()
+            qvec = self.index.embedder.encode_query(query)
+            timings["embed_s"] = time.perf_counter() - t
+            t = time.perf_counter()
+            dense = self.index.vectors.query(qvec, s.dense_k, doc_ids=allowed)
+            timings["dense_s"] = time.perf_counter() - t
+        if mode in ("hybrid", "lexical"):
+            t = time.perf_counter()
+            lexical = self.index.lexical.search(query, s.lexical_k, doc_ids=allowed)
+            timings["lexical_s"] = time.perf_counter() - t
+        if s.fusion == "weighted":
+            fused = weighted_scores([(dense, s.dense_weight), (lexical, s.lexical_weight)])
+        else:
+            fused = rrf([([pid for pid, _ in dense], s.dense_weight), ([pid for pid, _ in lexical], s.lexical_weight)],
+                        s.rrf_k)
+        return sorted(fused, key=lambda pid: -fused[pid]), fused, dense, lexical
+
     def search(self, query: str, *, filters: Filters | None = None, k: int | None = None,
                mode: str | None = None) -> Retrieval:
         s = self.settings
@@ -211,35 +248,27 @@ class Retriever:
                                       "corpus/sample` (or your own folder)")
         allowed = resolve_filters(self.index, filters)
         timings["filters_s"] = time.perf_counter() - t
-        dense: list[tuple[str, float]] = []
-        lexical: list[tuple[str, float]] = []
         if allowed is not None and not allowed:
             return Retrieval([], timings, allowed)
-        if mode in ("hybrid", "dense"):
+        parts = question_parts(query) if self.settings.split_questions else [query]
+        order, fused, dense, lexical = self._rank(query, mode, allowed, timings)
+        if len(parts) > 1:
+            # A question asking two things: each part is searched for too, and the lists are
+            # taken in turn, the whole question's first, so that the passages answering its
+            # second half are not left below those answering the first. (On the real suite's
+            # dev split, taking turns beat fusing the lists by reciprocal rank: same recall@5
+            # or better, higher nDCG@10.)
             t = time.perf_counter()
-            qvec = self.index.embedder.encode_query(query)
-            timings["embed_s"] = time.perf_counter() - t
-            t = time.perf_counter()
-            dense = self.index.vectors.query(qvec, s.dense_k, doc_ids=allowed)
-            timings["dense_s"] = time.perf_counter() - t
-        if mode in ("hybrid", "lexical"):
-            t = time.perf_counter()
-            lexical = self.index.lexical.search(query, s.lexical_k, doc_ids=allowed)
-            timings["lexical_s"] = time.perf_counter() - t
+            order = in_turn([order, *(self._rank(part, mode, allowed, {})[0] for part in parts)])
+            fused = {pid: 1.0 / n for n, pid in enumerate(order, 1)}
+            timings["parts_s"] = time.perf_counter() - t
         t = time.perf_counter()
-        dense_ids = [pid for pid, _ in dense]
-        lex_ids = [pid for pid, _ in lexical]
-        if s.fusion == "weighted":
-            fused = weighted_scores([(dense, s.dense_weight), (lexical, s.lexical_weight)])
-        else:
-            fused = rrf([(dense_ids, s.dense_weight), (lex_ids, s.lexical_weight)], s.rrf_k)
-        order = sorted(fused, key=lambda pid: -fused[pid])
         shared = self.index.manifest.shared_works()
         if shared:  # some work is indexed as several documents: keep one of them per work
             order = one_document_per_work(order, self.index.manifest.doc_ids_of(order), shared)
         sims = dict(dense)
-        d_rank = {pid: i for i, pid in enumerate(dense_ids, 1)}
-        l_rank = {pid: i for i, pid in enumerate(lex_ids, 1)}
+        d_rank = {pid: i for i, (pid, _) in enumerate(dense, 1)}
+        l_rank = {pid: i for i, (pid, _) in enumerate(lexical, 1)}
         passages = self.index.manifest.passages(order[: max(k * 4, 40)])
         results: list[ScoredPassage] = []
         per_doc: dict[str, int] = {}

@@ -21,6 +21,14 @@ _INTRODUCES = re.compile(r"[:\u2013\u2014-]$")
 _LIST_ITEM_END = re.compile(r"[;,]$|[;,] (?:and|or)$")
 
 
+# A block numbered as one of a list ("3. Use the minimum necessary", "(b) …").
+_NUMBERED = re.compile(r"^(?:\(?\d{1,2}[.)]|\(?[a-z][.)]|\((?:i|ii|iii|iv|v|vi|vii|viii|ix|x)\))\s+\S")
+# A sentence that announces a list to follow: "The report lists 6 principles … (see below).",
+# "… the following:".
+_ANNOUNCES = re.compile(r"\b(?:following|below|as follows)\b|(?<![\d.,])\b(?:[2-9]|1[0-2]|two|three|four|five|six|"
+                        r"seven|eight|nine|ten|eleven|twelve)\s+(?:[\w-]+\s+){0,2}[a-z]+s\b", re.I)
+
+
 @dataclass(frozen=True)
 class Piece:
     start: int
@@ -65,4 +73,42 @@ def pieces(text: str) -> list[Piece]:
                 continue
             s2, e2 = s + lead, s + trail
             out.append(Piece(s2, e2, _kind(text[s2:e2], is_item)))
-    return out
+    return _lists(text, out)
+
+
+def _list_like(text: str, p: Piece) -> bool:
+    """Whether a block could be one of a list's items: marked or numbered as one, running on in
+    lower case, or a short line without a full stop."""
+    t = text[p.start:p.end]
+    return p.kind == "item" or bool(_NUMBERED.match(t)) or t[:1].islower() or \
+        (p.kind == "fragment" and len(t.split()) <= 15)
+
+
+def _opens_list(line: str) -> bool:
+    """Whether a line can be a list's first: unnumbered, or numbered 1, a or i (a report's
+    numbered paragraphs go on from where they are: "13. The Panel …")."""
+    m = _NUMBERED.match(line)
+    return not m or bool(re.match(r"\(?(?:1|a|i)[.)]", line))
+
+
+def _lists(text: str, out: list[Piece]) -> list[Piece]:
+    """Lists set out one item to a line, as converted documents set them: a sentence announcing
+    a list ("The report lists 6 principles … (see below).") followed by two or more such lines
+    introduces it; the lines after a list's opening — numbered, in lower case, short, or after
+    an item ending "…, and" — are its items, up to the first that is none of these or that
+    follows an item ending a sentence."""
+    def own_line(i: int) -> bool:
+        return i > 0 and "\n" in text[out[i - 1].end:out[i].start]
+
+    fixed = list(out)
+    for i, p in enumerate(fixed):
+        if p.kind == "sentence" and _ANNOUNCES.search(text[p.start:p.end]) and i + 2 < len(fixed) and \
+                all(own_line(j) and _list_like(text, fixed[j]) for j in (i + 1, i + 2)) and \
+                _opens_list(text[fixed[i + 1].start:fixed[i + 1].end]):
+            fixed[i] = Piece(p.start, p.end, "lead-in")
+        elif i and own_line(i) and p.kind in ("sentence", "fragment") and fixed[i - 1].kind in ("lead-in", "item"):
+            before = text[fixed[i - 1].start:fixed[i - 1].end].rstrip()
+            ended = fixed[i - 1].kind == "item" and bool(_ENDS_SENTENCE.search(before))
+            if not ended and (_list_like(text, p) or _LIST_ITEM_END.search(before)):
+                fixed[i] = Piece(p.start, p.end, "item")
+    return fixed

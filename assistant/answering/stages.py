@@ -28,6 +28,7 @@ from evidence_assistant.answering.citations import verbatim_citations
 from evidence_assistant.answering.conversation import condense_without_model, history_questions, is_follow_up
 from evidence_assistant.answering.extractive import (WEIGHTS, Candidate, answers_the_type, asked_list, candidates,
                                                      coverage, score_candidates, select)
+from evidence_assistant.answering.parts import question_parts
 from evidence_assistant.answering.premise import PremiseCheck, check_premise, premise_note
 from evidence_assistant.answering.retrieve import Filters, Retrieval, Retriever
 from evidence_assistant.core.errors import LLMError
@@ -65,6 +66,10 @@ class Turn:
     # judge
     cands: list[Candidate] = field(default_factory=list)
     vecs: np.ndarray | None = None
+    # A question asking two things: each part with the candidates scored against it alone, and
+    # the index in ``cands`` of each part's best sentence (answered first, in the parts' order).
+    parts: list[tuple[str, list[Candidate]]] = field(default_factory=list)
+    part_best: list[int] = field(default_factory=list)
     signals: dict[str, float] = field(default_factory=dict)
     premise: PremiseCheck = field(default_factory=lambda: PremiseCheck(False))
     notes: list[str] = field(default_factory=list)
@@ -149,7 +154,7 @@ class ExtractiveAnswerer:
     def stream(self, turn: Turn) -> Iterator[str]:
         listed = asked_list(turn.standalone)
         turn.picked = select(turn.cands, turn.vecs, max_sentences=self.max_sentences,
-                             list_items=listed[0] if listed else WEIGHTS.list_items)
+                             list_items=listed[0] if listed else WEIGHTS.list_items, first=turn.part_best)
         for c in turn.picked:
             yield f"{c.text} [{c.rank + 1}] "
 
@@ -225,7 +230,12 @@ class Stages:
         turn.premise = check_premise(turn.standalone, turn.shown, registry_ratings=turn.ratings,
                                      all_ratings=self.all_ratings(), idf=idf,
                                      min_proposition=self.settings.answering.min_proposition)
-        typed, want = answers_the_type(turn.standalone, turn.cands, turn.shown, idf=idf)
+        # A question asking two things is answerable when either part is: the answer then says
+        # what the documents hold on it.
+        asked = turn.parts or [(turn.standalone, turn.cands)]
+        checks = [answers_the_type(q, cands, turn.shown, idf=idf) for q, cands in asked]
+        typed = any(ok for ok, _ in checks)
+        want = next((w for ok, w in checks if not ok), None)
         turn.signals["answer_type"] = 1.0 if typed else 0.0
         if not typed and not turn.premise.rejected and not self.answerers[0].may_answer_untyped:
             year = " for the year it names" if re.search(r"\b(19|20)\d{2}\b", turn.standalone) else ""
@@ -301,6 +311,17 @@ class Stages:
             for c, prev in zip(cands, carried):
                 c.score = WEIGHTS.follow_up_own_words * (c.score + prev)
         turn.cands = cands
+        parts = question_parts(turn.standalone) if self.settings.split_questions else []
+        if len(parts) > 1:
+            # Each part scored on its own, on copies, so that the whole question's scores stand.
+            for part in parts:
+                own = [replace(c) for c in cands]
+                score_candidates(part, own, embedder, n_passages=len(shown), boost_ranks=turn.boosted, scorer=scorer)
+                turn.parts.append((part, own))
+                ranked = sorted(range(len(own)), key=lambda i: -own[i].score)
+                pick = next((i for i in ranked if own[i].kind != "short-item"), None)
+                if pick is not None and pick not in turn.part_best:
+                    turn.part_best.append(pick)
         best = max((c.score for c in cands), default=0.0)
         cov = coverage(turn.standalone, [sp.passage.text for sp in shown[:WEIGHTS.coverage_passages]],
                        self.index.lexical)

@@ -131,6 +131,7 @@ class RetrievalSettings(_Group):
     dense_weight: float = Field(0.6, ge=0, description="Weight of the dense list in fusion (chosen on SciFact train queries, evals/tune_scifact.py --weighted).")
     lexical_weight: float = Field(0.4, ge=0, description="Weight of the lexical list in fusion (chosen on SciFact train queries, evals/tune_scifact.py --weighted).")
     max_per_document: int = Field(4, ge=1, description="At most this many of the top passages from one document (diversity; chosen on the sample evaluation).")
+    split_questions: bool = Field(True, description="A question asking two things ('How many …, and which …?') is also searched for and answered part by part (answering/parts.py; chosen on the real suite's dev split).")
 
 
 class AnsweringSettings(_Group):

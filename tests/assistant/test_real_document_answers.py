@@ -5,6 +5,7 @@ Small hand-written texts; no model."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from evidence_assistant.answering.extractive import (answers_the_type, asked_acronyms, asked_list, boilerplate, candidates,
                                   counted_thing, counts, expansion_in, score_candidates, select)
@@ -142,3 +143,126 @@ def test_vectors_are_unchanged_for_plain_prose():
     text = "The first sentence is here. The second sentence follows it."
     assert [text[p.start:p.end] for p in pieces(text)] == ["The first sentence is here.", "The second sentence follows it."]
     assert np.isfinite(score_candidates("first sentence", candidates([passage(text)]), WordEmbedder(), n_passages=1)).all()
+
+
+def test_a_term_the_question_quotes_marks_the_sentence_that_uses_it():
+    """"What is meant by 'triadic consulting'?": the sentence using the quoted words is about the
+    term; its neighbours share only the question's other words. A term in capitals must be in
+    capitals (an abbreviation, not the ordinary word)."""
+    from evidence_assistant.answering.extractive import WEIGHTS, quoted_terms, uses_terms
+
+    assert quoted_terms("What is meant by ‘triadic consulting’ in the guidelines?") == ["triadic consulting"]
+    assert quoted_terms("What do the letters of 'FAIR' data stand for, in the 'AI' report?") == ["FAIR", "AI"]
+    assert uses_terms("Triadic-consulting is where the computer joins the conversation.", ["triadic consulting"])
+    assert not uses_terms("Consulting rooms were triadic in shape.", ["triadic consulting"])
+    assert uses_terms("Data should be FAIR: findable, accessible, interoperable, reusable.", ["FAIR"])
+    assert not uses_terms("A fair partnership between the NHS and industry.", ["FAIR"])
+    text = ("The guidelines say consulting with a patient has changed in the practice. "
+            "Triadic consulting is a consultation in which the computer is a third party.")
+    cands = candidates([passage(text)])
+    question = "What do the guidelines mean by 'triadic consulting' with a patient in the practice?"
+    score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    plain = {c.text: c.score for c in cands}
+    quoted = max(cands, key=lambda c: c.score if c.text.startswith("Triadic") else -1)
+    other = next(c for c in cands if not c.text.startswith("Triadic"))
+    score_candidates(question.replace("'", ""), cands, WordEmbedder(), n_passages=1)
+    assert plain[quoted.text] - next(c.score for c in cands if c.text == quoted.text) == \
+        pytest.approx(WEIGHTS.quoted_term)
+    assert plain[other.text] == pytest.approx(next(c.score for c in cands if c.text == other.text))
+
+
+CALDICOTT = ("The review was commissioned to examine how information was used. The report lists 4 principles "
+             "to apply to a proposed communication (see below).\n\n"
+             "1. Justify the purpose of every proposed use\n\n"
+             "2. Don't use it unless it is absolutely necessary, and\n\n"
+             "3. Use the minimum necessary\n\n"
+             "4. Understand and comply with the law.\n\n"
+             "The report also carries 16 recommendations.")
+PURPOSES = ("The opt-out does not apply if data is used to protect public health, for example to:\n\n"
+            "diagnose communicable diseases;\n\n"
+            "control or prevent their spread;\n\n"
+            "manage risks of infection from food or water supplies.\n\n"
+            "Read a full explanation in the guidance.")
+
+
+def test_a_list_set_out_one_item_to_a_line_is_read_as_a_list():
+    """A sentence announcing a list ("lists 4 principles … (see below).") introduces the lines
+    after it; a list's last item ends with a full stop and is still an item; the sentence after
+    the list is not."""
+    got = [(CALDICOTT[p.start:p.end], p.kind) for p in pieces(CALDICOTT)]
+    assert got[1][1] == "lead-in" and got[0][1] == "sentence"
+    assert [k for _, k in got[2:6]] == ["item"] * 4
+    assert got[6] == ("The report also carries 16 recommendations.", "sentence")
+    got = [(PURPOSES[p.start:p.end], p.kind) for p in pieces(PURPOSES)]
+    assert [k for _, k in got] == ["lead-in", "item", "item", "item", "sentence"]
+    cands = candidates([passage(CALDICOTT)])
+    vecs = score_candidates("What four principles does the report set out?", cands, WordEmbedder(), n_passages=1)
+    picked = [c.text for c in select(cands, vecs, max_sentences=2, list_items=4)]
+    assert picked[0].startswith("The report lists 4 principles")
+    assert picked[1:5] == ["Justify the purpose of every proposed use",
+                           "Don't use it unless it is absolutely necessary, and", "Use the minimum necessary",
+                           "Understand and comply with the law."]
+
+
+def test_numbered_paragraphs_and_headings_do_not_become_a_list():
+    """Numbered paragraphs of a report are sentences, and a sentence with a count followed by a
+    heading and prose introduces nothing."""
+    text = ("12. The Panel rated 4 commitments as good.\n\n13. The Panel rated 2 commitments as inadequate.\n\n"
+            "Recommendations\n\nThe Government should publish a plan by March 2024.")
+    assert [p.kind for p in pieces(text)] == ["sentence", "sentence", "fragment", "sentence"]
+
+
+def test_a_figure_stated_again_in_other_words_is_said_once():
+    """Two passages giving the same figures about the same thing, worded a little differently:
+    the answer keeps the first; a sentence with a new figure, or the same figure about
+    something else, stays."""
+    from evidence_assistant.answering.extractive import figures, restates
+
+    a = "The scan found 132 different AI products used in diagnosis or screening, covering 70 conditions."
+    b = "This analysis shows 132 different AI products designed for diagnosis or screening purposes, covering 70 conditions."
+    assert figures("A 30% cut, 10,650 WTEs, a 50/50 split.") == {"30%", "10650", "50/50"}
+    assert restates(b, a)
+    assert not restates("The scan found 140 different AI products used in diagnosis or screening.", a)
+    assert not restates("We are forecasting to reach the 132 target for records across 70 sites.", a)
+    cands = candidates([passage(a, 0), passage(b, 1)])
+    vecs = score_candidates("How many AI products used in diagnosis or screening did the scan find?", cands,
+                            WordEmbedder(), n_passages=2)
+    picked = select(cands, vecs, max_sentences=3, gap=1.0, redundancy=1.1)
+    assert len(picked) == 1
+
+
+def test_a_name_opening_a_sentence_answers_who():
+    """"Which organisation was commissioned …?": a sentence that opens with the organisation's
+    name holds what is asked for, as one naming it further on does; a sentence opening with
+    "The Panel" or "This Report" names no one for that."""
+    from evidence_assistant.answering.extractive import _has_type
+
+    assert _has_type("Thinks Insight & Strategy have been commissioned to deliver the deliberations.", "name")
+    assert _has_type("The work was commissioned from Thinks Insight.", "name")
+    assert not _has_type("The Panel was commissioned to deliver the deliberations.", "name")
+    assert not _has_type("This Report was commissioned last year.", "name")
+
+
+def test_rows_of_one_table_are_not_repeats_of_each_other():
+    """The caption's number ("Table 4.9") is a label, not a figure the row states: two rows of
+    one table are two facts."""
+    from evidence_assistant.answering.extractive import figures, restates
+
+    a = "Table 4.9: Purpose: Audit; Access required for: Three months"
+    b = "Table 4.9: Purpose: Probity; Access required for: Eight years"
+    assert figures(b) == set() and not restates(b, a)
+    assert figures("The 2023 report (HC 223) found 91% had one.") == {"91%"}
+
+
+def test_a_documents_own_record_of_itself_can_answer():
+    """"Date published: 26 June, 2025" and "Report by: …" head a page without a full stop; they
+    are answers to when it was published and who presented it, where other short lines without a
+    full stop (a heading, a navigation link) are not."""
+    text = ("Date published: 26 June, 2025\n\nDate last updated: 26 June, 2025\n\nPublication (/publication)\n\n"
+            "Report by: Jane Smith, Chief Financial Officer\n\nIntroduction\n\nThe manual sets out the method.")
+    got = {c.text: c.kind for c in candidates([passage(text)])}
+    assert got["Date published: 26 June, 2025"] == "field"
+    assert got["Report by: Jane Smith, Chief Financial Officer"] == "field"
+    assert "Publication (/publication)" not in got and "Introduction" not in got
+    assert answers_the_type("When was the manual published?", [c for c in candidates([passage(text)])
+                                                                if c.kind == "field"][:1], [passage(text)])[0]

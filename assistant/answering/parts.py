@@ -1,0 +1,59 @@
+"""Questions that ask two things at once ("How many notices were issued, and which bodies are
+excluded?"). Each part is searched for and answered on its own as well as with the whole: the
+passages closest to the whole question tend to answer its first half only, and an answer built
+from them leaves the second half unsaid.
+
+A question is split only where "and" opens a new question ("…, and which …", "… and how many …",
+"…, and on what date …") and only when each side says enough on its own to be searched for; a
+statement before the question ("The strategy set a target. What was it, and …?") is carried
+into every part, and a later part that points back ("its core extract") carries the first
+part's names.
+"""
+from __future__ import annotations
+
+import re
+
+from evidence_assistant.core.text import tokenize
+
+# What opens a new question after "and": an interrogative, alone or after a preposition ("on
+# what date", "for how many years", "by how much", "in which years").
+_OPENER = (r"(?:(?:on|in|at|for|by|over|across|to|from|of|with|under|since|until)\s+)?"
+           r"(?:what|which|who|whom|whose|when|where|why|how)\b")
+_SPLIT = re.compile(rf",?\s+and\s+(?={_OPENER})")
+# Words that ask rather than say what about: they do not make a part searchable.
+_ASKING = set(tokenize("what which who whom whose when where why how many much often long far date year years "
+                       "number share percentage proportion figure value did does do was were is are will would "
+                       "said say says"))
+_POINTS_BACK = re.compile(r"\b(?:it|its|they|their|them|this|these|those|he|she|his|her)\b", re.I)
+_NAMES = re.compile(r"\b(?:[A-Z]{2,}[\w/-]*|[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]*)*)")
+# At least this many words of substance on each side of a split.
+MIN_WORDS = 2
+
+
+def _substance(text: str) -> list[str]:
+    return [t for t in tokenize(text) if t not in _ASKING and not t.isdigit()]
+
+
+def question_parts(question: str) -> list[str]:
+    """The questions that ``question`` asks, each readable on its own; ``[question]`` when it asks
+    one thing. Any statement before the question sentence leads every part."""
+    text = " ".join(question.split())
+    if " and " not in text.lower():
+        return [question]
+    # A lead statement ("The standard points to another standard. Which is it, and …?").
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text)
+    lead, asked = " ".join(sentences[:-1]), sentences[-1]
+    pieces = [p.strip(" ,;") for p in _SPLIT.split(asked)]
+    pieces = [p for p in pieces if p]
+    if len(pieces) < 2:
+        return [question]
+    first_names = [m for m in _NAMES.findall(" " + pieces[0][1:]) if m.lower() not in ("and", "the")]
+    parts: list[str] = []
+    for n, piece in enumerate(pieces):
+        if len(_substance(f"{lead} {piece}")) < MIN_WORDS:
+            return [question]  # "…, and over how long?" says too little to be searched alone
+        piece = piece.rstrip("?") + "?"
+        if n and _POINTS_BACK.search(piece) and first_names:
+            piece = f"{piece} ({', '.join(first_names)})"
+        parts.append(f"{lead} {piece[0].upper()}{piece[1:]}".strip())
+    return parts

@@ -1,0 +1,92 @@
+"""A question that asks two things is searched for and answered part by part: the split itself,
+the answer leading with the best sentence for each part, and, on the sample index with the real
+model, retrieval and the answer covering both halves."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from evidence_assistant.answering.extractive import candidates, score_candidates, select
+from evidence_assistant.answering.parts import question_parts
+from evidence_assistant.core.types import Passage, ScoredPassage
+from test_extractive import WordEmbedder
+
+
+@pytest.mark.parametrize("question, parts", [
+    ("How many notices were issued, and which bodies are excluded from the general notice?",
+     ["How many notices were issued?", "Which bodies are excluded from the general notice?"]),
+    ("How many respondents cited technical skills and how many cited pay scales?",
+     ["How many respondents cited technical skills?", "How many cited pay scales?"]),
+    ("What date does the notice bear, and on what date was the privacy notice updated?",
+     ["What date does the notice bear?", "On what date was the privacy notice updated?"]),
+    ("What does ECS stand for in the glossary, and on what consent basis is its core extract sent?",
+     ["What does ECS stand for in the glossary?", "On what consent basis is its core extract sent? (ECS)"]),
+])
+def test_a_question_asking_two_things_is_split_where_and_opens_a_new_question(question, parts):
+    assert question_parts(question) == parts
+
+
+def test_a_lead_statement_goes_with_every_part():
+    q = "The strategy set a target for care records. What was the target, and what did the board paper say of it?"
+    assert question_parts(q) == [
+        "The strategy set a target for care records. What was the target?",
+        "The strategy set a target for care records. What did the board paper say of it?"]
+
+
+@pytest.mark.parametrize("question", [
+    "How much does the award make available, and over how long?",  # the second half says too little alone
+    "What are the roles of NHS England and the Department?",  # "and" joins two names, not two questions
+    "When was the Expert Panel evaluation published?",
+    "Which trusts and hospitals make up the consortium?",
+])
+def test_one_question_stays_whole(question):
+    assert question_parts(question) == [question]
+
+
+def _passage(text: str, n: int) -> ScoredPassage:
+    return ScoredPassage(Passage(passage_id=f"p{n}", doc_id=f"d{n}", seq=0, text=text, char_start=0,
+                                 char_end=len(text)), 1.0 - n / 10)
+
+
+def test_the_best_sentence_for_each_part_leads_the_answer_even_below_the_gap():
+    passages = [_passage("Four notices were issued by the Secretary of State to share data for the response. "
+                         "The notices were issued to share data and were issued for the response.", 0),
+                _passage("NHS Digital is excluded because it received a separate notice.", 1)]
+    cands = candidates(passages)
+    vecs = score_candidates("How many notices were issued for the response?", cands, WordEmbedder(), n_passages=2)
+    second = next(i for i, c in enumerate(cands) if c.text.startswith("NHS Digital"))
+    alone = select(cands, vecs, max_sentences=3, gap=0.01)
+    assert all(not c.text.startswith("NHS Digital") for c in alone)  # below the gap on the whole question
+    first = max(range(len(cands)), key=lambda i: cands[i].score)
+    got = select(cands, vecs, max_sentences=3, gap=0.01, first=[first, second])
+    assert [c.text for c in got[:2]] == [cands[first].text, cands[second].text]
+
+
+@pytest.mark.slow
+def test_both_halves_are_retrieved_and_answered_on_the_sample_index(sample_index):
+    """The real model and index: a question joining two facts from different documents gets
+    both, each quoted and cited; with splitting off, the answer gives only one of them."""
+    from evidence_assistant import Assistant
+    from evidence_assistant.core.settings import Settings
+
+    q = "What overall rating did the Expert Panel give, and how many users had the NHS App passed by January 2023?"
+    assert len(question_parts(q)) == 2
+    texts = {}
+    for split in (True, False):
+        with Assistant.open(sample_index, Settings(split_questions=split)) as a:
+            ans = a.ask(q)
+            hits = a.retriever.search(q, k=5).results
+        assert ans.citations and all(c.exact for c in ans.citations)
+        texts[split] = (ans.text, " ".join(sp.passage.text for sp in hits))
+    answer, top5 = texts[True]
+    assert "inadequate" in answer.lower() and "30 million" in answer
+    assert "30 million" in top5
+    whole = texts[False][0]
+    assert not ("inadequate" in whole.lower() and "30 million" in whole)
+
+
+def test_the_parts_rankings_are_taken_in_turn_after_the_whole_question():
+    from evidence_assistant.answering.retrieve import in_turn
+
+    assert in_turn([["a", "b", "c"], ["d", "a"], ["b", "e"]]) == ["a", "d", "b", "e", "c"]
+    assert in_turn([[], ["x"]]) == ["x"] and in_turn([]) == []
