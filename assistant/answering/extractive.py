@@ -13,6 +13,7 @@ from evidence_assistant.core.text import is_table_row, tokenize
 
 from evidence_assistant.answering import sentence_scorer
 from evidence_assistant.answering.citations import quotations
+from evidence_assistant.answering.parts import question_parts
 from evidence_assistant.answering.sentences import pieces
 from evidence_assistant.core.types import ScoredPassage
 
@@ -221,15 +222,32 @@ _TYPE_WORDS = set(tokenize("how many much when who whom whose what date year num
 
 def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequence[ScoredPassage],
                      idf=None, top: int = WEIGHTS.type_top, min_overlap: float = WEIGHTS.type_overlap) -> tuple[bool, str | None]:
-    """Whether the best sentences hold what the question asks for (a date, number, amount or
-    name) — about what the question is about (sharing its distinctive words), and, when the
-    question names a year, for that year. A "how many" question whose evidence states no
-    relevant number is not answered."""
+    """Whether the best sentences hold what the question asks for (a date, number, amount, name,
+    share or span of time) — about what the question is about (sharing its distinctive words, and
+    in a passage that holds the names it gives), and, when the question names a year, for that
+    year. A "how many" question whose evidence states no relevant number is not answered."""
+    # "For how many years …" asks what "how many years …" asks.
+    question = re.sub(r"^\W*for\s+(?=how (?:many|long)\b)", "", question, flags=re.I)
     want = expected_type(question)
-    years = set(re.findall(r"\b(?:19|20)\d{2}\b", question))
-    # A rating, or a span of days between two dates, steers the choice of sentences but is not
-    # required of them: the answer may give the dates, or say "requires improvement" in words.
-    if not want or want == "rating" or asks_for_duration(question):
+    duration = asks_for_duration(question)
+    if want == "rating" and _ASKS_RATE.search(question):
+        want = "share"  # "what response rate …" asks for a figure, not a rating
+    elif want == "number" and _ASKS_SHARE.match(question):
+        want = "share"
+    if duration:
+        want = "duration"
+    # A year that is part of a document's name ("the Connected Care in 2040 report") names the
+    # document, not the time asked about.
+    years = {m.group(1) for m in re.finditer(r"\b((?:19|20)\d{2})\b", question)
+             if not _names_a_title(question, m, passages)}
+    # A year the question asks about ("… target for 2031/32", "… visits in 2019") that no passage
+    # retrieved for it states, in its text or as its date: the documents hold the topic, not
+    # this year's fact, whatever is asked.
+    if any(not _year_held(y, passages) for y in _asked_years(question, years)):
+        return False, want
+    # A rating steers the choice of sentences but is not required of them: the answer may say
+    # "requires improvement" in other words.
+    if not want or want == "rating":
         return True, None
     if idf and never_indexed(about_words(question), idf):
         return False, want
@@ -239,32 +257,122 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
     for sp in passages:
         held.update(tokenize(sp.passage.text))
         held.update(tokenize(sp.passage.title or ""))
-    if any(t not in held for t in named_in(question)):
+    names = named_in(question)
+    if any(t not in held for t in names):
         return False, want
+    part_names = [named_in(part) for part in question_parts(question)]
     counted = counted_thing(question) if want == "number" else []
-    q_tokens = [t for t in dict.fromkeys(tokenize(question)) if t not in _TYPE_WORDS and not t.isdigit()]
-    weights = idf(q_tokens) if idf and q_tokens else [1.0] * len(q_tokens)
-    total = sum(weights) or 1.0
+    # The distinctive words of the question, and of each of its parts: a sentence answering one
+    # part of "how many X …, and how many hours …" shares the words of that part.
+    shares = []
+    for text in dict.fromkeys([question, *question_parts(question)]):
+        words = [t for t in dict.fromkeys(tokenize(text)) if t not in _TYPE_WORDS and not t.isdigit()]
+        weights = idf(words) if idf and words else [1.0] * len(words)
+        shares.append((words, weights, sum(weights) or 1.0))
+    ranked = sorted(cands, key=lambda c: -c.score)
+    named_years = set(re.findall(r"\b(?:19|20)\d{2}\b", question)) - years
+    if want == "date" and named_years:
+        # A sentence whose only date is the year in a document's name ("… the workforce of 2040"
+        # in the "Connected Care in 2040" report) echoes the name; it dates nothing.
+        echo = re.compile(rf"\b(?:{'|'.join(sorted(named_years))})\b")
+        ranked = [c for c in ranked if not (echo.search(c.text) and not _has_type(echo.sub(" ", c.text), want))]
     # A count of the thing asked about may sit a little further down than the closest sentences,
     # which tend to be about the thing rather than how many of it there are.
-    best = sorted(cands, key=lambda c: -c.score)[:top * 2 if counted else top]
+    best = ranked[:top * 2 if counted else top]
     for c in best:
-        if not _has_type(c.text, want):
+        if want == "duration":
+            # A stated span answers "how many days …"; so do the dates it lies between.
+            if not (_DURATION.search(c.text) or _DATE.search(c.text)):
+                continue
+        elif want == "share":
+            if not _SHARE.search(c.text):
+                continue
+        elif not _has_type(c.text, want):
             continue
         if counted and not counts(c.in_context, counted):
             continue
+        # A sentence that points back is about what its lead names: all of a heading ("4.2 Keeping
+        # Records Safe", then "This report, issued in …"), the names in a sentence ("The Data Lab
+        # is run by …", then "It will make £5m available …"), whose other words are its own.
         present = set(tokenize(c.text))
-        if q_tokens and sum(w for t, w in zip(q_tokens, weights) if t in present) / total < min_overlap:
+        if c.context:
+            heading = not _ENDS_SENTENCE.search(c.context.strip())
+            present |= set(tokenize(c.context if heading else " ".join(re.findall(r"\b[A-Z][\w'’-]*", c.context))))
+        if shares[0][0] and max(sum(w for t, w in zip(words, weights) if t in present) / total
+                                for words, weights, total in shares) < min_overlap:
+            continue
+        # The figure must sit in a passage about what the question names: a date in a passage
+        # about another programme, or a share of respondents elsewhere, answers nothing. A
+        # question in parts ("who runs X, and who runs Y?") names each part's subject apart.
+        sp = passages[c.rank].passage
+        about = set(tokenize(f"{sp.title or ''} {sp.text}"))
+        if names and not any(set(part) <= about | _by_initials(question, about) for part in part_names):
             continue
         if years and not any(y in c.text for y in years):
             # The document's date stands in for the year only of a sentence that names none of its
             # own: "… then Secretary of State, who in November 2021 …" is not about 2025 for being
             # in a 2025 document.
-            doc_date = passages[c.rank].passage.date or ""
+            doc_date = sp.date or ""
             if re.search(r"\b(?:19|20)\d{2}\b", c.text) or not any(doc_date.startswith(y) for y in years):
                 continue
         return True, want
     return False, want
+
+
+# "What response rate …", "which vacancy rate …": a figure, where "rated", "rating" ask for a
+# rating.
+_ASKS_RATE = re.compile(r"^\W*(?:what|which)\s+(?:[\w-]+\s+){0,3}?rates?\b(?![\w-])", re.I)
+_ASKS_SHARE = re.compile(r"^\W*(?:(?:and|but|so|then)\s+)?(?:what|which)\s+(?:percentage|proportion|share)\s+of\b", re.I)
+# A share stated as one: "83%", "41 per cent", "one in five", "3 out of 4", "a third", "0.8".
+_SHARE = re.compile(r"\d\s?%|\bper\s?cent\b|\bpercent|\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
+                    r"(?:in|out of)\s+(?:every\s+)?(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|hundred)|"
+                    r"\bper\s+(?:\d|thousand|hundred|million|head)|\bratio\b|\b(?:half|third|thirds|quarter|quarters|"
+                    r"fifth|fifths|majority|minority)\b|\d\.\d", re.I)
+
+
+def _by_initials(question: str, held: set[str]) -> set[str]:
+    """Index tokens of the names in ``question`` that ``held`` has by their initials: "Artificial
+    Intelligence" where a passage says "AI"."""
+    out: set[str] = set()
+    for run in _NAMED.findall(" " + question.strip()[1:]):
+        words = run.split()
+        for i in range(len(words)):
+            for j in range(i + 2, len(words) + 1):
+                if "".join(w[0] for w in words[i:j]).lower() in held:
+                    out.update(tokenize(" ".join(words[i:j])))
+    return out
+
+
+_FINANCIAL_YEAR = re.compile(r"\b((?:19|20)\d{2})\s*[/–-]\s*((?:19|20)?\d{2})\b")
+
+
+def _asked_years(question: str, years: set[str]) -> list[str]:
+    """The financial years ("2027/28") and the other years of ``years`` that ``question`` names."""
+    fys = [f"{a}/{b[-2:]}" for a, b in _FINANCIAL_YEAR.findall(question) if a in years]
+    in_fys = {y[:4] for y in fys}
+    return fys + sorted(y for y in years if y not in in_fys)
+
+
+def _year_held(year: str, passages: Sequence[ScoredPassage]) -> bool:
+    """Whether a retrieved passage states ``year`` ("2022", or the financial year "2027/28" written
+    "2027/28", "2027-28" or "2027/2028"): in its text, title or date, or, for a calendar year, as
+    either end of a financial year."""
+    if "/" in year:
+        first, last = year.split("/")
+        said = re.compile(rf"\b{first}\s*[/–-]\s*(?:{first[:2]})?{last}\b")
+    else:
+        said = re.compile(rf"\b{year}\b|\b(?:19|20)\d{{2}}\s*[/–-]\s*{year[2:]}\b")
+    return any(said.search(f"{sp.passage.title or ''} {sp.passage.text} {sp.passage.date or ''}") for sp in passages)
+
+
+def _names_a_title(question: str, year: re.Match, passages: Sequence[ScoredPassage]) -> bool:
+    """Whether the year at ``year`` in ``question`` is read, with the two words before it, in the
+    title of a retrieved document ("… the Connected Care in 2040 report …")."""
+    before = re.findall(r"[\w'’-]+", question[:year.start()])[-2:]
+    if len(before) < 2:
+        return False
+    phrase = re.compile(r"\b" + r"\W+".join(map(re.escape, [*before, year.group(1)])) + r"\b", re.I)
+    return any(phrase.search(sp.passage.title or "") for sp in passages)
 
 
 _HOW_MANY = re.compile(r"^\W*(?:(?:and|but|so|then)\s+)?(?:for\s+)?how many\s+(.+?)\s+(?:did|does|do|is|was|are|were|has|have|had|"
@@ -277,7 +385,13 @@ def counted_thing(question: str) -> list[str]:
     m = _HOW_MANY.match(question)
     if not m or asks_for_duration(question):
         return []
-    return [t for t in tokenize(m.group(1)) if t not in _TYPE_WORDS]
+    # The thing ends where the question's verb begins: "how many nurses [joined] the bank …".
+    words = m.group(1).split()
+    for i, w in enumerate(words[1:], 1):
+        if re.fullmatch(r"[a-z]+ed", w):
+            words = words[:i]
+            break
+    return [t for t in tokenize(" ".join(words)) if t not in _TYPE_WORDS]
 
 
 def counts(text: str, thing: Sequence[str], window: int = 6) -> bool:
@@ -289,9 +403,20 @@ def counts(text: str, thing: Sequence[str], window: int = 6) -> bool:
     plain = _REFERENCE.sub(" ", text)
     words = re.findall(r"£?\d[\d,.]*%?|[A-Za-z][\w'’-]*", plain)
     want = set(thing)
+
+    def counts_other(after: Sequence[str]) -> bool:
+        # "the three regions where nurses …": the count is of the first plural noun after it,
+        # when that is not the thing asked about.
+        for x in after[:window]:
+            if want & set(tokenize(x)):
+                return False
+            if _PLURAL.fullmatch(x) and x not in _NOT_PLURAL:
+                return True
+        return False
+
     for i, w in enumerate(words):
         if re.match(r"£?\d", w) or w.lower() in _COUNT_WORD_SET:
-            if want & set(tokenize(" ".join(words[i + 1:i + 1 + window]))):
+            if want & set(tokenize(" ".join(words[i + 1:i + 1 + window]))) and not counts_other(words[i + 1:]):
                 return True
     if not want & set(tokenize(plain)):
         return False
@@ -302,8 +427,16 @@ def counts(text: str, thing: Sequence[str], window: int = 6) -> bool:
             continue  # "Type 1", "Tier 3": part of a name
         if m.group(1).lower() in ("one", "hundred", "thousand", "million", "billion"):
             continue
+        if counts_other(re.findall(r"[A-Za-z][\w'’-]*|\d\S*", plain[m.end():])):
+            continue
         return True
     return False
+
+
+# A plural noun in lower case ("areas", "trusts"), and words that only look like one.
+_PLURAL = re.compile(r"[a-z][a-z-]{2,}[^su'’]s")
+_NOT_PLURAL = set("theirs yours always perhaps whereas sometimes besides towards afterwards means series species "
+                  "basis analysis diagnosis".split())
 
 
 _COUNT_WORD_SET = set(_COUNT_WORDS.split("|")) - {"hundred", "thousand", "million", "billion"}
@@ -712,11 +845,13 @@ def figures(text: str) -> set[str]:
 def restates(a: str, b: str, near: float = WEIGHTS.restated_words) -> bool:
     """Whether sentence ``a`` states again figures that ``b`` has stated, about the same thing:
     every figure of ``a`` is in ``b`` and at least ``near`` of its words (four or more) are
-    words of ``b``. ("… with 132 different AI products used in diagnosis or screening …" twice,
-    in two passages, worded a little differently.)"""
+    words of ``b``, and it names no one that ``b`` does not. ("… with 132 different AI products
+    used in diagnosis or screening …" twice, in two passages, worded a little differently.)"""
     fa = figures(a)
     if not fa or not fa <= figures(b):
         return False
+    if {m.group(0) for m in _NAME.finditer(a)} - {m.group(0) for m in _NAME.finditer(b)}:
+        return False  # it names someone the other does not ("… under its then Chair Jeremy Hunt")
     ta, tb = set(tokenize(a)), set(tokenize(b))
     return len(ta) >= 4 and len(ta & tb) / len(ta) >= near
 

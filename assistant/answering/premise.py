@@ -132,6 +132,10 @@ def action_of(question: str, person: str) -> str | None:
     Expert Panel's evaluation?" → "chair". None when the name is not followed by a word of its own."""
     m = re.search(re.escape(person) + r"\s+(\w+)", question)
     if not m:
+        # Said in the passive, the act comes before the name: "Why was the tool [developed] by
+        # Riverside Foundation Trust?".
+        m = re.search(r"\b(\w+)\s+by\s+(?:[\w'’.-]+\s+){0,4}?" + re.escape(person), question)
+    if not m:
         return None
     tokens = tokenize(m.group(1))
     return tokens[0] if tokens and tokens[0] not in _FRAME else None

@@ -43,7 +43,7 @@ STAGES = (("condense", "condense_s"), ("gather", "retrieve_s"), ("judge", "score
 
 # How a decline names what the question asked for.
 _WANTED = {"date": "a date", "number": "a number", "money": "an amount of money", "name": "a name",
-           "rating": "a rating"}
+           "rating": "a rating", "share": "a percentage or share", "duration": "a span of time"}
 
 
 @dataclass
@@ -239,6 +239,10 @@ class Stages:
         turn.signals["answer_type"] = 1.0 if typed else 0.0
         if not typed and not turn.premise.rejected and not self.answerers[0].may_answer_untyped:
             year = " for the year it names" if re.search(r"\b(19|20)\d{2}\b", turn.standalone) else ""
+            if want is None:  # the year it asks about is in no passage retrieved for it
+                turn.answer = decline(turn, "No passage retrieved for the question states the year it asks "
+                                            "about. The nearest are listed.")
+                return
             turn.answer = decline(turn, f"The question asks for {_WANTED.get(want, 'a ' + str(want))}; the passages "
                                         f"closest to it state none{year}. The nearest are listed.")
             return

@@ -266,3 +266,12 @@ def test_a_documents_own_record_of_itself_can_answer():
     assert "Publication (/publication)" not in got and "Introduction" not in got
     assert answers_the_type("When was the manual published?", [c for c in candidates([passage(text)])
                                                                 if c.kind == "field"][:1], [passage(text)])[0]
+
+
+def test_a_sentence_naming_someone_new_is_no_restatement():
+    from evidence_assistant.answering.extractive import restates
+
+    a = "The Committee had launched its inquiry into digital transformation on 13 May 2022, so it was under way."
+    b = "On 13 May 2022 the Committee launched its inquiry into digital transformation, under its then Chair Jeremy Hunt."
+    assert not restates(b, a)
+    assert restates("On 13 May 2022 the Committee launched its inquiry into digital transformation.", a)

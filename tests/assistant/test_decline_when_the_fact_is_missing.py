@@ -1,0 +1,142 @@
+"""When the extractive answerer declines: the passages hold the topic of a question but not the
+fact it asks for — the year it names, a share rather than any number, a span of time, a count of
+the thing asked about, a place or body named in the question in the passage that would answer.
+And when it must not: a year that is part of a document's name, a sentence that names its subject
+only through the heading it points back to, a question in two parts. Small hand-written texts;
+a bag-of-words stand-in for the embedding model, so each test runs in well under a second."""
+from __future__ import annotations
+
+
+import pytest
+
+from evidence_assistant.answering.extractive import (Candidate, answers_the_type, candidates, counted_thing, counts,
+                                                     score_candidates)
+from evidence_assistant.answering.premise import action_of, check_premise
+from evidence_assistant.core.text import tokenize
+from evidence_assistant.core.types import Passage, ScoredPassage
+from test_extractive import WordEmbedder  # the same instant bag-of-words stand-in
+
+
+def passage(text: str, n: int = 0, *, title: str | None = None, date: str | None = None) -> ScoredPassage:
+    return ScoredPassage(Passage(passage_id=f"p{n}", doc_id=f"d{n}", seq=0, text=text, char_start=0, char_end=len(text),
+                                 title=title, date=date), 1.0 - n / 10)
+
+
+def judged(question: str, *texts: str, title: str | None = None, date: str | None = None) -> tuple[bool, str | None]:
+    ps = [passage(t, n, title=title, date=date) for n, t in enumerate(texts)]
+    cands = candidates(ps)
+    score_candidates(question, cands, WordEmbedder(), n_passages=len(ps))
+    return answers_the_type(question, cands, ps)
+
+
+@pytest.mark.slow
+def test_the_sample_corpus_declines_a_year_it_never_states(sample_assistant):
+    """On the sample corpus (real index, real model): the topic is there, the year asked about is not."""
+    q = "What did the Expert Panel conclude about the integrated care record in {}?"
+    ans = sample_assistant.ask(q.format(2037))
+    assert ans.verdict == "no_answer"
+    assert ans.notes[-1] == "No passage retrieved for the question states the year it asks about. The nearest are listed."
+    assert sample_assistant.ask(q.format(2023)).verdict != "no_answer"
+
+
+def test_a_year_asked_about_that_no_passage_states_is_not_answered():
+    targets = ("The plan's waiting time target is 65% of patients seen within 18 weeks in 2026/27, "
+               "rising to 92% in 2028/29.")
+    q = "What is the {} target for waiting times in the plan?"
+    assert judged(q.format("2027/28"), targets) == (False, None)  # nothing is asked "for", yet the year is not there
+    assert judged(q.format("2026/27"), targets)[0]
+    assert judged(q.format("2028/2029"), targets)[0]  # the same financial year, written in full
+    assert judged(q.format("2027-28"), targets.replace("2026/27", "2027-28"))[0]
+    # A calendar year: in the text, as the end of a financial year, or as the document's date.
+    visits = "The portal received more visits than in any year before."
+    assert not judged("How many visits did the portal receive in 2022?", visits)[0]
+    assert not judged("What did the portal receive in 2022?", visits)[0]
+    assert judged("What did the portal receive in 2022?", visits, date="2022-05")[0]
+    assert judged("What did the portal receive in 2022?", visits + " It was rebuilt in 2021/22.")[0]
+
+
+def test_a_year_in_a_documents_name_is_not_the_year_asked_about():
+    title = "Connected Care in 2040: The Workforce We Need"
+    said = ["Figure 2 | The digital workforce leading up to 2040 | 9",
+            "This project looks ahead to the digital workforce of 2040.",
+            "Demand was modelled for the period 2020 to 2040.",
+            "Leads were approached in July 2021 and the forecasting exercise was presented at a webinar."]
+    text = " ".join(said)
+    ps = [passage(text, title=title)]
+    # The closest sentences state only the year of the document's name; the fourth dates the webinar.
+    cands = [Candidate(0, text.index(t), text.index(t) + len(t), t, score=1.0 - i / 10) for i, t in enumerate(said)]
+    q = "On what date was the Connected Care in 2040 forecasting exercise presented at a webinar?"
+    assert answers_the_type(q, cands, ps) == (True, "date")
+    # Asked about as a year, it is still required of the passages.
+    assert not judged("On what date in 2040 will the workforce be larger?", "The workforce will be larger by 1 April "
+                      "2035.", title="Another report")[0]
+
+
+def test_a_sentence_that_points_back_is_read_with_the_heading_it_points_to():
+    text = ("4.2 Keeping Records Safe: A Strategy for Clinics\n\n"
+            "This document, published in March 2003, set out the approach to confidentiality.")
+    q = "When was 'Keeping Records Safe: A Strategy for Clinics' published?"
+    assert judged(q, text) == (True, "date")
+    # From a lead that is a sentence, what it names counts; what else it says is its own.
+    lab = "The Data Lab is run by the Health Board. It will make £5m available over two years to test new tools."
+    assert judged("How much money will the Data Lab make available?", lab) == (True, "money")
+    visits = "People use online services to book visits. It was reported in March 2020 that trusts had records."
+    assert judged("When did people start to use online services to book visits?", visits) == (False, "date")
+
+
+def test_a_name_the_question_gives_must_be_in_the_passage_that_answers():
+    survey = "In the survey, 83% of Tier 3 respondents supported a single patient record."
+    places = "Responses came from people living in England, Scotland and Wales."
+    q = "What percentage of Tier 3 respondents in {} supported a single patient record?"
+    assert judged(q.format("Wales"), survey, places) == (False, "share")  # Wales is named, but not where 83% is
+    assert judged(q.format("England"), survey.replace("respondents", "respondents in England"), places)[0]
+    # A name the passage gives by its initials is given.
+    q = "What percentage of trusts in the Digital Pathways programme had a record?"
+    assert judged(q, "Of the trusts in the DP programme, 88% had a record.", "The Digital Pathways (DP) team.")[0]
+    # A question in two parts names each part's subject apart: each part's passage holds its own.
+    q = "Who runs the Data Lab, and who runs the Innovation Award?"
+    assert judged(q, "The Data Lab is run by Professor Jane Doe of the Data Lab team.",
+                  "The Innovation Award is run by Dr John Roe for the Innovation Award board.")[0]
+
+
+def test_a_question_for_a_share_needs_a_share_not_any_number():
+    q = "What cancer detection rate did the screening tool achieve in the study?"
+    assert judged(q, "The screening tool was tested in a study at two of the sites, on cancer detection.") == \
+        (False, "share")
+    assert judged(q, "In the study the screening tool achieved a cancer detection rate of 8.4 per 1,000.")[0]
+    q = "What percentage of trusts had an electronic record?"
+    assert not judged(q, "Seven trusts had an electronic record, and three more had plans for one.")[0]
+    assert judged(q, "Of all trusts, 88% had an electronic record.")[0]
+
+
+def test_a_span_of_time_is_needed_for_how_many_years():
+    q = "For how many years must recordings of the conversations be kept under the standard?"
+    rules = "Recordings of the conversations form part of the record and must be kept under the standard."
+    assert judged(q, rules) == (False, "duration")
+    assert judged(q, rules.replace("must be kept", "must be kept for eight years"))[0]
+    assert judged("How many days did the consultation on the standard run?",
+                  "The consultation on the standard ran from 24 February to 22 April 2020.")[0]
+
+
+def test_a_count_is_of_the_thing_asked_about():
+    assert counted_thing("How many innovators attended the event in London?") == ["innov"]
+    assert counted_thing("How many funded places were offered?") == ["fund", "place"]  # the first word is the thing's
+    # "five" counts areas, not innovators.
+    assert not counts("There was consensus on the top five areas digital innovators would like us to focus on.",
+                      ["innov"])
+    assert counts("Over 100 innovators attended the event.", ["innov"])
+    assert counts("Seven NHS trusts took part.", ["trust"])
+    assert counts("Nine commitments were evaluated; four were rated inadequate.", ["commit"])
+    q = "How many innovators attended the December event in London?"
+    assert not judged(q, "There was consensus on the top five areas digital innovators raised at the December event "
+                         "in London.")[0]
+
+
+def test_the_act_of_a_passive_question_is_the_verb_before_by():
+    assert action_of("Why was the Datapipe tool developed by Riverside Foundation?", "Riverside Foundation") == "develop"
+    assert action_of("Why did Jane Doe chair the panel?", "Jane Doe") == "chair"
+    tool = [passage("Riverside Foundation Trust\n\nDatapipe is already deployed in a large NHS trust. Hillcrest "
+                    "Hospital, together with the Northern Institute, has developed an open-source tool called "
+                    "Datapipe.")]
+    assert check_premise("Why was Datapipe developed by Riverside Foundation Trust?", tool).rejected
+    assert not check_premise("Why was Datapipe developed by Hillcrest Hospital?", tool).rejected
