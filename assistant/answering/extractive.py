@@ -164,7 +164,7 @@ def expected_type(question: str) -> str | None:
 
 # Numbers that name things rather than count them: HC 223, DHS0020, HL7395, para 12, years.
 _REFERENCE = re.compile(r"\b(?:HC|HL|DHS|No\.?|para(?:graph)?s?|pages?|p\.|Session|Report)\s?\d[\d\-–]*|"
-                        r"\b[A-Z]{2,}\d+\b|\b(?:19|20)\d{2}\b|^\s*\d+\.\s|\(\d+\)")
+                        r"\b[A-Z]{2,}\d+\b|\b(?:19|20)\d{2}(?:\s?[/–-]\s?(?:(?:19|20)?\d{2})\b)?\b|^\s*\d+\.\s|\(\d+\)")
 _QUANTITY = re.compile(r"(?<![\w.])\d[\d,.]*\s?(?:%|per cent)?")
 _MONEY = re.compile(r"£\s?\d|\b\d[\d,.]*\s?(million|billion|bn|m)\b|\b(million|billion) (pounds|of funding)", re.I)
 
@@ -201,15 +201,28 @@ therefore these they those though through thus today under unlike until upon whe
 with within without yet also another any""".split())
 
 
-def _has_type(text: str, kind: str | None) -> bool:
+# A day without its year ("a webinar on 31 July", "by March 31st"): a date, though not a year.
+_DAY = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\b|\b{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?\b")
+
+
+def given_values(question: str) -> set[str]:
+    """The years and figures a question itself states ("… the workforce in 2030", "… no longer than
+    18 weeks"): said again in a sentence, they are what the question is about, not its answer."""
+    return {m.group(0).replace(",", "") for m in re.finditer(r"(?<![\w.])\d[\d,]*(?:\.\d+)?", question)}
+
+
+def _has_type(text: str, kind: str | None, given: set[str] = frozenset()) -> bool:
+    """Whether ``text`` holds the kind of thing asked for, other than the years and figures the
+    question gave (``given``, from ``given_values``)."""
     if kind == "rating":
         return bool(re.search(r"\b(inadequate|requires improvement|good|outstanding)\b", text, re.I))
     if kind == "date":
-        return bool(_DATE.search(text))
+        return any(m.group(0) not in given for m in _DATE.finditer(text)) or bool(_DAY.search(text))
     if kind == "money":
         return bool(_MONEY.search(text))
     if kind == "number":
-        return bool(_QUANTITY.search(_REFERENCE.sub(" ", text))) or \
+        return any(m.group(0).strip().rstrip(".,%").replace(",", "").removesuffix(" per cent") not in given
+                   for m in _QUANTITY.finditer(_REFERENCE.sub(" ", text))) or \
             bool(re.search(rf"\b({_COUNT_WORDS}|half|third|quarter|most|all)\b", text, re.I))
     if kind == "name":
         return bool(_NAME.search(text)) or _opens_with_name(text)
@@ -747,6 +760,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     abbr = abbreviations([c.text for c in cands])
     q_tokens = _expand(set(tokenize(question)), abbr)
     want = expected_type(question)
+    given = given_values(question)
     duration = asks_for_duration(question)
     acronyms = asked_acronyms(question)
     listed = asked_list(question)
@@ -769,7 +783,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
             with_context = len(q_tokens & ctx_tokens) / len(q_tokens) if q_tokens else 0.0
             c.lex += WEIGHTS.context * (with_context - c.lex)
         prior = 1.0 - c.rank / max(n_passages, 1)
-        typed = bool(want) and _has_type(c.text, want)
+        typed = bool(want) and _has_type(c.text, want, given)
         span = duration and bool(_DURATION.search(c.text))
         anchored = bool(anchors) and all(a in c.in_context.lower() for a in anchors)
         boosted = bool(boost_ranks) and c.rank in boost_ranks

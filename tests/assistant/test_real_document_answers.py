@@ -275,3 +275,24 @@ def test_a_sentence_naming_someone_new_is_no_restatement():
     b = "On 13 May 2022 the Committee launched its inquiry into digital transformation, under its then Chair Jeremy Hunt."
     assert not restates(b, a)
     assert restates("On 13 May 2022 the Committee launched its inquiry into digital transformation.", a)
+
+
+def test_a_year_the_question_names_is_not_the_date_it_asks_for():
+    """"On what date was the webinar on the 2030 workforce?": a sentence saying "2030" again says
+    what the question is about; the one giving the day ("on 31 July", no year) answers it."""
+    text = ("The webinar covered the digital workforce in the context of the 2030 scenarios.\n\n"
+            "Presentations on the digital workforce were given at a webinar on 31 July.")
+    question = "On what date was the webinar on the digital workforce in 2030 given?"
+    cands = candidates([passage(text)])
+    score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    assert max(cands, key=lambda c: c.score).text.startswith("Presentations on the digital")
+
+
+def test_a_financial_year_or_a_figure_the_question_gives_is_not_the_number_asked_for():
+    from evidence_assistant.answering.extractive import _has_type, given_values
+
+    given = given_values("What share of patients waited no longer than 18 weeks in 2024/25?")
+    assert not _has_type("Waits in 2024/25 were measured against 18 weeks.", "number", given)
+    assert _has_type("In 2024/25, 59% waited no longer than 18 weeks.", "number", given)
+    assert not _has_type("Plans for 2025/26 were agreed.", "number")  # a financial year is a label
+    assert _has_type("In March 2030 the workforce will have grown.", "date", given_values("… in 2030?"))
