@@ -46,6 +46,9 @@ class ExtractiveWeights:
     # Real suite's dev split: a sentence using the very words the question puts in quotation
     # marks ("what is meant by 'triadic consulting'?") is about that term, not its neighbours.
     quoted_term: float = 0.1
+    # Real suite's dev split: a labelled line of a document's front matter naming who wrote,
+    # prepared or presented it ("Prepared by: …", "Report by: …") answers who did so.
+    authorship_field: float = 0.3
     boilerplate: float = 0.15
     # A short list item ("Screening") is read only with the line that introduces its list.
     short_item: float = 1.0
@@ -507,6 +510,25 @@ _FIELD_LINE = re.compile(r"^(?:[A-Z][a-z]+\s+){0,3}(?:[Pp]ublished|[Uu]pdated|[D
                          r"(?:\s+[a-z]+){0,3}\s*:\s+\S.{0,150}$")
 
 
+# Who made a document, as a question asks it ("which staff prepared …", "who presented the board
+# paper …", "who wrote …") and as a document's front matter labels it ("Prepared by:", "Report by:").
+_ASKS_AUTHOR = re.compile(r"\b(?:prepar|present|wr[io]te|written|author|compil|draft)\w*\b(?!\s+(?:to|for|in)\b)", re.I)
+_AUTHOR_FIELD = re.compile(r"^(?:[A-Z][a-z]+\s+){0,2}(?:[Aa]uthors?|[Rr]eport by|[Pp]resented by|[Pp]repared by|"
+                           r"[Ww]ritten by|[Ee]dited by|[Cc]ompiled by|[Ss]ubmitted by)\s*:")
+
+
+# One person to a line, after a "Prepared by:" line: a name (with its title), a comma, their role.
+_PERSON_LINE = re.compile(r"^(?:(?:Dr|Prof|Professor|Sir|Dame|Mr|Mrs|Ms|Miss)\.?\s+)?[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]*){1,3},"
+                          r"\s+[^:]{2,120}$")
+
+
+def names_its_author(question: str, cand: Candidate) -> bool:
+    """Whether ``cand`` is a document's own line naming who made it, and the question asks who
+    made something (see _ASKS_AUTHOR)."""
+    return cand.kind == "field" and bool(_AUTHOR_FIELD.match(cand.text)) and \
+        bool(re.match(r"^\W*(?:who|whom|which|what)\b", question, re.I)) and bool(_ASKS_AUTHOR.search(question))
+
+
 def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
     """Every sentence, list item or list lead-in of the passages that could be an answer, each
     with the piece before it in its passage (its lead) as context."""
@@ -543,6 +565,15 @@ def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
                 kind = "short-item"
             elif kind == "fragment" and _FIELD_LINE.match(sent):
                 kind = "field"  # "Date published: 26 June, 2025", "Report by: …": a document's own record of itself
+                if _AUTHOR_FIELD.match(sent):
+                    # "Prepared by: Rhod Joyce, Head of Partnerships" goes on with one person to a
+                    # line ("Dr Indra Joshi, Director of AI"): the field is every one of them.
+                    k = n + 1
+                    while k < len(all_pieces) and all_pieces[k].kind == "fragment" and \
+                            _PERSON_LINE.match(text[all_pieces[k].start:all_pieces[k].end].strip()):
+                        b = all_pieces[k].end
+                        k += 1
+                    sent = text[a:b].strip()
             elif kind == "fragment" and not prev.endswith(":") and " | " not in sent:
                 # A table's row ("SCIMP | Scottish Clinical …") is kept: it states a fact. Other
                 # text without a full stop is kept when it reads as prose and runs on — into
@@ -787,7 +818,10 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
         span = duration and bool(_DURATION.search(c.text))
         anchored = bool(anchors) and all(a in c.in_context.lower() for a in anchors)
         boosted = bool(boost_ranks) and c.rank in boost_ranks
-        furniture = boilerplate(c.text)
+        # A front-matter line ("Prepared by: Rhod Joyce, Head of …") is capitalised like a run of
+        # headings, but is the document's record of itself, not furniture.
+        furniture = c.kind != "field" and boilerplate(c.text)
+        author = names_its_author(question, c)
         expands = bool(acronyms) and any(expansion_in(a, c.text) for a in acronyms)
         leads = bool(listed) and states_count(c.text, *listed)
         uses_term = bool(terms) and uses_terms(c.text, terms)
@@ -811,6 +845,8 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
             c.score += WEIGHTS.list_lead_in
         if uses_term:
             c.score += WEIGHTS.quoted_term
+        if author:
+            c.score += WEIGHTS.authorship_field
         c.hand = c.score
         # In sentence_scorer.FEATURES order; the two gaps are filled in once every cosine is known.
         rows.append([c.cos, c.lex, prior, float(c.rank == 0), 0.0, 0.0, c.cos * c.lex, float(typed),

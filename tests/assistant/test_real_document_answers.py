@@ -296,3 +296,24 @@ def test_a_financial_year_or_a_figure_the_question_gives_is_not_the_number_asked
     assert _has_type("In 2024/25, 59% waited no longer than 18 weeks.", "number", given)
     assert not _has_type("Plans for 2025/26 were agreed.", "number")  # a financial year is a label
     assert _has_type("In March 2030 the workforce will have grown.", "date", given_values("… in 2030?"))
+
+
+def test_the_line_naming_who_prepared_a_document_answers_who_prepared_it():
+    """A draft's front matter lists who prepared it, one person to a line, capitalised like a run
+    of headings: asked who prepared it, that line (with every person on it) is the answer, and it
+    is not taken for furniture."""
+    text = ("Digital Service Standard\n\nDraft\n\nVersion number: 1\n\n"
+            "Prepared by: Ann Carter, Head of Partnerships, Health Agency\n\n"
+            "Dr Ben Okafor, Director of Data, Health Agency\n\n"
+            "The standard sets out how digital services prepared for the health service are assessed by staff.")
+    cands = candidates([passage(text)])
+    field = [c for c in cands if c.text.startswith("Prepared by:")]
+    assert len(field) == 1 and field[0].text.endswith("Director of Data, Health Agency")
+    assert text[field[0].start:field[0].end].strip() == field[0].text  # still an exact span to quote
+    score_candidates("Which Health Agency staff prepared the Digital Service Standard?", cands, WordEmbedder(),
+                     n_passages=1)
+    assert max(cands, key=lambda c: c.score) is field[0]
+    # Asked something else, the line is not raised above what the standard says.
+    cands = candidates([passage(text)])
+    score_candidates("How are digital services assessed under the standard?", cands, WordEmbedder(), n_passages=1)
+    assert max(cands, key=lambda c: c.score).text.startswith("The standard sets out")
