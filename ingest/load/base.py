@@ -12,6 +12,8 @@ from typing import Any
 from evidence_assistant.core.errors import IngestError
 from evidence_assistant.core.types import DOCUMENT_KINDS, Block
 
+from . import ligatures
+
 METADATA_FIELDS = ("title", "kind", "date", "publisher", "url", "licence")
 
 # Words people use for a kind of document, mapped onto the product's kinds.
@@ -88,6 +90,12 @@ class Loaded:
 
     def __post_init__(self) -> None:
         self.blocks = [_scrub_block(b) for b in self.blocks]
+        # A document whose extraction lost its "ll"s throughout ("wil", "al ocated") gets them
+        # back, in its text and its headings (ligatures.py); any other passes unchanged.
+        if self.blocks and ligatures.shows_lost_ll(b.text for b in self.blocks):
+            self.blocks = [replace(b, text=ligatures.repair(b.text),
+                                   heading_path=tuple(ligatures.repair(h) for h in b.heading_path))
+                           for b in self.blocks]
         self.metadata = _scrub(self.metadata)
         self.warnings = [strip_controls(w) for w in self.warnings]
 
