@@ -1,0 +1,125 @@
+"""A question that names the document it is about ("In the Harbour Valley annual report, …")
+has that document's passages raised in the ranking; a question that names none is ranked exactly
+as before."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evidence_assistant.answering import retrieve
+from evidence_assistant.answering.retrieve import file_name_words, title_shares
+
+# Two trusts' annual reports saying much the same about outpatient waits, in different words, and
+# a third document about something else. The Riverside report's sentence is worded like the
+# question; the Harbour Valley report, which the question names, says it another way.
+DOCS = {
+    "harbour_valley_annual_report_2024.md": (
+        "# Harbour Valley Trust annual report 2024\n\n"
+        "## The year in numbers\n\n"
+        "Eleven weeks: the average wait from referral to a first outpatient clinic.\n\n"
+        "## Estates\n\n"
+        "The new car park at the main site opened in March with four hundred spaces.\n"),
+    "riverside_annual_report_2024.md": (
+        "# Riverside Trust annual report 2024\n\n"
+        "## Outpatients\n\n"
+        "Patients wait nine weeks for outpatient appointments, how long they waited a year before.\n\n"
+        "## Staff\n\n"
+        "We recruited sixty nurses from overseas and opened a training academy.\n"),
+    "CommunityPharmacyGuidance.md": (
+        "# Guidance on community pharmacy services\n\n"
+        "Pharmacies should record every emergency supply of medicine in the patient's record.\n"),
+}
+NAMING = "In the Harbour Valley annual report, how long do patients wait for outpatient appointments?"
+UNNAMED = "How long do patients wait for outpatient appointments?"
+
+
+# --------------------------------------------------------------------------- the rules, on their own
+
+def test_file_names_are_split_into_words():
+    assert file_name_words("/data/NHSX_AI_report.pdf") == "NHSX AI report"
+    assert file_name_words("CoreInformationStandard.json") == "Core Information Standard"
+    assert file_name_words(r"C:\docs\ch-4-ig.md") == "ch 4 ig"
+    assert file_name_words("") == ""
+
+
+def test_title_shares_weigh_words_by_how_rare_they_are():
+    words = {"a": frozenset({"harbour", "valley", "report"}), "b": frozenset({"report", "nhs"}),
+             "c": frozenset({"pharmaci"})}
+    tokens = ["harbour", "report", "wait"]
+    shares = title_shares(tokens, [6.0, 1.0, 3.0], words)
+    assert shares == pytest.approx({"a": 0.7, "b": 0.1})  # a rare word matched counts for more
+    assert title_shares(tokens, [0.0, 0.0, 0.0], words) == {}
+    assert title_shares([], [], words) == {}
+
+
+# --------------------------------------------------------------------------- a small real index
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory):
+    from evidence_assistant import Assistant
+    from evidence_assistant.core.settings import Settings
+    from evidence_ingest.pipeline import ingest
+
+    root = tmp_path_factory.mktemp("title-docs")
+    folder = root / "docs"
+    folder.mkdir()
+    for name, text in DOCS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    index_dir = root / "index"
+    report = ingest([folder], settings=Settings(index_dir=index_dir))
+    assert not report.skipped, report.skipped
+    a = Assistant.open(index_dir)
+    yield a
+    a.close()
+
+
+def _ranked(assistant, question: str, **kw) -> list[tuple[str, str, float]]:
+    res = assistant.retriever.search(question, k=6, **kw).results
+    return [(Path(sp.passage.path or "").name, sp.passage.text, sp.score) for sp in res]
+
+
+@pytest.mark.slow
+def test_the_named_document_is_recognised_by_title_and_file_name(assistant):
+    docs = {d.doc_id: Path(d.path).name for d in assistant.index.manifest.documents()}
+    named = {docs[d] for d in assistant.retriever.named_documents(NAMING)}
+    assert named == {"harbour_valley_annual_report_2024.md"}
+    # A file name written in capitals and run together still names its document.
+    named = {docs[d] for d in assistant.retriever.named_documents("What does the community pharmacy guidance ask?")}
+    assert named == {"CommunityPharmacyGuidance.md"}
+    assert assistant.retriever.named_documents(UNNAMED) == {}
+
+
+@pytest.mark.slow
+def test_a_question_naming_its_document_gets_that_documents_passage_first(assistant, monkeypatch):
+    top = _ranked(assistant, NAMING)[0]
+    assert top[0] == "harbour_valley_annual_report_2024.md" and "Eleven weeks" in top[1]
+    # Without the title boost, the other trust's report, worded like the question, came first.
+    monkeypatch.setattr(retrieve, "TITLE_BOOST", 0.0)
+    assert _ranked(assistant, NAMING)[0][0] == "riverside_annual_report_2024.md"
+
+
+@pytest.mark.slow
+def test_a_question_naming_no_document_is_ranked_as_before(assistant, monkeypatch):
+    with_boost = _ranked(assistant, UNNAMED)
+    monkeypatch.setattr(retrieve, "TITLE_BOOST", 0.0)
+    assert _ranked(assistant, UNNAMED) == with_boost
+
+
+@pytest.mark.slow
+def test_filters_still_decide_which_documents_may_answer(assistant):
+    # The question names the Harbour Valley report, but the filter allows only the Riverside one.
+    riverside = next(d.doc_id for d in assistant.index.manifest.documents()
+                     if d.path.endswith("riverside_annual_report_2024.md"))
+    ranked = _ranked(assistant, NAMING, filters=retrieve.Filters(doc_ids=(riverside,)))
+    assert ranked and {name for name, _, _ in ranked} == {"riverside_annual_report_2024.md"}
+
+
+@pytest.mark.slow
+def test_words_shared_by_many_titles_name_no_document(assistant, monkeypatch):
+    # "annual report" is in both trusts' titles: with room for two titles both are named ...
+    question = "What does the trust annual report 2024 say about outpatient waits?"
+    assert len(assistant.retriever.named_documents(question)) == 2
+    # ... but where at most one may be, the words are taken for the subject, and nothing is raised.
+    monkeypatch.setattr(retrieve, "TITLE_MAX_NAMED", 1)
+    assert assistant.retriever.named_documents(question) == {}
