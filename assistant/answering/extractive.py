@@ -960,7 +960,10 @@ def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap:
             extra += len(items)
         chosen.extend(unit)
     # Runs of neighbouring sentences (one the lead of the next) read as one statement, in order;
-    # runs come in the order their first sentence was chosen.
+    # runs come in the order their first sentence was chosen. A run starts at the sentence chosen
+    # first, which answers best: the sentence before it comes first only when it leans on it
+    # ("It will make £140m available …" after what "it" is), so that the answer leads with what
+    # was asked and its context follows.
     picked = set(chosen)
     out: list[Candidate] = []
     placed: set[int] = set()
@@ -968,7 +971,7 @@ def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap:
         if i in placed:
             continue
         first = i
-        while True:
+        while cands[first].leans:
             j = at.get((cands[first].rank, cands[first].lead_end))
             if j is None or j not in picked or j in placed:
                 break

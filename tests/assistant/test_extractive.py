@@ -134,6 +134,17 @@ def test_select_brings_the_lead_of_a_leaning_sentence_and_keeps_reading_order():
     assert select([a, b, c], vecs, max_sentences=5) == [a, b, c]
 
 
+def test_the_answer_leads_with_the_best_sentence_and_its_context_follows():
+    """Two neighbouring sentences both chosen: the one that answers best comes first, the one
+    before it in the passage after it, unless the best leans on it."""
+    setup = cand(0, 0, 40, "The Panel was set up in 2020 to evaluate.", 0.82)
+    date = cand(0, 42, 90, "The evaluation was published on 17 February 2023.", 0.9, lead_end=40)
+    vecs = np.eye(2, dtype=np.float32)
+    assert select([setup, date], vecs, max_sentences=5) == [date, setup]
+    date.leans = True  # "It was published on …": read after what "it" is
+    assert select([setup, date], vecs, max_sentences=5) == [setup, date]
+
+
 def test_a_lead_that_leans_itself_is_not_brought():
     a = cand(0, 0, 30, "She said one thing.", 0.4, lead_end=-1)
     b = cand(0, 32, 60, "She said another thing.", 0.9, lead_end=30, leans=True)
