@@ -186,6 +186,10 @@ def _contains(text_norm: str, variant: str | int | float) -> bool:
     # does not match "2019" or "187", and "good" does not match "goodwill".
     left = r"(?<![\w.])" if re.match(r"[\w£]", v) else ""
     right = r"(?![\w])" if re.search(r"[\w%]$", v) else ""
+    if re.search(r"[a-z]$", v):
+        # A fact's last word may be in the plural ("separate notices", "robotic process
+        # automations (RPA)"): the answer states it all the same.
+        right = r"(?:s|es)?(?![\w])"
     if re.search(r"\d$", v):
         right = r"(?![\d])(?!\.\d)"  # 91 matches "91%" and "91." but not "91.5" or "910"
     return re.search(left + re.escape(v) + right, text_norm) is not None

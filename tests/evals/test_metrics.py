@@ -103,6 +103,9 @@ def test_best_f1_and_token_recall():
     ("rated “inadequate”", "inadequate", True),
     ("Professor Dame Jane Dacre", "jane dacre", True),
     ("goodwill", "good", False),
+    ("subject to separate notices", "separate notice", True),
+    ("robotic process automations (RPA)", "robotic process automation", True),
+    ("a noticeboard", "notice", False),
     ("nine commitments and four areas", {"all": ["nine", {"any": ["four", "4"]}]}, True),
     ("nine commitments", {"all": ["nine", "four"]}, False),
 ])
