@@ -18,10 +18,15 @@ CLEAN = ("# Research notes\n\n"
          "We will publish all of it, as we did for the annual survey.\n")
 
 
+def loaded_text(folder: Path, name: str, text: str) -> str:
+    """``text`` written to a Markdown file and read back through the loader."""
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return "\n".join(b.text for b in load_file(path).blocks)
+
+
 def test_a_document_that_lost_its_lls_gets_them_back(tmp_path):
-    path = tmp_path / "oversight.md"
-    path.write_text(LOST, encoding="utf-8")
-    text = "\n".join(b.text for b in load_file(path).blocks)
+    text = loaded_text(tmp_path, "oversight.md", LOST)
     assert "We will run the assessment on a quarterly basis and will review the list of measures annually." in text
     assert "Funding will be allocated to all providers, and the overall score will follow the same rules." in text
     assert "Providers that are still challenged will receive support." in text
@@ -29,9 +34,7 @@ def test_a_document_that_lost_its_lls_gets_them_back(tmp_path):
 
 
 def test_a_document_with_its_lls_is_left_as_it_is(tmp_path):
-    path = tmp_path / "notes.md"
-    path.write_text(CLEAN, encoding="utf-8")
-    text = "\n".join(b.text for b in load_file(path).blocks)
+    text = loaded_text(tmp_path, "notes.md", CLEAN)
     assert "Smith et al reported on general practice" in text
     assert "as Al Jones said, is general: local teams" in text
     assert not ligatures.shows_lost_ll([CLEAN])
