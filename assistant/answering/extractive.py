@@ -505,16 +505,16 @@ def never_indexed(tokens: Sequence[str], idf) -> list[str]:
 
 # A labelled line of a document's front matter: who wrote or presented it, when it was
 # published or updated, its version or status.
-_FIELD_LINE = re.compile(r"^(?:[A-Z][a-z]+\s+){0,3}(?:[Pp]ublished|[Uu]pdated|[Dd]ate|[Aa]uthors?|[Rr]eport by|"
-                         r"[Pp]resented by|[Pp]repared by|[Ww]ritten by|[Ee]dited by|[Vv]ersion|[Ss]tatus|[Oo]wner)"
-                         r"(?:\s+[a-z]+){0,3}\s*:\s+\S.{0,150}$")
+# The labels of such a line that say who made the document.
+_AUTHOR_LABELS = r"[Aa]uthors?|[Rr]eport by|[Pp]resented by|[Pp]repared by|[Ww]ritten by|[Ee]dited by"
+_FIELD_LINE = re.compile(rf"^(?:[A-Z][a-z]+\s+){{0,3}}(?:[Pp]ublished|[Uu]pdated|[Dd]ate|{_AUTHOR_LABELS}|"
+                         r"[Vv]ersion|[Ss]tatus|[Oo]wner)(?:\s+[a-z]+){0,3}\s*:\s+\S.{0,150}$")
 
 
 # Who made a document, as a question asks it ("which staff prepared …", "who presented the board
 # paper …", "who wrote …") and as a document's front matter labels it ("Prepared by:", "Report by:").
 _ASKS_AUTHOR = re.compile(r"\b(?:prepar|present|wr[io]te|written|author|compil|draft)\w*\b(?!\s+(?:to|for|in)\b)", re.I)
-_AUTHOR_FIELD = re.compile(r"^(?:[A-Z][a-z]+\s+){0,2}(?:[Aa]uthors?|[Rr]eport by|[Pp]resented by|[Pp]repared by|"
-                           r"[Ww]ritten by|[Ee]dited by|[Cc]ompiled by|[Ss]ubmitted by)\s*:")
+_AUTHOR_FIELD = re.compile(rf"^(?:[A-Z][a-z]+\s+){{0,2}}(?:{_AUTHOR_LABELS})\s*:")
 
 
 # One person to a line, after a "Prepared by:" line: a name (with its title), a comma, their role.
