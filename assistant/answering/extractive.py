@@ -49,6 +49,14 @@ class ExtractiveWeights:
     # Real suite's dev split: a labelled line of a document's front matter naming who wrote,
     # prepared or presented it ("Prepared by: …", "Report by: …") answers who did so.
     authorship_field: float = 0.3
+    # Real suite's dev split: a sentence or table row carrying the very label the question names
+    # ("In Table 1 of …", "Appendix 2") is from the part of the document it points to.
+    # (Only 0.1 tried: it moves the right table's row above another table's.)
+    named_label: float = 0.1
+    # Real suite's dev split: a line without a full stop that reads as prose and runs to this
+    # many words is a sentence the extraction cut off (a table cell run into the next column),
+    # not a heading, even when a capitalised line follows it (10 took headings; 15 and 20 alike).
+    cut_sentence_words: int = 20
     boilerplate: float = 0.15
     # A short list item ("Screening") is read only with the line that introduces its list.
     short_item: float = 1.0
@@ -577,11 +585,16 @@ def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
             elif kind == "fragment" and not prev.endswith(":") and " | " not in sent:
                 # A table's row ("SCIMP | Scottish Clinical …") is kept: it states a fact. Other
                 # text without a full stop is kept when it reads as prose and runs on — into
-                # text that goes on in lower case, or to where the passage was cut — and not
-                # when it stands alone before a new sentence, as a title does.
+                # text that goes on in lower case, or to where the passage was cut — or is as
+                # long as no title is; not when it stands alone before a new sentence, as a title does.
                 nxt = text[all_pieces[n + 1].start:all_pieces[n + 1].end] if n + 1 < len(all_pieces) else ""
-                if not reads_as_prose(sent) or (nxt and not nxt[:1].islower()):
+                runs_on = not nxt or nxt[:1].islower() or len(words) >= WEIGHTS.cut_sentence_words
+                if not reads_as_prose(sent) or not runs_on:
                     continue
+            if kind == "field" and sp.passage.title:
+                # "Report by: Julian Kelly, …" is about the document it heads: read it with the
+                # document's title, as its reader does.
+                context = sp.passage.title
             c = Candidate(rank, a, b, sent, lead_end=prev_end, leans=leans, context=context)
             c.kind = kind
             out.append(c)
@@ -797,6 +810,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     listed = asked_list(question)
     terms = quoted_terms(question)
     # Dates and figures the question names ("in December 2021") should be in the sentence too.
+    labels = named_labels(question)
     anchors = [a.lower() for a in re.findall(r"(?:January|February|March|April|May|June|July|August|September|"
                                               r"October|November|December)\s+\d{4}|\b\d[\d,.]*%?", question)]
     rows: list[list[float]] = []
@@ -847,6 +861,8 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
             c.score += WEIGHTS.quoted_term
         if author:
             c.score += WEIGHTS.authorship_field
+        if labels and any(lab.search(c.in_context) for lab in labels):
+            c.score += WEIGHTS.named_label
         c.hand = c.score
         # In sentence_scorer.FEATURES order; the two gaps are filled in once every cosine is known.
         rows.append([c.cos, c.lex, prior, float(c.rank == 0), 0.0, 0.0, c.cos * c.lex, float(typed),
@@ -883,6 +899,22 @@ _FIGURE = re.compile(r"(?<![\w.])\d[\d,.]*(?:/\d+)?%?")
 
 
 _LABEL = re.compile(r"\b(?:Table|Figure|Fig\.|Chapter|Section|Annex|Appendix|Box|Chart)\s+\d[\d.]*", re.I)
+
+
+# The labels of a document's own parts that a question may point to ("In Table 1 of …"); not a
+# section, which is as often an Act's ("section 251 of the NHS Act 2006").
+_PART_LABEL = re.compile(r"\b(?:Table|Figure|Fig\.|Annex|Appendix|Box|Chart)\s+\d[\d.]*", re.I)
+
+
+def named_labels(question: str) -> list[re.Pattern[str]]:
+    """The labels of document parts a question names ("Table 1", "Appendix 2", "Figure 3.1"),
+    each as a pattern that finds that label and no other ("Table 1" is not "Table 1.2" or
+    "Table 10")."""
+    out = []
+    for m in _PART_LABEL.finditer(question):
+        kind, number = m.group(0).rstrip(".").rsplit(None, 1)
+        out.append(re.compile(rf"\b{re.escape(kind)}\s+{re.escape(number)}(?![\d]|\.\d)", re.I))
+    return out
 
 
 def figures(text: str) -> set[str]:

@@ -317,3 +317,59 @@ def test_the_line_naming_who_prepared_a_document_answers_who_prepared_it():
     cands = candidates([passage(text)])
     score_candidates("How are digital services assessed under the standard?", cands, WordEmbedder(), n_passages=1)
     assert max(cands, key=lambda c: c.score).text.startswith("The standard sets out")
+
+
+def titled(text: str, title: str, n: int = 0) -> ScoredPassage:
+    return ScoredPassage(Passage(passage_id=f"p{n}", doc_id=f"d{n}", seq=0, text=text, char_start=0,
+                                 char_end=len(text), title=title), 1.0 - n / 10)
+
+
+def test_a_front_matter_line_is_read_with_its_documents_title():
+    """"Report by: Jane Smith, …" says nothing of what the document is about; its reader knows it
+    heads the board paper on hospital productivity. Read with that title, it answers who presented
+    that paper ahead of a sentence that mentions the paper but names no one."""
+    head = titled("Agenda item: 5 (public session)\n\nReport by: Jane Smith, Chief Financial Officer\n\n"
+                  "Paper type: For information", "Hospital productivity", 1)
+    body = passage("The board paper on hospital productivity in May set out the effect of the pandemic on output.")
+    question = "Who presented the board paper on hospital productivity?"
+    cands = candidates([body, head])
+    field = next(c for c in cands if c.text.startswith("Report by:"))
+    assert field.kind == "field" and field.context == "Hospital productivity" and not field.leans
+    score_candidates(question, cands, WordEmbedder(), n_passages=2)
+    assert max(cands, key=lambda c: c.score) is field
+    # Without its title the same line loses to the sentence about the paper.
+    cands = candidates([body, passage(head.passage.text, 1)])
+    score_candidates(question, cands, WordEmbedder(), n_passages=2)
+    assert max(cands, key=lambda c: c.score).text.startswith("The board paper")
+
+
+def test_a_row_of_the_table_the_question_names_outranks_another_tables_row():
+    from evidence_assistant.answering.extractive import named_labels
+
+    assert [p.pattern for p in named_labels("What does section 251 of the Act allow?")] == []  # an Act's section
+    (label,) = named_labels("In Table 1 of the report, what is the coding workforce?")
+    assert label.search("Table 1: Workforce") and not label.search("Table 1.2: Workforce")
+    assert not label.search("Table 10: Workforce")
+    # Two tables with a row alike but for its figure: the question's table decides which answers.
+    rows = passage("Table 4: Clinical coding | Workforce | 3,088\n\nTable 1: Clinical coding | Workforce | 1,778")
+    cands = candidates([rows])
+    assert {c.kind for c in cands} == {"row"}
+    for question, caption in (("In Table 1, what is the clinical coding workforce?", "Table 1:"),
+                              ("In Table 4, what is the clinical coding workforce?", "Table 4:")):
+        score_candidates(question, cands, WordEmbedder(), n_passages=1)
+        best, other = sorted(cands, key=lambda c: -c.score)
+        assert best.text.startswith(caption) and best.score > other.score
+
+
+def test_a_long_line_cut_off_by_the_extraction_is_a_sentence_not_a_heading():
+    """A table cell run into its neighbour ends without a full stop before a capitalised line; a
+    line that long reads as a cut-off sentence, where a short capitalised line is a heading."""
+    cut = ("Improve the percentage of patients waiting no longer than 18 weeks for a first appointment to 72% "
+           "nationally by March 2026, with every trust expected to deliver a minimum improvement")
+    short = "Reduce the time people wait for elective care"
+    text = f"{cut}\n\n{short}\n\nThe plan sets out the actions expected of systems."
+    got = [c.text for c in candidates([passage(text)])]
+    assert cut in got and short not in got
+    # A line of prose that stops short of the length a title never reaches is still taken for one.
+    medium = "Improve the share of patients seen within four hours in the emergency department"
+    assert medium not in [c.text for c in candidates([passage(f"{medium}\n\n{short}\n\nThe plan sets it out.")])]
