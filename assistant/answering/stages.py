@@ -27,7 +27,7 @@ from evidence_assistant.answering.answer import NO_ANSWER_TEXT, Answer, AnswerSe
 from evidence_assistant.answering.citations import verbatim_citations
 from evidence_assistant.answering.conversation import condense_without_model, history_questions, is_follow_up
 from evidence_assistant.answering.extractive import (WEIGHTS, Candidate, answers_the_type, asked_list, candidates,
-                                                     coverage, score_candidates, select)
+                                                     coverage, part_bests, score_candidates, select)
 from evidence_assistant.answering.parts import question_parts
 from evidence_assistant.answering.premise import PremiseCheck, check_premise, premise_note
 from evidence_assistant.answering.retrieve import Filters, Retrieval, Retriever
@@ -322,10 +322,7 @@ class Stages:
                 own = [replace(c) for c in cands]
                 score_candidates(part, own, embedder, n_passages=len(shown), boost_ranks=turn.boosted, scorer=scorer)
                 turn.parts.append((part, own))
-                ranked = sorted(range(len(own)), key=lambda i: -own[i].score)
-                pick = next((i for i in ranked if own[i].kind != "short-item"), None)
-                if pick is not None and pick not in turn.part_best:
-                    turn.part_best.append(pick)
+            turn.part_best = part_bests([own for _, own in turn.parts])
         best = max((c.score for c in cands), default=0.0)
         cov = coverage(turn.standalone, [sp.passage.text for sp in shown[:WEIGHTS.coverage_passages]],
                        self.index.lexical)

@@ -90,3 +90,27 @@ def test_the_parts_rankings_are_taken_in_turn_after_the_whole_question():
 
     assert in_turn([["a", "b", "c"], ["d", "a"], ["b", "e"]]) == ["a", "d", "b", "e", "c"]
     assert in_turn([[], ["x"]]) == ["x"] and in_turn([]) == []
+
+
+def test_a_part_whose_best_sentence_answers_the_other_part_takes_its_next_best():
+    """"What target did the Budget set for next year, and for how many years does the plan set a
+    2% target?": the sentence stating the 2% target is the best for both parts; the one saying
+    for how many years answers the second, so it is the second part's answer. A next best far
+    below adds nothing."""
+    from evidence_assistant.answering.extractive import part_bests
+
+    passages = [_passage("The Budget confirmed that the service would have a productivity target of 2% for next year.", 0),
+                _passage("Over the next 3 years gains of that size are expected each year.", 1)]
+    parts = question_parts("What productivity target did the Budget set for next year, and for how many years "
+                           "does the plan set the service a 2% productivity target?")
+    assert len(parts) == 2
+    scored = []
+    for part in parts:
+        own = candidates(passages)
+        score_candidates(part, own, WordEmbedder(), n_passages=2)
+        scored.append(own)
+    bests = [max(range(len(own)), key=lambda i: own[i].score) for own in scored]
+    assert bests[0] == bests[1] == 0  # the first sentence is the best for both parts
+    gap = scored[1][0].score - scored[1][1].score
+    assert part_bests(scored, near=gap + 0.01) == [0, 1]
+    assert part_bests(scored, near=gap - 0.01) == [0]  # too far below the second part's best: no second answer
