@@ -901,12 +901,12 @@ def says_again(a: str, b: str, near: float = WEIGHTS.repeat_overlap) -> bool:
 _FIGURE = re.compile(r"(?<![\w.])\d[\d,.]*(?:/\d+)?%?")
 
 
-_LABEL = re.compile(r"\b(?:Table|Figure|Fig\.|Chapter|Section|Annex|Appendix|Box|Chart)\s+\d[\d.]*", re.I)
-
-
 # The labels of a document's own parts that a question may point to ("In Table 1 of …"); not a
 # section, which is as often an Act's ("section 251 of the NHS Act 2006").
-_PART_LABEL = re.compile(r"\b(?:Table|Figure|Fig\.|Annex|Appendix|Box|Chart)\s+\d[\d.]*", re.I)
+_PART_KINDS = r"Table|Figure|Fig\.|Annex|Appendix|Box|Chart"
+_PART_LABEL = re.compile(rf"\b(?:{_PART_KINDS})\s+\d[\d.]*", re.I)
+# Any number that labels a thing rather than counting it (Table 4.9, Chapter 3, Section 2.1).
+_LABEL = re.compile(rf"\b(?:{_PART_KINDS}|Chapter|Section)\s+\d[\d.]*", re.I)
 
 
 def named_labels(question: str) -> list[re.Pattern[str]]:
