@@ -15,9 +15,9 @@ from evidence_assistant.core.types import Passage, ScoredPassage
 from test_extractive import WordEmbedder  # the same instant bag-of-words stand-in
 
 
-def passage(text: str, n: int = 0) -> ScoredPassage:
+def passage(text: str, n: int = 0, title: str = "") -> ScoredPassage:
     return ScoredPassage(Passage(passage_id=f"p{n}", doc_id=f"d{n}", seq=0, text=text, char_start=0,
-                                 char_end=len(text)), 1.0 - n / 10)
+                                 char_end=len(text), title=title), 1.0 - n / 10)
 
 
 STAGES = ("The review sets out how suppliers are assured.\n\n"
@@ -319,17 +319,12 @@ def test_the_line_naming_who_prepared_a_document_answers_who_prepared_it():
     assert max(cands, key=lambda c: c.score).text.startswith("The standard sets out")
 
 
-def titled(text: str, title: str, n: int = 0) -> ScoredPassage:
-    return ScoredPassage(Passage(passage_id=f"p{n}", doc_id=f"d{n}", seq=0, text=text, char_start=0,
-                                 char_end=len(text), title=title), 1.0 - n / 10)
-
-
 def test_a_front_matter_line_is_read_with_its_documents_title():
     """"Report by: Jane Smith, …" says nothing of what the document is about; its reader knows it
     heads the board paper on hospital productivity. Read with that title, it answers who presented
     that paper ahead of a sentence that mentions the paper but names no one."""
-    head = titled("Agenda item: 5 (public session)\n\nReport by: Jane Smith, Chief Financial Officer\n\n"
-                  "Paper type: For information", "Hospital productivity", 1)
+    head = passage("Agenda item: 5 (public session)\n\nReport by: Jane Smith, Chief Financial Officer\n\n"
+                   "Paper type: For information", 1, title="Hospital productivity")
     body = passage("The board paper on hospital productivity in May set out the effect of the pandemic on output.")
     question = "Who presented the board paper on hospital productivity?"
     cands = candidates([body, head])
