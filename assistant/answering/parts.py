@@ -11,6 +11,7 @@ part's names.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from evidence_assistant.core.text import tokenize
@@ -36,24 +37,30 @@ def _substance(text: str) -> list[str]:
 
 def question_parts(question: str) -> list[str]:
     """The questions that ``question`` asks, each readable on its own; ``[question]`` when it asks
-    one thing. Any statement before the question sentence leads every part."""
+    one thing. Any statement before the question sentence leads every part. (Read once per
+    question: retrieval, scoring and the judgement whether to answer all ask.)"""
+    return list(_parts(question))
+
+
+@functools.lru_cache(maxsize=1024)
+def _parts(question: str) -> tuple[str, ...]:
     text = " ".join(question.split())
     if " and " not in text.lower():
-        return [question]
+        return (question,)
     # A lead statement ("The standard points to another standard. Which is it, and …?").
     sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text)
     lead, asked = " ".join(sentences[:-1]), sentences[-1]
     pieces = [p.strip(" ,;") for p in _SPLIT.split(asked)]
     pieces = [p for p in pieces if p]
     if len(pieces) < 2:
-        return [question]
+        return (question,)
     first_names = [m for m in _NAMES.findall(" " + pieces[0][1:]) if m.lower() not in ("and", "the")]
     parts: list[str] = []
     for n, piece in enumerate(pieces):
         if len(_substance(f"{lead} {piece}")) < MIN_WORDS:
-            return [question]  # "…, and over how long?" says too little to be searched alone
+            return (question,)  # "…, and over how long?" says too little to be searched alone
         piece = piece.rstrip("?") + "?"
         if n and _POINTS_BACK.search(piece) and first_names:
             piece = f"{piece} ({', '.join(first_names)})"
         parts.append(f"{lead} {piece[0].upper()}{piece[1:]}".strip())
-    return parts
+    return tuple(parts)

@@ -14,6 +14,7 @@ from typing import Sequence
 from evidence_assistant.core.text import sentence_spans
 from evidence_assistant.core.text import tokenize
 
+from evidence_assistant.answering.answerable import named_in
 from evidence_assistant.answering.citations import normalise, numbers_in
 from evidence_assistant.answering.extractive import leans_on_lead
 from evidence_assistant.core.types import ScoredPassage
@@ -257,7 +258,6 @@ def contradicted_detail(question: str, passages: Sequence[ScoredPassage],
     ("why did staff numbers fall" where they "increased by 4.0%"), or run from and to the other
     way round ("rise from 18 to 30 days" where it fell "from 30 to 18 days"). A name the question
     gives that no retrieved passage holds ("workshops in Manchester") is not supported either."""
-    from evidence_assistant.answering.extractive import named_in
     held: set[str] = set()
     for sp in passages:
         held.update(tokenize(sp.passage.text))

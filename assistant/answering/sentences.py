@@ -16,7 +16,7 @@ from evidence_assistant.core.text import is_table_row, sentence_spans
 # A bullet mark opening a list item, at the start of a line or after a space ("… as follows: • put
 # in place …").
 _BULLET = re.compile(r"(?:^|(?<=\s))[•◦▪●‣∙·]\s+|^\s*[-*–]\s+(?=\S)", re.M)
-_ENDS_SENTENCE = re.compile(r"[.!?…][\"'’”)\]]*$")
+ENDS_SENTENCE = re.compile(r"[.!?…][\"'’”)\]]*$")
 _INTRODUCES = re.compile(r"[:\u2013\u2014-]$")
 _LIST_ITEM_END = re.compile(r"[;,]$|[;,] (?:and|or)$")
 
@@ -38,7 +38,7 @@ class Piece:
 
 def _kind(text: str, item: bool) -> str:
     t = text.rstrip()
-    if _ENDS_SENTENCE.search(t):
+    if ENDS_SENTENCE.search(t):
         return "item" if item else "sentence"
     if _INTRODUCES.search(t):
         return "lead-in"
@@ -108,7 +108,7 @@ def _lists(text: str, out: list[Piece]) -> list[Piece]:
             fixed[i] = Piece(p.start, p.end, "lead-in")
         elif i and own_line(i) and p.kind in ("sentence", "fragment") and fixed[i - 1].kind in ("lead-in", "item"):
             before = text[fixed[i - 1].start:fixed[i - 1].end].rstrip()
-            ended = fixed[i - 1].kind == "item" and bool(_ENDS_SENTENCE.search(before))
+            ended = fixed[i - 1].kind == "item" and bool(ENDS_SENTENCE.search(before))
             if not ended and (_list_like(text, p) or _LIST_ITEM_END.search(before)):
                 fixed[i] = Piece(p.start, p.end, "item")
     return fixed

@@ -26,11 +26,13 @@ import numpy as np
 from evidence_assistant.answering.answer import NO_ANSWER_TEXT, Answer, AnswerSentence, Citation
 from evidence_assistant.answering.citations import verbatim_citations
 from evidence_assistant.answering.conversation import condense_without_model, history_questions, is_follow_up
-from evidence_assistant.answering.extractive import (WEIGHTS, Candidate, answers_the_type, asked_list, candidates,
-                                                     coverage, part_bests, score_candidates, select)
+from evidence_assistant.answering.answerable import answers_the_type
+from evidence_assistant.answering.extractive import (Candidate, asked_list, candidates, coverage, part_bests,
+                                                     score_candidates, select)
 from evidence_assistant.answering.parts import question_parts
 from evidence_assistant.answering.premise import PremiseCheck, check_premise, premise_note
 from evidence_assistant.answering.retrieve import Filters, Retrieval, Retriever
+from evidence_assistant.answering.weights import WEIGHTS
 from evidence_assistant.core.errors import LLMError
 from evidence_assistant.core.settings import Settings
 from evidence_assistant.core.types import ScoredPassage

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from evidence_assistant.answering.extractive import (Candidate, answers_the_type, candidates, counted_thing, counts,
-                                                     score_candidates)
+from evidence_assistant.answering.answerable import answers_the_type, counted_thing, counts
+from evidence_assistant.answering.extractive import Candidate, candidates, score_candidates
 from evidence_assistant.answering.premise import action_of, check_premise
 from evidence_assistant.core.text import tokenize
 from evidence_assistant.core.types import Passage, ScoredPassage

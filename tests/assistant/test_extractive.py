@@ -8,8 +8,9 @@ import zlib
 import numpy as np
 import pytest
 
-from evidence_assistant.answering.extractive import (Candidate, about_words, answers_the_type, asks_for_duration, candidates,
-                                  leans_on_lead, never_indexed, score_candidates, select, _has_type)
+from evidence_assistant.answering.answerable import (about_words, answers_the_type, asks_for_duration, holds_type,
+                                                     never_indexed)
+from evidence_assistant.answering.extractive import Candidate, candidates, leans_on_lead, score_candidates, select
 from evidence_assistant.core.types import Passage, ScoredPassage
 from evidence_assistant.core.text import tokenize
 
@@ -185,8 +186,8 @@ def test_a_stated_span_answers_how_many_days_before_a_single_date():
 
 
 def test_numbers_in_words_count_as_numbers():
-    assert _has_type("Fifteen days passed between receipt and publication.", "number")
-    assert _has_type("Nineteen trusts had none.", "number")
+    assert holds_type("Fifteen days passed between receipt and publication.", "number")
+    assert holds_type("Nineteen trusts had none.", "number")
 
 
 def fake_idf(known: set[str]):

@@ -7,8 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evidence_assistant.answering.extractive import (answers_the_type, asked_acronyms, asked_list, boilerplate, candidates,
-                                  counted_thing, counts, expansion_in, score_candidates, select)
+from evidence_assistant.answering.answerable import answers_the_type, counted_thing, counts
+from evidence_assistant.answering.extractive import (asked_acronyms, asked_list, boilerplate, candidates, expansion_in,
+                                                     score_candidates, select)
 from evidence_assistant.answering.premise import check_premise, contradicted_detail
 from evidence_assistant.answering.sentences import pieces
 from evidence_assistant.core.types import Passage, ScoredPassage
@@ -235,12 +236,12 @@ def test_a_name_opening_a_sentence_answers_who():
     """"Which organisation was commissioned …?": a sentence that opens with the organisation's
     name holds what is asked for, as one naming it further on does; a sentence opening with
     "The Panel" or "This Report" names no one for that."""
-    from evidence_assistant.answering.extractive import _has_type
+    from evidence_assistant.answering.answerable import holds_type
 
-    assert _has_type("Thinks Insight & Strategy have been commissioned to deliver the deliberations.", "name")
-    assert _has_type("The work was commissioned from Thinks Insight.", "name")
-    assert not _has_type("The Panel was commissioned to deliver the deliberations.", "name")
-    assert not _has_type("This Report was commissioned last year.", "name")
+    assert holds_type("Thinks Insight & Strategy have been commissioned to deliver the deliberations.", "name")
+    assert holds_type("The work was commissioned from Thinks Insight.", "name")
+    assert not holds_type("The Panel was commissioned to deliver the deliberations.", "name")
+    assert not holds_type("This Report was commissioned last year.", "name")
 
 
 def test_rows_of_one_table_are_not_repeats_of_each_other():
@@ -289,13 +290,13 @@ def test_a_year_the_question_names_is_not_the_date_it_asks_for():
 
 
 def test_a_financial_year_or_a_figure_the_question_gives_is_not_the_number_asked_for():
-    from evidence_assistant.answering.extractive import _has_type, given_values
+    from evidence_assistant.answering.answerable import given_values, holds_type
 
     given = given_values("What share of patients waited no longer than 18 weeks in 2024/25?")
-    assert not _has_type("Waits in 2024/25 were measured against 18 weeks.", "number", given)
-    assert _has_type("In 2024/25, 59% waited no longer than 18 weeks.", "number", given)
-    assert not _has_type("Plans for 2025/26 were agreed.", "number")  # a financial year is a label
-    assert _has_type("In March 2030 the workforce will have grown.", "date", given_values("… in 2030?"))
+    assert not holds_type("Waits in 2024/25 were measured against 18 weeks.", "number", given)
+    assert holds_type("In 2024/25, 59% waited no longer than 18 weeks.", "number", given)
+    assert not holds_type("Plans for 2025/26 were agreed.", "number")  # a financial year is a label
+    assert holds_type("In March 2030 the workforce will have grown.", "date", given_values("… in 2030?"))
 
 
 def test_the_line_naming_who_prepared_a_document_answers_who_prepared_it():

@@ -1,0 +1,392 @@
+"""Whether the passages can answer a question: what kind of thing it asks for (a date, a
+number, an amount, a name, a share, a span of time), and whether the sentences closest to it
+hold that thing, about what it is about, for the year it names.
+
+The extractive answerer scores sentences with what is read here (``expected_type``,
+``holds_type``); the judging stage (``answering/stages.py``) declines with ``answers_the_type``
+when the passages hold the topic but not the fact asked for.
+"""
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from evidence_assistant.answering.candidate import Candidate
+from evidence_assistant.answering.parts import question_parts
+from evidence_assistant.answering.sentences import ENDS_SENTENCE
+from evidence_assistant.answering.weights import WEIGHTS
+from evidence_assistant.core.text import tokenize
+from evidence_assistant.core.types import ScoredPassage
+
+MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+# "17 February 2023", "26 June, 2025", "June 26, 2025", "March 2021", or a year.
+DATE = re.compile(rf"\b(?:\d{{1,2}}\s+)?{MONTHS},?\s+(?:\d{{1,2}},?\s+)?\d{{4}}\b|\b(?:19|20)\d{{2}}\b")
+NAME = re.compile(r"\b(?:Professor|Dame|Sir|Dr|Lord|Baroness|Minister|Secretary)\b|(?<!^)(?<![.!?] )\b[A-Z][a-z]+ [A-Z][a-z]+\b")
+
+
+def expected_type(question: str) -> str | None:
+    """What kind of thing the question asks for, when it asks for a specific one."""
+    q = question.lower().strip()
+    q = re.sub(r"^(and|but|so|then)\s+", "", q)
+    if re.match(r"^(when|what date|on what date|by when|what year|in what year|by what date)\b", q) \
+            or "what date" in q or re.match(r"^how (many|long)\s+(days|weeks|months|years)\b", q) \
+            or re.match(r"^(what|which)\b", q) and re.search(r"\b(deadline|due date|target date)\b", q):
+        return "date"  # "how many days after …" is answered by the two dates
+    if re.match(r"^how much\b", q) or re.match(r"^what (is|was|were|are) the (total |annual |overall |average |mean |median )?"
+                                                r"(budget|cost|spend|funding|salary|value|price)\b", q) \
+            or re.match(r"^(what|which)\b[^?]*?\b(budget|fee|fees|salary|salaries|price|funding|cost|costs)\b"
+                        r"(?! (?:model|approach|pressures?|improvement|efficienc\w*|saving\w*))", q) and \
+            not re.match(r"^(what|which)\b[^?]*\b(how|why)\b", q):
+        return "money"
+    if re.match(r"^how many\b", q) or re.match(r"^what\b[^?]*?\b(percentage|proportion|share|number|figure|"
+                                                r"score|count|total)\b", q):
+        return "number"
+    if re.match(r"^(what|how|which)\b", q) and re.search(r"\b(rating|ratings|rated|rate|rank|ranked|judged)\b", q) \
+            and not re.search(r"\bwhich (commitments|ones)\b", q):
+        return "rating"
+    if re.match(r"^(who|whom|whose)\b", q) or re.match(r"^which (it )?(supplier|company|companies|firm|"
+                                                      r"organisation|organization|body|bodies|minister|person|people|"
+                                                      r"provider|vendor|trust|group|team|unit|charity|charities|"
+                                                      r"university|universities|partner|consortium|agency|agencies|"
+                                                      r"institute|staff|author|chair)s?\b", q):
+        return "name"
+    return None
+
+
+# Numbers that name things rather than count them: HC 223, DHS0020, HL7395, para 12, years.
+REFERENCE = re.compile(r"\b(?:HC|HL|DHS|No\.?|para(?:graph)?s?|pages?|p\.|Session|Report)\s?\d[\d\-–]*|"
+                        r"\b[A-Z]{2,}\d+\b|\b(?:19|20)\d{2}(?:\s?[/–-]\s?(?:(?:19|20)?\d{2})\b)?\b|^\s*\d+\.\s|\(\d+\)")
+_QUANTITY = re.compile(r"(?<![\w.])\d[\d,.]*\s?(?:%|per cent)?")
+_MONEY = re.compile(r"£\s?\d|\b\d[\d,.]*\s?(million|billion|bn|m)\b|\b(million|billion) (pounds|of funding)", re.I)
+
+
+_COUNT_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+                "seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|"
+                "million|billion")
+# A span of time stated as a count: "53 days", "Fifteen days", "eight weeks".
+DURATION = re.compile(rf"(?<![\w.])(?:\d[\d,.]*|(?:{_COUNT_WORDS})(?:[ -](?:{_COUNT_WORDS}))*)\s+"
+                       r"(?:days?|weeks?|months?|years?)\b", re.I)
+
+
+def asks_for_duration(question: str) -> bool:
+    """"How many days after …", "how long (in weeks) …": answered by a stated span of time or by
+    the two dates it lies between."""
+    q = re.sub(r"^\W*(and|but|so|then)\s+", "", question.lower().strip())
+    return bool(re.match(r"^how (many|long)\s+(days|weeks|months|years)\b", q))
+
+
+_OPENING_PAIR = re.compile(r"^\W*([A-Z][a-z]+) [A-Z][a-z]+\b")
+
+
+def _opens_with_name(text: str) -> bool:
+    """Whether a sentence opens with a name ("Thinks Insight & Strategy have been commissioned
+    …"): two capitalised words, the first no common word ("The Panel", "This Report" are not)."""
+    m = _OPENING_PAIR.match(text)
+    return bool(m) and bool(tokenize(m.group(1))) and m.group(1).lower() not in _OPENERS
+
+
+# Capitalised only because they open a sentence: not the start of a name.
+_OPENERS = set("""after although among as at because before between both during each every few following for from
+given here however if in many most much next none now of on once one over per since some such that then there
+therefore these they those though through thus today under unlike until upon where whether which while who why
+with within without yet also another any""".split())
+
+
+# A day without its year ("a webinar on 31 July", "by March 31st"): a date, though not a year.
+_DAY = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTHS}\b|\b{MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?\b")
+
+
+def given_values(question: str) -> set[str]:
+    """The years and figures a question itself states ("… the workforce in 2030", "… no longer than
+    18 weeks"): said again in a sentence, they are what the question is about, not its answer."""
+    return {m.group(0).replace(",", "") for m in re.finditer(r"(?<![\w.])\d[\d,]*(?:\.\d+)?", question)}
+
+
+def holds_type(text: str, kind: str | None, given: set[str] = frozenset()) -> bool:
+    """Whether ``text`` holds the kind of thing asked for, other than the years and figures the
+    question gave (``given``, from ``given_values``)."""
+    if kind == "rating":
+        return bool(re.search(r"\b(inadequate|requires improvement|good|outstanding)\b", text, re.I))
+    if kind == "date":
+        return any(m.group(0) not in given for m in DATE.finditer(text)) or bool(_DAY.search(text))
+    if kind == "money":
+        return bool(_MONEY.search(text))
+    if kind == "number":
+        return any(m.group(0).strip().rstrip(".,%").replace(",", "").removesuffix(" per cent") not in given
+                   for m in _QUANTITY.finditer(REFERENCE.sub(" ", text))) or \
+            bool(re.search(rf"\b({_COUNT_WORDS}|half|third|quarter|most|all)\b", text, re.I))
+    if kind == "name":
+        return bool(NAME.search(text)) or _opens_with_name(text)
+    return False
+
+
+_TYPE_WORDS = set(tokenize("how many much when who whom whose what date year number share percentage proportion "
+                           "figure score rate did does was were is are will"))
+
+
+def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequence[ScoredPassage],
+                     idf=None, top: int = WEIGHTS.type_top, min_overlap: float = WEIGHTS.type_overlap) -> tuple[bool, str | None]:
+    """Whether the best sentences hold what the question asks for (a date, number, amount, name,
+    share or span of time) — about what the question is about (sharing its distinctive words, and
+    in a passage that holds the names it gives), and, when the question names a year, for that
+    year. A "how many" question whose evidence states no relevant number is not answered."""
+    # "For how many years …" asks what "how many years …" asks.
+    question = re.sub(r"^\W*for\s+(?=how (?:many|long)\b)", "", question, flags=re.I)
+    want = expected_type(question)
+    duration = asks_for_duration(question)
+    if want == "rating" and _ASKS_RATE.search(question):
+        want = "share"  # "what response rate …" asks for a figure, not a rating
+    elif want == "number" and _ASKS_SHARE.match(question):
+        want = "share"
+    if duration:
+        want = "duration"
+    # A year that is part of a document's name ("the Connected Care in 2040 report") names the
+    # document, not the time asked about.
+    years = {m.group(1) for m in re.finditer(r"\b((?:19|20)\d{2})\b", question)
+             if not _names_a_title(question, m, passages)}
+    # A year the question asks about ("… target for 2031/32", "… visits in 2019") that no passage
+    # retrieved for it states, in its text or as its date: the documents hold the topic, not
+    # this year's fact, whatever is asked.
+    if any(not _year_held(y, passages) for y in _asked_years(question, years)):
+        return False, want
+    # A rating steers the choice of sentences but is not required of them: the answer may say
+    # "requires improvement" in other words.
+    if not want or want == "rating":
+        return True, None
+    if idf and never_indexed(about_words(question), idf):
+        return False, want
+    # A name the question gives (a place, a body, a programme) that no passage retrieved for it
+    # holds: the documents hold the topic, not this fact ("… respondents in Wales …").
+    held: set[str] = set()
+    for sp in passages:
+        held.update(tokenize(sp.passage.text))
+        held.update(tokenize(sp.passage.title or ""))
+    names = named_in(question)
+    if any(t not in held for t in names):
+        return False, want
+    parts = question_parts(question)
+    part_names = [named_in(part) for part in parts]
+    counted = counted_thing(question) if want == "number" else []
+    # The distinctive words of the question, and of each of its parts: a sentence answering one
+    # part of "how many X …, and how many hours …" shares the words of that part.
+    shares = []
+    for text in dict.fromkeys([question, *parts]):
+        words = [t for t in dict.fromkeys(tokenize(text)) if t not in _TYPE_WORDS and not t.isdigit()]
+        weights = idf(words) if idf and words else [1.0] * len(words)
+        shares.append((words, weights, sum(weights) or 1.0))
+    ranked = sorted(cands, key=lambda c: -c.score)
+    named_years = set(re.findall(r"\b(?:19|20)\d{2}\b", question)) - years
+    if want == "date" and named_years:
+        # A sentence whose only date is the year in a document's name ("… the workforce of 2040"
+        # in the "Connected Care in 2040" report) echoes the name; it dates nothing.
+        echo = re.compile(rf"\b(?:{'|'.join(sorted(named_years))})\b")
+        ranked = [c for c in ranked if not (echo.search(c.text) and not holds_type(echo.sub(" ", c.text), want))]
+    # A count of the thing asked about may sit a little further down than the closest sentences,
+    # which tend to be about the thing rather than how many of it there are.
+    best = ranked[:top * 2 if counted else top]
+    for c in best:
+        if want == "duration":
+            # A stated span answers "how many days …"; so do the dates it lies between.
+            if not (DURATION.search(c.text) or DATE.search(c.text)):
+                continue
+        elif want == "share":
+            if not _SHARE.search(c.text):
+                continue
+        elif not holds_type(c.text, want):
+            continue
+        if counted and not counts(c.in_context, counted):
+            continue
+        # A sentence that points back is about what its lead names: all of a heading ("4.2 Keeping
+        # Records Safe", then "This report, issued in …"), the names in a sentence ("The Data Lab
+        # is run by …", then "It will make £5m available …"), whose other words are its own.
+        present = set(tokenize(c.text))
+        if c.context:
+            heading = not ENDS_SENTENCE.search(c.context.strip())
+            present |= set(tokenize(c.context if heading else " ".join(re.findall(r"\b[A-Z][\w'’-]*", c.context))))
+        if shares[0][0] and max(sum(w for t, w in zip(words, weights) if t in present) / total
+                                for words, weights, total in shares) < min_overlap:
+            continue
+        # The figure must sit in a passage about what the question names: a date in a passage
+        # about another programme, or a share of respondents elsewhere, answers nothing. A
+        # question in parts ("who runs X, and who runs Y?") names each part's subject apart.
+        sp = passages[c.rank].passage
+        about = set(tokenize(f"{sp.title or ''} {sp.text}"))
+        if names and not any(set(part) <= about | _by_initials(question, about) for part in part_names):
+            continue
+        if years and not any(y in c.text for y in years):
+            # The document's date stands in for the year only of a sentence that names none of its
+            # own: "… then Secretary of State, who in November 2021 …" is not about 2025 for being
+            # in a 2025 document.
+            doc_date = sp.date or ""
+            if re.search(r"\b(?:19|20)\d{2}\b", c.text) or not any(doc_date.startswith(y) for y in years):
+                continue
+        return True, want
+    return False, want
+
+
+# "What response rate …", "which vacancy rate …": a figure, where "rated", "rating" ask for a
+# rating.
+_ASKS_RATE = re.compile(r"^\W*(?:what|which)\s+(?:[\w-]+\s+){0,3}?rates?\b(?![\w-])", re.I)
+_ASKS_SHARE = re.compile(r"^\W*(?:(?:and|but|so|then)\s+)?(?:what|which)\s+(?:percentage|proportion|share)\s+of\b", re.I)
+# A share stated as one: "83%", "41 per cent", "one in five", "3 out of 4", "a third", "0.8".
+_SHARE = re.compile(r"\d\s?%|\bper\s?cent\b|\bpercent|\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
+                    r"(?:in|out of)\s+(?:every\s+)?(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|hundred)|"
+                    r"\bper\s+(?:\d|thousand|hundred|million|head)|\bratio\b|\b(?:half|third|thirds|quarter|quarters|"
+                    r"fifth|fifths|majority|minority)\b|\d\.\d", re.I)
+
+
+def _by_initials(question: str, held: set[str]) -> set[str]:
+    """Index tokens of the names in ``question`` that ``held`` has by their initials: "Artificial
+    Intelligence" where a passage says "AI"."""
+    out: set[str] = set()
+    for run in _NAMED.findall(" " + question.strip()[1:]):
+        words = run.split()
+        for i in range(len(words)):
+            for j in range(i + 2, len(words) + 1):
+                if "".join(w[0] for w in words[i:j]).lower() in held:
+                    out.update(tokenize(" ".join(words[i:j])))
+    return out
+
+
+_FINANCIAL_YEAR = re.compile(r"\b((?:19|20)\d{2})\s*[/–-]\s*((?:19|20)?\d{2})\b")
+
+
+def _asked_years(question: str, years: set[str]) -> list[str]:
+    """The financial years ("2027/28") and the other years of ``years`` that ``question`` names."""
+    fys = [f"{a}/{b[-2:]}" for a, b in _FINANCIAL_YEAR.findall(question) if a in years]
+    in_fys = {y[:4] for y in fys}
+    return fys + sorted(y for y in years if y not in in_fys)
+
+
+def _year_held(year: str, passages: Sequence[ScoredPassage]) -> bool:
+    """Whether a retrieved passage states ``year`` ("2022", or the financial year "2027/28" written
+    "2027/28", "2027-28" or "2027/2028"): in its text, title or date, or, for a calendar year, as
+    either end of a financial year."""
+    if "/" in year:
+        first, last = year.split("/")
+        said = re.compile(rf"\b{first}\s*[/–-]\s*(?:{first[:2]})?{last}\b")
+    else:
+        said = re.compile(rf"\b{year}\b|\b(?:19|20)\d{{2}}\s*[/–-]\s*{year[2:]}\b")
+    return any(said.search(f"{sp.passage.title or ''} {sp.passage.text} {sp.passage.date or ''}") for sp in passages)
+
+
+def _names_a_title(question: str, year: re.Match, passages: Sequence[ScoredPassage]) -> bool:
+    """Whether the year at ``year`` in ``question`` is read, with the two words before it, in the
+    title of a retrieved document ("… the Connected Care in 2040 report …")."""
+    before = re.findall(r"[\w'’-]+", question[:year.start()])[-2:]
+    if len(before) < 2:
+        return False
+    phrase = re.compile(r"\b" + r"\W+".join(map(re.escape, [*before, year.group(1)])) + r"\b", re.I)
+    return any(phrase.search(sp.passage.title or "") for sp in passages)
+
+
+_HOW_MANY = re.compile(r"^\W*(?:(?:and|but|so|then)\s+)?(?:for\s+)?how many\s+(.+?)\s+(?:did|does|do|is|was|are|were|has|have|had|"
+                       r"will|would|could|can|must|should|in|of|at|on|for|from|across|per|were)\b", re.I)
+
+
+def counted_thing(question: str) -> list[str]:
+    """What a "how many …" question counts, as index tokens ("how many [innovators] attended …");
+    empty for other questions, and for spans of time ("how many days …")."""
+    m = _HOW_MANY.match(question)
+    if not m or asks_for_duration(question):
+        return []
+    # The thing ends where the question's verb begins: "how many nurses [joined] the bank …".
+    words = m.group(1).split()
+    for i, w in enumerate(words[1:], 1):
+        if re.fullmatch(r"[a-z]+ed", w):
+            words = words[:i]
+            break
+    return [t for t in tokenize(" ".join(words)) if t not in _TYPE_WORDS]
+
+
+def counts(text: str, thing: Sequence[str], window: int = 6) -> bool:
+    """Whether ``text`` states a number of ``thing``: a figure with a word of it among the words
+    that follow ("118 data professionals team leaders", "seven NHS trusts"), or a count standing
+    on its own in a sentence about it ("nine commitments were evaluated, four were rated
+    inadequate") — not an amount of money, nor a number that is part of a name ("Covid-19",
+    "Type 1", "Regulation 3(1)", "2025/26")."""
+    plain = REFERENCE.sub(" ", text)
+    words = re.findall(r"£?\d[\d,.]*%?|[A-Za-z][\w'’-]*", plain)
+    want = set(thing)
+
+    def counts_other(after: Sequence[str]) -> bool:
+        # "the three regions where nurses …": the count is of the first plural noun after it,
+        # when that is not the thing asked about.
+        for x in after[:window]:
+            if want & set(tokenize(x)):
+                return False
+            if _PLURAL.fullmatch(x) and x not in _NOT_PLURAL:
+                return True
+        return False
+
+    for i, w in enumerate(words):
+        if re.match(r"£?\d", w) or w.lower() in _COUNT_WORD_SET:
+            if want & set(tokenize(" ".join(words[i + 1:i + 1 + window]))) and not counts_other(words[i + 1:]):
+                return True
+    if not want & set(tokenize(plain)):
+        return False
+    for m in re.finditer(rf"(?<![\w/(£.-])(\d[\d,]*|{_COUNT_WORDS})(?![\w/)%-])",
+                         plain, re.I):
+        before = plain[:m.start()].split()
+        if before and before[-1][:1].isupper() and not before[-1].endswith((".", ",", ":", ";")):
+            continue  # "Type 1", "Tier 3": part of a name
+        if m.group(1).lower() in ("one", "hundred", "thousand", "million", "billion"):
+            continue
+        if counts_other(re.findall(r"[A-Za-z][\w'’-]*|\d\S*", plain[m.end():])):
+            continue
+        return True
+    return False
+
+
+# A plural noun in lower case ("areas", "trusts"), and words that only look like one.
+_PLURAL = re.compile(r"[a-z][a-z-]{2,}[^su'’]s")
+_NOT_PLURAL = set("theirs yours always perhaps whereas sometimes besides towards afterwards means series species "
+                  "basis analysis diagnosis".split())
+
+
+_COUNT_WORD_SET = set(_COUNT_WORDS.split("|")) - {"hundred", "thousand", "million", "billion"}
+_NAMED = re.compile(r"(?<=[\s(])[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]*)*")
+
+
+def named_in(question: str) -> list[str]:
+    """Index tokens of the proper names a question gives past its first word ("… in [Wales]", "…
+    [Manchester] and [Bristol]"): places, bodies, people, programmes."""
+    out: list[str] = []
+    for m in _NAMED.findall(" " + question.strip()[1:] if question else ""):
+        # Months and days are dates, which are checked as dates.
+        out += tokenize(re.sub(rf"\b(?:{_MONTH_NAMES})\b", " ", m))
+    return [t for t in dict.fromkeys(out) if t not in _TYPE_WORDS]
+
+
+_MONTH_NAMES = ("January|February|March|April|May|June|July|August|September|October|November|December|"
+                "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday")
+
+
+_AUXILIARY = r"(?:did|does|do|is|was|are|were|has|have|had|will|would|could|can)\b"
+_ASKED_FOR = re.compile(r"^\W*(?:(?:and|but|so|then)\s+)?(?:what|which|how many|how much)\s+"
+                        rf"(?!{_AUXILIARY})(?:of\s+)?(.+?)\s+{_AUXILIARY}", re.I)
+_CAPITALISED = re.compile(r"(?<=\s)[A-Z][\w'’-]*")
+
+
+def about_words(question: str) -> list[str]:
+    """The words that say what a question asks about: the thing it asks for ("what [user
+    satisfaction score] did …", "how many [trusts] …") and the names it mentions ("… spent in
+    [Scotland]"), as index tokens."""
+    words: list[str] = []
+    m = _ASKED_FOR.match(question)
+    if m:
+        words += tokenize(m.group(1))
+    for name in _CAPITALISED.findall(question):
+        words += tokenize(name)
+    return [w for w in dict.fromkeys(words) if w not in _TYPE_WORDS and not w.isdigit()]
+
+
+def never_indexed(tokens: Sequence[str], idf) -> list[str]:
+    """Those of ``tokens`` that no indexed passage contains. The index gives a word it has never
+    seen the highest possible IDF; a token can never contain a space, so " " measures it."""
+    if not tokens:
+        return []
+    unseen, *weights = idf([" ", *tokens])
+    if unseen <= 0:
+        return []  # an empty index knows no words at all; that says nothing of the question
+    return [t for t, w in zip(tokens, weights) if w >= unseen - 1e-9]
