@@ -108,3 +108,37 @@ def test_an_index_from_before_the_marker_is_marked_without_work(sample_index: Pa
         assert idx.manifest.generation() == gen0  # its tokens were already text-only
     finally:
         idx.close()
+
+
+def test_lexical_candidates_the_dense_search_missed_get_their_exact_cosine(sample_assistant):
+    """The dense search is approximate, and short here on purpose (3 passages): the passages BM25
+    finds that it did not return are scored from their stored vectors, as an exact search would,
+    rather than getting nothing from the dense side of the fusion."""
+    index = sample_assistant.index
+    s = sample_assistant.settings.model_copy(update={"dense_k": 3, "max_per_document": 8})
+    q = "When was the Expert Panel evaluation published?"
+    res = Retriever(index, s).search(q, k=8)
+    qvec = index.embedder.encode_query(q)
+    vecs = index.vectors.vectors([r.passage.passage_id for r in res.results])
+    lexical_only = [r for r in res.results if r.lexical_rank is not None and r.dense_rank is not None
+                    and r.dense_rank > 3]
+    assert lexical_only, "with 3 dense passages, most of the 8 shown come from BM25"
+    for r in res.results:
+        assert r.similarity is not None
+        assert r.similarity == pytest.approx(float(vecs[r.passage.passage_id] @ qvec), abs=1e-5)
+
+
+def test_without_completion_a_missed_passage_gets_nothing_from_the_dense_side(sample_assistant, monkeypatch):
+    from evidence_assistant.answering import retrieve
+
+    index = sample_assistant.index
+    s = sample_assistant.settings.model_copy(update={"dense_k": 3, "max_per_document": 8})
+    q = "When was the Expert Panel evaluation published?"
+    completed = {r.passage.passage_id: r for r in Retriever(index, s).search(q, k=8).results}
+    monkeypatch.setattr(retrieve, "COMPLETE_DENSE", 0)
+    bare = {r.passage.passage_id: r for r in Retriever(index, s).search(q, k=8).results}
+    missed = [pid for pid, r in bare.items() if r.similarity is None and pid in completed]
+    assert missed, "with 3 dense passages, BM25 brings passages the dense search did not return"
+    for pid in missed:
+        assert completed[pid].similarity > 0
+        assert completed[pid].score > bare[pid].score  # its closeness in meaning now counts
