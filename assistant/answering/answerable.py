@@ -28,7 +28,7 @@ def expected_type(question: str) -> str | None:
     """What kind of thing the question asks for, when it asks for a specific one."""
     q = question.lower().strip()
     q = re.sub(r"^(and|but|so|then)\s+", "", q)
-    if re.match(r"^(when|what date|on what date|by when|what year|in what year|by what date)\b", q) \
+    if re.match(r"^(when|(on |by )?(what|which) date|by when|(in |from |since )?(what|which) years?)\b", q) \
             or "what date" in q or re.match(r"^how (many|long)\s+(days|weeks|months|years)\b", q) \
             or re.match(r"^(what|which)\b", q) and re.search(r"\b(deadline|due date|target date)\b", q):
         return "date"  # "how many days after …" is answered by the two dates

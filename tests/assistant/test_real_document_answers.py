@@ -369,3 +369,21 @@ def test_a_long_line_cut_off_by_the_extraction_is_a_sentence_not_a_heading():
     # A line of prose that stops short of the length a title never reaches is still taken for one.
     medium = "Improve the share of patients seen within four hours in the emergency department"
     assert medium not in [c.text for c in candidates([passage(f"{medium}\n\n{short}\n\nThe plan sets it out.")])]
+
+
+def test_which_year_asks_for_a_date_as_what_year_does():
+    from evidence_assistant.answering.answerable import expected_type
+
+    for q in ("In which years did the college publish its two reports?", "Which year was the record rolled out?",
+              "In what year were the guidelines issued?", "On which date did the consultation close?",
+              "Since what year have practices kept records on computer?"):
+        assert expected_type(q) == "date", q
+    # A year that only describes the thing asked about is no question about a date.
+    assert expected_type("Which yearly report lists the trusts?") is None
+    # A sentence stating a year now holds what such a question asks for; one without does not.
+    q = "In which years did the college publish its two reports?"
+    with_year = candidates([passage("The college published its report on shared records in 2009.")])
+    without = candidates([passage("The college published its report on shared records after a long review.")])
+    assert answers_the_type(q, with_year, [passage("The college published its report on shared records in 2009.")])[0]
+    assert answers_the_type(q, without, [passage("The college published its report on shared records after a long review.")]) \
+        == (False, "date")
