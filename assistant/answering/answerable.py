@@ -93,7 +93,14 @@ with within without yet also another any""".split())
 
 
 # A day without its year ("a webinar on 31 July", "by March 31st"): a date, though not a year.
-_DAY = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTHS}\b|\b{MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?\b")
+DAY = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTHS}\b|\b{MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?\b")
+
+
+def asks_for_day(question: str) -> bool:
+    """Whether a question asks for a date to the day ("on what date …", "up to what date …",
+    "what date does the notice bear"), which a day and month answer better than a month or a
+    year alone; "when …" and "in what year …" do not."""
+    return bool(re.search(r"\b(?:what|which)\s+date\b", question, re.I))
 
 
 def given_values(question: str) -> set[str]:
@@ -108,7 +115,7 @@ def holds_type(text: str, kind: str | None, given: set[str] = frozenset()) -> bo
     if kind == "rating":
         return bool(re.search(r"\b(inadequate|requires improvement|good|outstanding)\b", text, re.I))
     if kind == "date":
-        return any(m.group(0) not in given for m in DATE.finditer(text)) or bool(_DAY.search(text))
+        return any(m.group(0) not in given for m in DATE.finditer(text)) or bool(DAY.search(text))
     if kind == "money":
         return bool(_MONEY.search(text))
     if kind == "number":

@@ -9,8 +9,8 @@ from typing import Sequence
 import numpy as np
 
 from evidence_assistant.answering import sentence_scorer
-from evidence_assistant.answering.answerable import (DURATION, NAME, REFERENCE, asks_for_duration, expected_type,
-                                                     given_values, holds_type)
+from evidence_assistant.answering.answerable import (DAY, DURATION, NAME, REFERENCE, asks_for_day, asks_for_duration,
+                                                     expected_type, given_values, holds_type)
 from evidence_assistant.answering.candidate import Candidate
 from evidence_assistant.answering.citations import quotations
 from evidence_assistant.answering.sentences import pieces
@@ -336,6 +336,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     want = expected_type(question)
     given = given_values(question)
     duration = asks_for_duration(question)
+    day = asks_for_day(question)
     acronyms = asked_acronyms(question)
     listed = asked_list(question)
     terms = quoted_terms(question)
@@ -375,6 +376,8 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
             c.score += (WEIGHTS.duration_span if span else WEIGHTS.duration_one_date if typed else 0.0)
         elif typed:
             c.score += WEIGHTS.answer_type
+            if day and DAY.search(c.text):
+                c.score += WEIGHTS.day_date  # "on what date …": "31 July" over "July and August 2020"
         if anchored:
             c.score += WEIGHTS.anchors
         if boosted:

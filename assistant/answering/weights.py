@@ -19,6 +19,9 @@ class ExtractiveWeights:
     # Holding what the question asks for (a date, number, amount or name); for "how many days
     # …", a stated span of time answers outright and a single date is half the answer.
     answer_type: float = 0.12
+    # Real suite's dev split: for "on what date …", a date with its day ("31 July", "20 March
+    # 2020") answers better than a month or a year.
+    day_date: float = 0.1
     duration_span: float = 0.12
     duration_one_date: float = 0.06
     # Holding every date and figure the question names ("in December 2021").

@@ -387,3 +387,26 @@ def test_which_year_asks_for_a_date_as_what_year_does():
     assert answers_the_type(q, with_year, [passage("The college published its report on shared records in 2009.")])[0]
     assert answers_the_type(q, without, [passage("The college published its report on shared records after a long review.")]) \
         == (False, "date")
+
+
+def test_on_what_date_prefers_a_date_with_its_day(monkeypatch):
+    import dataclasses
+
+    from evidence_assistant.answering import extractive
+    from evidence_assistant.answering.answerable import asks_for_day
+
+    assert asks_for_day("On what date was the webinar held?") and asks_for_day("What date does the notice bear?")
+    assert not asks_for_day("When was the webinar held?") and not asks_for_day("In what year was it held?")
+    q = "On what date was the regional webinar held?"
+    month = "The regional webinar for leads was held in July and August 2020."
+    day = "The regional webinar was on 31 July."
+
+    def best(question: str) -> str:
+        cands = candidates([passage(f"{month} {day}")])
+        score_candidates(question, cands, WordEmbedder(), n_passages=1)
+        return max(cands, key=lambda c: c.score).text
+
+    assert best(q) == day
+    assert best("When was the regional webinar held?") == month  # "when" takes a month as readily
+    monkeypatch.setattr(extractive, "WEIGHTS", dataclasses.replace(extractive.WEIGHTS, day_date=0.0))
+    assert best(q) == month  # without the preference, the sentence sharing more words wins
