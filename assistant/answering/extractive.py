@@ -9,7 +9,7 @@ from typing import Sequence
 import numpy as np
 
 from evidence_assistant.answering import sentence_scorer
-from evidence_assistant.answering.answerable import (DAY, DURATION, NAME, REFERENCE, asks_for_day, asks_for_duration,
+from evidence_assistant.answering.answerable import (DAY, DURATION, MONTHS, NAME, REFERENCE, asks_for_day, asks_for_duration,
                                                      expected_type, given_values, holds_type)
 from evidence_assistant.answering.candidate import Candidate
 from evidence_assistant.answering.citations import quotations
@@ -47,6 +47,11 @@ def leans_on_lead(sentence: str) -> bool:
 _AUTHOR_LABELS = r"[Aa]uthors?|[Rr]eport by|[Pp]resented by|[Pp]repared by|[Ww]ritten by|[Ee]dited by"
 _FIELD_LINE = re.compile(rf"^(?:[A-Z][a-z]+\s+){{0,3}}(?:[Pp]ublished|[Uu]pdated|[Dd]ate|{_AUTHOR_LABELS}|"
                          r"[Vv]ersion|[Ss]tatus|[Oo]wner)(?:\s+[a-z]+){0,3}\s*:\s+\S.{0,150}$")
+# A short line that dates the document without a label's colon: "Covid-19 and your information -
+# Updated on 8th April 2020", "Published 24 February 2020", "Last updated 3 May 2022".
+_DATED_LINE = re.compile(rf"\b(?:[Uu]pdated|[Pp]ublished|[Ii]ssued|[Rr]evised)\s+(?:on\s+)?"
+                         rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?{MONTHS},?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?\d{{4}}\b")
+_DATED_LINE_WORDS = 15
 
 
 # Who made a document, as a question asks it ("which staff prepared …", "who presented the board
@@ -101,7 +106,8 @@ def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
                 if kind != "item" and not (kind == "fragment" and prev.endswith(":")):
                     continue
                 kind = "short-item"
-            elif kind == "fragment" and _FIELD_LINE.match(sent):
+            elif kind == "fragment" and (_FIELD_LINE.match(sent) or
+                                         len(words) <= _DATED_LINE_WORDS and _DATED_LINE.search(sent)):
                 kind = "field"  # "Date published: 26 June, 2025", "Report by: …": a document's own record of itself
                 if _AUTHOR_FIELD.match(sent):
                     # "Prepared by: Rhod Joyce, Head of Partnerships" goes on with one person to a

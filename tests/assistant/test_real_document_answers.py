@@ -410,3 +410,20 @@ def test_on_what_date_prefers_a_date_with_its_day(monkeypatch):
     assert best("When was the regional webinar held?") == month  # "when" takes a month as readily
     monkeypatch.setattr(extractive, "WEIGHTS", dataclasses.replace(extractive.WEIGHTS, day_date=0.0))
     assert best(q) == month  # without the preference, the sentence sharing more words wins
+
+
+def test_a_line_dating_its_document_without_a_colon_can_answer():
+    """"Covid-19 and your information - Updated on 8th April 2020" heads a notice as "Date published:"
+    heads a page: it answers when the notice was updated. A short line that names no date, or a
+    long one, is no such record."""
+    text = ("Covid-19 and your information - Updated on 8th April 2020\n\nExample privacy note for patients\n\n"
+            "This notice describes how we may use your information to protect you and others.")
+    cands = candidates([passage(text, title="Example privacy notice")])
+    got = {c.text: c.kind for c in cands}
+    assert got["Covid-19 and your information - Updated on 8th April 2020"] == "field"
+    assert "Example privacy note for patients" not in got
+    score_candidates("On what date was the example privacy notice updated?", cands, WordEmbedder(), n_passages=1)
+    assert max(cands, key=lambda c: c.score).text.endswith("Updated on 8th April 2020")
+    long_line = ("Guidance on records that was updated on 8 April 2020 and sets out what every practice in the "
+                 "region must keep and for how long")
+    assert all(c.kind != "field" for c in candidates([passage(long_line + "\n\nIntroduction")]))
