@@ -9,8 +9,8 @@ from typing import Sequence
 import numpy as np
 
 from evidence_assistant.answering import sentence_scorer
-from evidence_assistant.answering.answerable import (DAY, DURATION, MONTHS, NAME, REFERENCE, asks_for_day, asks_for_duration,
-                                                     expected_type, given_values, holds_type)
+from evidence_assistant.answering.answerable import (DAY, DURATION, MONTHS, NAME, REFERENCE, asks_for_day,
+                                                     asks_for_duration, expected_type, given_values, holds_type)
 from evidence_assistant.answering.candidate import Candidate
 from evidence_assistant.answering.citations import quotations
 from evidence_assistant.answering.sentences import pieces
@@ -348,8 +348,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     terms = quoted_terms(question)
     # Dates and figures the question names ("in December 2021") should be in the sentence too.
     labels = named_labels(question)
-    anchors = [a.lower() for a in re.findall(r"(?:January|February|March|April|May|June|July|August|September|"
-                                              r"October|November|December)\s+\d{4}|\b\d[\d,.]*%?", question)]
+    anchors = [a.lower() for a in re.findall(rf"{MONTHS}\s+\d{{4}}|\b\d[\d,.]*%?", question)]
     rows: list[list[float]] = []
     for c, v in zip(cands, sv):
         c.cos = float(v @ q)
