@@ -80,6 +80,53 @@ def test_a_box_around_a_paragraph_is_not_a_table() -> None:
     assert not any("boxed note" in t and ("; " in t or " | " in t) for t in texts)
 
 
+def _clipped_blocks_pdf(with_table: bool) -> bytes:
+    """A designed report's page: every text block inside its own clipping box ("re W n"), and,
+    when asked, a ruled table below them."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=11)
+    pdf.add_page()
+    for k in range(8):
+        with pdf.rect_clip(x=10, y=10 + k * 20, w=150, h=15):
+            pdf.set_xy(10, 10 + k * 20)
+            pdf.multi_cell(150, 6, f"Block {k} of the report, set inside its own clipping box.")
+    if with_table:
+        pdf.set_xy(10, 180)
+        with pdf.table(col_widths=(60, 40, 40)) as table:
+            for r in _ROWS:
+                row = table.row()
+                for c in r:
+                    row.cell(c)
+    return bytes(pdf.output())
+
+
+def test_clipping_boxes_are_not_rules_so_a_page_without_a_table_skips_the_layout_pass(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    import pypdf
+
+    plain = _clipped_blocks_pdf(with_table=False)
+    stream = pypdf.PdfReader(io.BytesIO(plain)).pages[0].get_contents().get_data()
+    assert stream.count(b" re W n") == 8  # eight rectangles drawn as paths, none of them painted
+    assert pdf_loader.painted_rules(stream) == 0
+    laid: list[int] = []
+    real_plumb = pdf_loader._plumb_page
+    monkeypatch.setattr(pdf_loader, "_plumb_page", lambda page: laid.append(1) or real_plumb(page))
+    loaded = pdf_loader.load(Path("t.pdf"), plain)
+    assert laid == [] and any("Block 7 of the report" in b.text for b in loaded.blocks)
+    # The same page with a ruled table under the boxes: its painted rules send it through, and
+    # the table is read.
+    ruled = _clipped_blocks_pdf(with_table=True)
+    stream = pypdf.PdfReader(io.BytesIO(ruled)).pages[0].get_contents().get_data()
+    assert pdf_loader.painted_rules(stream) >= 6
+    loaded = pdf_loader.load(Path("t.pdf"), ruled)
+    assert laid == [1]
+    assert table_row_text(_ROWS[2], _ROWS[0], None) in [b.text for b in loaded.blocks]
+
+
 @pytest.mark.slow
 def test_real_summary_report_table_1_keeps_its_rows(shared_data: Path) -> None:
     path = shared_data / "uk-health-policy" / "nhs_navigator_rag" / "Data Driven Healthcare in 2030 - Summary report - Mar 21.pdf"
