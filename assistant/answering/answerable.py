@@ -25,7 +25,8 @@ NAME = re.compile(r"\b(?:Professor|Dame|Sir|Dr|Lord|Baroness|Minister|Secretary)
 
 
 def expected_type(question: str) -> str | None:
-    """What kind of thing the question asks for, when it asks for a specific one."""
+    """What kind of thing the question asks for, when it asks for a specific one: a date, an
+    amount of money, a number, a rating, how often, or a name."""
     q = question.lower().strip()
     q = re.sub(r"^(and|but|so|then)\s+", "", q)
     if re.match(r"^(when|(on |by )?(what|which) date|by when|(in |from |since )?(what|which) years?)\b", q) \
@@ -44,6 +45,8 @@ def expected_type(question: str) -> str | None:
     if re.match(r"^(what|how|which)\b", q) and re.search(r"\b(rating|ratings|rated|rate|rank|ranked|judged)\b", q) \
             and not re.search(r"\bwhich (commitments|ones)\b", q):
         return "rating"
+    if re.match(r"^how (often|frequently)\b", q) or re.match(r"^(at )?(what|which) (intervals?|frequency)\b", q):
+        return "frequency"
     if re.match(r"^(who|whom|whose)\b", q) or re.match(r"^which (it )?(supplier|company|companies|firm|"
                                                       r"organisation|organization|body|bodies|minister|person|people|"
                                                       r"provider|vendor|trust|group|team|unit|charity|charities|"
@@ -66,6 +69,14 @@ _COUNT_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|
 # A span of time stated as a count: "53 days", "Fifteen days", "eight weeks".
 DURATION = re.compile(rf"(?<![\w.])(?:\d[\d,.]*|(?:{_COUNT_WORDS})(?:[ -](?:{_COUNT_WORDS}))*)\s+"
                        r"(?:days?|weeks?|months?|years?)\b", re.I)
+
+
+_PERIOD = r"(?:day|week|fortnight|month|quarter|year|annum)s?"
+# How often a thing happens: "quarterly", "on a quarterly basis", "every three years", "twice a year".
+FREQUENCY = re.compile(rf"\b(?:(?:daily|weekly|fortnightly|monthly|quarterly|annually|yearly|biannually|biennially|"
+                       rf"annual|continuously|regularly|periodically)\b|(?:every|each)\s+(?:\w+\s+){{0,2}}?{_PERIOD}\b|"
+                       rf"(?:once|twice|times)\s+(?:a|per|each|every)\s+{_PERIOD}\b|per\s+{_PERIOD}\b|"
+                       rf"on\s+an?\s+\w+\s+basis\b)", re.I)
 
 
 def asks_for_duration(question: str) -> bool:
@@ -124,6 +135,8 @@ def holds_type(text: str, kind: str | None, given: set[str] = frozenset()) -> bo
             bool(re.search(rf"\b({_COUNT_WORDS}|half|third|quarter|most|all)\b", text, re.I))
     if kind == "name":
         return bool(NAME.search(text)) or _opens_with_name(text)
+    if kind == "frequency":
+        return bool(FREQUENCY.search(text))
     return False
 
 
@@ -156,9 +169,9 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
     # this year's fact, whatever is asked.
     if any(not _year_held(y, passages) for y in _asked_years(question, years)):
         return False, want
-    # A rating steers the choice of sentences but is not required of them: the answer may say
-    # "requires improvement" in other words.
-    if not want or want == "rating":
+    # A rating or a frequency steers the choice of sentences but is not required of them: the
+    # answer may say "requires improvement" or "each spring" in other words.
+    if not want or want in ("rating", "frequency"):
         return True, None
     if idf and never_indexed(about_words(question), idf):
         return False, want

@@ -427,3 +427,30 @@ def test_a_line_dating_its_document_without_a_colon_can_answer():
     long_line = ("Guidance on records that was updated on 8 April 2020 and sets out what every practice in the "
                  "region must keep and for how long")
     assert all(c.kind != "field" for c in candidates([passage(long_line + "\n\nIntroduction")]))
+
+
+def test_how_often_prefers_a_sentence_saying_how_often():
+    """"How often …" asks for a frequency: "on a quarterly basis" answers it, where a sentence
+    sharing more of the question's words but saying nothing of how often does not. It steers the
+    choice only: a "how often" question whose passages state no frequency is not declined for it."""
+    from evidence_assistant.answering.answerable import FREQUENCY, expected_type
+
+    assert expected_type("How often will the board run the review process?") == "frequency"
+    assert expected_type("How frequently are the metrics refreshed?") == "frequency"
+    assert expected_type("At what intervals are audits held?") == "frequency"
+    assert expected_type("How old is the review process?") is None
+    for said in ("on a quarterly basis", "annually", "every three years", "twice a year", "each month"):
+        assert FREQUENCY.search(f"The board meets {said}."), said
+    assert not FREQUENCY.search("The board met in March to review the process.")
+    about = "As part of the review process the board considers each trust's segment and capability."
+    often = "The board will run it on a quarterly basis."
+    q = "How often will the board run the review process?"
+    cands = candidates([passage(f"{about} {often}")])
+    score_candidates(q, cands, WordEmbedder(), n_passages=1)
+    assert max(cands, key=lambda c: c.score).text == often
+    # Asked what happens rather than how often, the sentence about the process wins.
+    cands = candidates([passage(f"{about} {often}")])
+    score_candidates("What does the board consider as part of the review process?", cands, WordEmbedder(), n_passages=1)
+    assert max(cands, key=lambda c: c.score).text == about
+    none = [passage(about)]
+    assert answers_the_type(q, candidates(none), none) == (True, None)
