@@ -324,8 +324,28 @@ def uses_terms(text: str, terms: Sequence[str]) -> bool:
                for t in terms)
 
 
+def _word_share(q_tokens: set[str], idf=None):
+    """How much of the question's words a sentence holds: the share of them, blended (by
+    ``WEIGHTS.rare_words``) with the share of their weight when each word weighs its IDF, so
+    that the one sentence naming the question's rare word ("NIHR") outweighs those repeating its
+    common ones ("report", "name")."""
+    n = len(q_tokens)
+    weight = dict(zip(q_tokens, idf(list(q_tokens)))) if idf is not None and n else {}
+    total = sum(weight.values())
+    rare = WEIGHTS.rare_words if total > 0 else 0.0
+
+    def share(tokens: set[str]) -> float:
+        if not n:
+            return 0.0
+        hit = q_tokens & tokens
+        plain = len(hit) / n
+        return plain + rare * (sum(weight[t] for t in hit) / total - plain) if rare else plain
+
+    return share
+
+
 def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passages: int,
-                     boost_ranks: set[int] | None = None, scorer: str = "features") -> np.ndarray:
+                     boost_ranks: set[int] | None = None, scorer: str = "features", idf=None) -> np.ndarray:
     """Score each sentence: meaning (embedding cosine), the question's words it shares, the rank
     of its passage, and whether it holds what the question asks for (a date, number or name).
     With ``scorer="learned"`` the learned sentence scorer's probability is added to that hand
@@ -339,6 +359,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     in_context = {id(c): v for c, v in zip(leaning, vecs[len(cands) + 1:])}
     abbr = abbreviations([c.text for c in cands])
     q_tokens = _expand(set(tokenize(question)), abbr)
+    share = _word_share(q_tokens, idf)
     want = expected_type(question)
     given = given_values(question)
     duration = asks_for_duration(question)
@@ -353,7 +374,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     for c, v in zip(cands, sv):
         c.cos = float(v @ q)
         s_tokens = _expand(set(tokenize(c.text)), abbr)
-        c.lex = len(q_tokens & s_tokens) / len(q_tokens) if q_tokens else 0.0
+        c.lex = share(s_tokens)
         if c.context:
             # A sentence that leans on its lead is judged with it: "That was up from 41% in
             # December 2021." answers a question about care records only through the sentence
@@ -361,7 +382,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
             # nothing to the question itself ("It was chaired by …") does not ride on its lead.
             c.cos += WEIGHTS.context * max(float(in_context[id(c)] @ q) - c.cos, 0.0)
             ctx_tokens = s_tokens | _expand(set(tokenize(c.context)), abbr)
-            with_context = len(q_tokens & ctx_tokens) / len(q_tokens) if q_tokens else 0.0
+            with_context = share(ctx_tokens)
             c.lex += WEIGHTS.context * (with_context - c.lex)
         prior = 1.0 - c.rank / max(n_passages, 1)
         typed = bool(want) and holds_type(c.text, want, given)

@@ -307,13 +307,13 @@ class Stages:
         cands = candidates(shown)
         scorer = self.settings.answering.sentence_scorer
         turn.vecs = score_candidates(turn.standalone, cands, embedder, n_passages=len(shown), boost_ranks=turn.boosted,
-                                     scorer=scorer)
+                                     scorer=scorer, idf=self.index.lexical.idf)
         if turn.standalone != turn.question:
             # A follow-up's own words say what is wanted now ("how did the Government respond");
             # the rewrite found the right passages. Sentences are judged on both.
             carried = [c.score for c in cands]
             score_candidates(turn.question, cands, embedder, n_passages=len(shown), boost_ranks=turn.boosted,
-                             scorer=scorer)
+                             scorer=scorer, idf=self.index.lexical.idf)
             for c, prev in zip(cands, carried):
                 c.score = WEIGHTS.follow_up_own_words * (c.score + prev)
         turn.cands = cands
@@ -322,7 +322,8 @@ class Stages:
             # Each part scored on its own, on copies, so that the whole question's scores stand.
             for part in parts:
                 own = [replace(c) for c in cands]
-                score_candidates(part, own, embedder, n_passages=len(shown), boost_ranks=turn.boosted, scorer=scorer)
+                score_candidates(part, own, embedder, n_passages=len(shown), boost_ranks=turn.boosted, scorer=scorer,
+                                 idf=self.index.lexical.idf)
                 turn.parts.append((part, own))
             turn.part_best = part_bests([own for _, own in turn.parts])
         best = max((c.score for c in cands), default=0.0)

@@ -19,6 +19,10 @@ class ExtractiveWeights:
     # Holding what the question asks for (a date, number, amount or name); for "how many days
     # …", a stated span of time answers outright and a single date is half the answer.
     answer_type: float = 0.12
+    # How far the shared-words share leans to the question's rare words (each word weighing its
+    # IDF) from counting every word alike. Real suite's dev split: 0 -> 0.789 correct, 0.3 ->
+    # 0.789, 0.5 -> 0.811 (first sentence 0.701), 1.0 -> 0.811 (first sentence 0.688).
+    rare_words: float = 0.5
     # Real suite's dev split: for "on what date …", a date with its day ("31 July", "20 March
     # 2020") answers better than a month or a year.
     day_date: float = 0.1

@@ -454,3 +454,29 @@ def test_how_often_prefers_a_sentence_saying_how_often():
     assert max(cands, key=lambda c: c.score).text == about
     none = [passage(about)]
     assert answers_the_type(q, candidates(none), none) == (True, None)
+
+
+def test_the_sentence_naming_the_questions_rare_word_outweighs_one_repeating_its_common_words(monkeypatch):
+    """Shared words weigh their rarity (IDF) as well as their number: the one sentence naming the
+    unit asked about ("NIHR") beats one that repeats more of the question's common words."""
+    import dataclasses
+
+    from evidence_assistant.answering import extractive
+
+    q = "Which NIHR unit does the report name as co-developer of the tool?"
+    common = "The report names the partners of the tool and its unit."
+    rare = "The NIHR unit at the hospital developed it."
+    rarity = {"nihr": 6.0}
+
+    def idf(tokens):
+        return [rarity.get(t, 0.5) for t in tokens]
+
+    def best(**kw) -> str:
+        cands = candidates([passage(f"{common} {rare}")])
+        score_candidates(q, cands, WordEmbedder(), n_passages=1, **kw)
+        return max(cands, key=lambda c: c.score).text
+
+    assert best(idf=idf) == rare
+    assert best() == common  # counting every word alike, the common words win
+    monkeypatch.setattr(extractive, "WEIGHTS", dataclasses.replace(extractive.WEIGHTS, rare_words=0.0))
+    assert best(idf=idf) == common
