@@ -24,6 +24,11 @@ DATE = re.compile(rf"\b(?:\d{{1,2}}\s+)?{MONTHS},?\s+(?:\d{{1,2}},?\s+)?\d{{4}}\
 NAME = re.compile(r"\b(?:Professor|Dame|Sir|Dr|Lord|Baroness|Minister|Secretary)\b|(?<!^)(?<![.!?] )\b[A-Z][a-z]+ [A-Z][a-z]+\b")
 
 
+_BODIES = ("supplier|company|companies|firm|organisation|organization|body|bodies|minister|person|people|provider|"
+           "vendor|trust|group|team|unit|charity|charities|university|universities|partner|consortium|agency|"
+           "agencies|institute|staff|author|chair")
+
+
 def expected_type(question: str) -> str | None:
     """What kind of thing the question asks for, when it asks for a specific one: a date, an
     amount of money, a number, a rating, how often, or a name."""
@@ -47,11 +52,11 @@ def expected_type(question: str) -> str | None:
         return "rating"
     if re.match(r"^how (often|frequently)\b", q) or re.match(r"^(at )?(what|which) (intervals?|frequency)\b", q):
         return "frequency"
-    if re.match(r"^(who|whom|whose)\b", q) or re.match(r"^which (it )?(supplier|company|companies|firm|"
-                                                      r"organisation|organization|body|bodies|minister|person|people|"
-                                                      r"provider|vendor|trust|group|team|unit|charity|charities|"
-                                                      r"university|universities|partner|consortium|agency|agencies|"
-                                                      r"institute|staff|author|chair)s?\b", q):
+    # "Which trust …", and "which NIHR unit …", "which NHS trust …": the kind of body, after the
+    # capitalised words of whose it is.
+    named = re.sub(r"^\W*(?:and|but|so|then)\s+", "", question.strip(), flags=re.I)
+    if re.match(r"^(who|whom|whose)\b", q) or re.match(rf"^(?i:which)\s+(?:(?i:it)\s+|(?:[A-Z][\w'’&-]*\s+){{1,3}})?"
+                                                      rf"(?i:{_BODIES})s?\b", named):
         return "name"
     return None
 

@@ -480,3 +480,17 @@ def test_the_sentence_naming_the_questions_rare_word_outweighs_one_repeating_its
     assert best() == common  # counting every word alike, the common words win
     monkeypatch.setattr(extractive, "WEIGHTS", dataclasses.replace(extractive.WEIGHTS, rare_words=0.0))
     assert best(idf=idf) == common
+
+
+def test_which_named_body_asks_for_a_name_as_which_body_does():
+    """"Which NIHR unit …", "which NHS foundation trust …" ask for a name as "which unit …" does;
+    a lower-case word before the kind of body ("which age group", "which data team") describes
+    a category, not whose body it is, and asks for none."""
+    from evidence_assistant.answering.answerable import expected_type
+
+    for q in ("Which unit developed the tool?", "Which NIHR unit does the report name as co-developer?",
+              "Which NHS Foundation Trust hosts the consortium?", "And which body runs it?",
+              "Which IT supplier won the contract?"):
+        assert expected_type(q) == "name", q
+    for q in ("Which age group was surveyed?", "Which data team built it?", "Which NHS standard applies?"):
+        assert expected_type(q) is None, q
