@@ -110,7 +110,7 @@ def test_retrieval_hands_the_answerer_one_document_per_work(gp_assistant, monkey
 def test_answers_cite_a_work_once_and_the_chat_names_its_other_formats(gp_assistant):
     a = gp_assistant
     alternates = render.alternates_by_doc(a.documents())
-    answer = a.ask(QUESTIONS[0])
+    answer = a.ask(QUESTIONS[1])  # answered from the clinical safety chapter, indexed in three formats
     shown = [sp.passage.doc_id for sp in answer.passages]
     assert all(len(m) == 1 for m in _work_docs(a, shown).values())
     assert answer.citations, answer.text
