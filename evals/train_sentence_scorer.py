@@ -63,7 +63,9 @@ def examples(assistant: Any, articles: list[covidqa.Article], questions: list[co
         if not cands or not spans:
             continue
         t = time.perf_counter()
-        score_candidates(q.question, cands, assistant.index.embedder, n_passages=len(shown))
+        # Features as the product computes them, shared words weighed by rarity included.
+        score_candidates(q.question, cands, assistant.index.embedder, n_passages=len(shown),
+                         idf=assistant.index.lexical.idf)
         embed_s.append(time.perf_counter() - t)
         for c in cands:
             p = shown[c.rank].passage
