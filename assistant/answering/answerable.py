@@ -32,8 +32,9 @@ _BODIES = ("supplier|company|companies|firm|organisation|organization|body|bodie
 def expected_type(question: str) -> str | None:
     """What kind of thing the question asks for, when it asks for a specific one: a date, an
     amount of money, a number, a rating, how often, or a name."""
-    q = question.lower().strip()
-    q = re.sub(r"^(and|but|so|then)\s+", "", q)
+    # The question's own case is kept for the name check ("which NIHR unit …").
+    named = re.sub(r"^(and|but|so|then)\s+", "", question.strip(), flags=re.I)
+    q = named.lower()
     if re.match(r"^(when|(on |by )?(what|which) date|by when|(in |from |since )?(what|which) years?)\b", q) \
             or "what date" in q or re.match(r"^how (many|long)\s+(days|weeks|months|years)\b", q) \
             or re.match(r"^(what|which)\b", q) and re.search(r"\b(deadline|due date|target date)\b", q):
@@ -54,7 +55,6 @@ def expected_type(question: str) -> str | None:
         return "frequency"
     # "Which trust …", and "which NIHR unit …", "which NHS trust …": the kind of body, after the
     # capitalised words of whose it is.
-    named = re.sub(r"^\W*(?:and|but|so|then)\s+", "", question.strip(), flags=re.I)
     if re.match(r"^(who|whom|whose)\b", q) or re.match(rf"^(?i:which)\s+(?:(?i:it)\s+|(?:[A-Z][\w'’&-]*\s+){{1,3}})?"
                                                       rf"(?i:{_BODIES})s?\b", named):
         return "name"

@@ -305,15 +305,15 @@ class Stages:
         """Score every candidate sentence of the passages shown; the question's relevance."""
         embedder, shown = self.index.embedder, turn.shown
         cands = candidates(shown)
-        scorer = self.settings.answering.sentence_scorer
+        scorer, idf = self.settings.answering.sentence_scorer, self.index.lexical.idf
         turn.vecs = score_candidates(turn.standalone, cands, embedder, n_passages=len(shown), boost_ranks=turn.boosted,
-                                     scorer=scorer, idf=self.index.lexical.idf)
+                                     scorer=scorer, idf=idf)
         if turn.standalone != turn.question:
             # A follow-up's own words say what is wanted now ("how did the Government respond");
             # the rewrite found the right passages. Sentences are judged on both.
             carried = [c.score for c in cands]
             score_candidates(turn.question, cands, embedder, n_passages=len(shown), boost_ranks=turn.boosted,
-                             scorer=scorer, idf=self.index.lexical.idf)
+                             scorer=scorer, idf=idf)
             for c, prev in zip(cands, carried):
                 c.score = WEIGHTS.follow_up_own_words * (c.score + prev)
         turn.cands = cands
@@ -323,7 +323,7 @@ class Stages:
             for part in parts:
                 own = [replace(c) for c in cands]
                 score_candidates(part, own, embedder, n_passages=len(shown), boost_ranks=turn.boosted, scorer=scorer,
-                                 idf=self.index.lexical.idf)
+                                 idf=idf)
                 turn.parts.append((part, own))
             turn.part_best = part_bests([own for _, own in turn.parts])
         best = max((c.score for c in cands), default=0.0)
