@@ -500,6 +500,13 @@ class Manifest:
             q = f"SELECT passage_id, {column} FROM passages WHERE passage_id IN ({','.join('?' * len(chunk))})"
             yield from self.conn.execute(q, chunk)
 
+    def next_passage(self, passage: Passage) -> Passage | None:
+        """The passage after ``passage`` in its document, if the document is indexed and has one."""
+        row = self.conn.execute("SELECT p.data FROM passages p JOIN documents d USING (doc_id) "
+                                "WHERE p.doc_id=? AND p.seq=? AND d.state='indexed'",
+                                (passage.doc_id, passage.seq + 1)).fetchone()
+        return Passage.from_dict(json.loads(row[0])) if row else None
+
     def passages_of(self, doc_id: str) -> list[Passage]:
         rows = self.conn.execute("SELECT data FROM passages WHERE doc_id=? ORDER BY seq", (doc_id,))
         return [Passage.from_dict(json.loads(r[0])) for r in rows]

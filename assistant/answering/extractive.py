@@ -4,7 +4,7 @@ every sentence it writes can be found, highlighted, in the passage it cites."""
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -16,7 +16,7 @@ from evidence_assistant.answering.citations import quotations
 from evidence_assistant.answering.sentences import pieces
 from evidence_assistant.answering.weights import WEIGHTS
 from evidence_assistant.core.text import is_table_row, tokenize
-from evidence_assistant.core.types import ScoredPassage
+from evidence_assistant.core.types import Passage, ScoredPassage
 
 
 # A paragraph number opening a sentence ("12. The Panel…"); the full stop is required so that
@@ -303,6 +303,80 @@ def states_count(text: str, count: int, noun: str) -> bool:
     words = [w for w, c in _COUNTS.items() if c == count] + [str(count)]
     stem = re.escape(noun[:max(4, len(noun) - 2)])
     return any(re.search(rf"\b{w}\s+(?:[\w-]+\s+){{0,2}}{stem}", text, re.I) for w in words)
+
+
+_ANNOUNCED = re.compile(r"\b(\d{1,2}|" + "|".join(_COUNTS) + r")\s+(?:[\w-]+\s+){0,2}?[a-z]+s\b", re.I)
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+def announced_count(lead_in: str) -> int | None:
+    """How many items a line introducing a list announces ("… has three stages:" → 3, "the 6
+    components" → 6); None when it names no number."""
+    m = _ANNOUNCED.search(lead_in)
+    if not m:
+        return None
+    n = m.group(1).lower()
+    count = int(n) if n.isdigit() else _COUNTS[n]
+    return count if 2 <= count <= 12 else None
+
+
+def _block(text: str, offset: int) -> int:
+    """Which block (text between blank lines) of ``text`` the character at ``offset`` is in."""
+    return len(_BLANK_LINE.findall(text, 0, offset))
+
+
+def continue_lists(picked: list[Candidate], shown: list[ScoredPassage],
+                   following: Callable[[Passage], Passage | None]) -> list[Candidate]:
+    """A list cut off by the end of its passage, read on into the document's next passage.
+
+    Passages end where the chunker's budget runs out, often inside a list: in the real documents
+    about two lead-ins in five ("… has three stages:") have their items run to the end of the
+    passage. When a chosen lead-in announces how many items it has and its passage ends before
+    that many blocks of items, the next passage of the same document (``following``) supplies
+    the blocks still missing, read from its start, each sentence quoted and cited to that
+    passage, which joins ``shown`` (the passages the answer cites) when not already there."""
+    out = list(picked)
+    i = 0
+    while i < len(out):
+        c = out[i]
+        j = i + 1
+        if c.kind != "lead-in":
+            i = j
+            continue
+        while j < len(out) and out[j].rank == c.rank and out[j].lead_end == out[j - 1].end and \
+                out[j].kind in ("item", "short-item", "fragment"):
+            j += 1
+        passage = shown[c.rank].passage
+        want = announced_count(c.text)
+        have = len({_block(passage.text, x.start) for x in out[i + 1:j]})
+        if want is None or have >= want or passage.text[out[j - 1].end:].strip():
+            i = j
+            continue
+        nxt = following(passage)
+        if nxt is None or nxt.doc_id != passage.doc_id:
+            i = j
+            continue
+        overlap = max(0, passage.char_end - nxt.char_start)  # windows of one long paragraph overlap
+        more = [m for m in candidates([ScoredPassage(nxt, 0.0)]) if m.start >= overlap]
+        if not more:
+            i = j
+            continue
+        rank = next((r for r, sp in enumerate(shown) if sp.passage.passage_id == nxt.passage_id), None)
+        if rank is None:
+            shown.append(ScoredPassage(nxt, 0.0))
+            rank = len(shown) - 1
+        first = _block(nxt.text, more[0].start)
+        taken = {(x.rank, x.start) for x in out}
+        add = []
+        for m in more:
+            if _block(nxt.text, m.start) - first >= want - have:
+                break
+            m.rank = rank
+            if (m.rank, m.start) not in taken and not any(says_again(m.text, x.text) for x in out):
+                add.append(m)
+        out[j:j] = add
+        i = j + len(add)
+    return out
 
 
 def _folded(text: str) -> str:

@@ -27,15 +27,15 @@ from evidence_assistant.answering.answer import NO_ANSWER_TEXT, Answer, AnswerSe
 from evidence_assistant.answering.citations import verbatim_citations
 from evidence_assistant.answering.conversation import condense_without_model, history_questions, is_follow_up
 from evidence_assistant.answering.answerable import answers_the_type
-from evidence_assistant.answering.extractive import (Candidate, asked_list, candidates, coverage, part_bests,
-                                                     score_candidates, select)
+from evidence_assistant.answering.extractive import (Candidate, asked_list, candidates, continue_lists, coverage,
+                                                     part_bests, score_candidates, select)
 from evidence_assistant.answering.parts import question_parts
 from evidence_assistant.answering.premise import PremiseCheck, check_premise, premise_note
 from evidence_assistant.answering.retrieve import Filters, Retrieval, Retriever
 from evidence_assistant.answering.weights import WEIGHTS
 from evidence_assistant.core.errors import LLMError
 from evidence_assistant.core.settings import Settings
-from evidence_assistant.core.types import ScoredPassage
+from evidence_assistant.core.types import Passage, ScoredPassage
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,8 @@ class Turn:
     answered_by: "Answerer | None" = None
     text: str = ""  # what the answerer wrote, as streamed
     picked: list[Candidate] = field(default_factory=list)  # the extractive answerer's sentences
+    # The passage after a given one in its document (a list cut off by a passage's end goes on there).
+    following: Callable[[Passage], Passage | None] = lambda passage: None
     prompt: dict[str, str] | None = None
     streamed: bool = False  # whether the text went out while it was written (not after the check)
     # the end: a decline from any stage, or the checked answer
@@ -155,8 +157,9 @@ class ExtractiveAnswerer:
 
     def stream(self, turn: Turn) -> Iterator[str]:
         listed = asked_list(turn.standalone)
-        turn.picked = select(turn.cands, turn.vecs, max_sentences=self.max_sentences,
-                             list_items=listed[0] if listed else WEIGHTS.list_items, first=turn.part_best)
+        turn.picked = continue_lists(select(turn.cands, turn.vecs, max_sentences=self.max_sentences,
+                                            list_items=listed[0] if listed else WEIGHTS.list_items,
+                                            first=turn.part_best), turn.shown, turn.following)
         for c in turn.picked:
             yield f"{c.text} [{c.rank + 1}] "
 
@@ -214,6 +217,9 @@ class Stages:
         retrieved = turn.retrieval.results
         turn.ratings, added, turn.boosted = self.evidence(turn.standalone, retrieved, turn.retrieval.allowed_docs)
         turn.shown = [*retrieved, *added]
+        manifest = getattr(self.index, "manifest", None)
+        if manifest is not None:
+            turn.following = manifest.next_passage
         turn.timings["retrieve_s"] = time.perf_counter() - t
         turn.timings.update({f"retrieve_{k}": v for k, v in turn.retrieval.timings.items()})
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from evidence_assistant.answering.answerable import answers_the_type, counted_thing, counts
-from evidence_assistant.answering.extractive import (asked_acronyms, asked_list, boilerplate, candidates, expansion_in,
-                                                     score_candidates, select)
+from evidence_assistant.answering.extractive import (asked_acronyms, asked_list, boilerplate, candidates, continue_lists,
+                                                     expansion_in, score_candidates, select)
 from evidence_assistant.answering.premise import check_premise, contradicted_detail
 from evidence_assistant.answering.sentences import pieces
 from evidence_assistant.core.types import Passage, ScoredPassage
@@ -494,3 +494,62 @@ def test_which_named_body_asks_for_a_name_as_which_body_does():
         assert expected_type(q) == "name", q
     for q in ("Which age group was surveyed?", "Which data team built it?", "Which NHS standard applies?"):
         assert expected_type(q) is None, q
+
+
+def _split_document(first: str, second: str) -> tuple[ScoredPassage, Passage]:
+    """Two consecutive passages of one document, as the chunker cuts them."""
+    a = Passage(passage_id="d:0", doc_id="d", seq=0, text=first, char_start=0, char_end=len(first))
+    b = Passage(passage_id="d:1", doc_id="d", seq=1, text=second, char_start=len(first) + 2,
+                char_end=len(first) + 2 + len(second))
+    return ScoredPassage(a, 1.0), b
+
+
+CUT_LIST = ("The review sets out how suppliers are assured.\n\n"
+            "The assurance is a process that has three stages:\n\n"
+            "Hazard workshop to walk through the processes of a module")
+LIST_GOES_ON = ("Safety case where the hazards are scored for likelihood and impact. Mitigations are agreed with suppliers.\n\n"
+                "Safety closure report once every mitigation has been carried out.\n\n"
+                "Suppliers publish their hazard logs every year for the assurance team to read.")
+
+
+def test_a_list_cut_off_by_its_passage_goes_on_in_the_next_passage():
+    question = "What are the three stages of the assurance process?"
+    first, second = _split_document(CUT_LIST, LIST_GOES_ON)
+    shown = [first]
+    cands = candidates(shown)
+    vecs = score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    picked = select(cands, vecs, max_sentences=1, list_items=3)
+    assert [c.text.split()[0] for c in picked] == ["The", "Hazard"]  # the passage ends after one item
+
+    asked_for: list[str] = []
+
+    def following(p: Passage) -> Passage | None:
+        asked_for.append(p.passage_id)
+        return second if p.passage_id == "d:0" else None
+
+    out = continue_lists(picked, shown, following)
+    assert asked_for == ["d:0"]
+    # The two blocks still missing, from the next passage's start, cited to it; not what follows.
+    assert [c.text for c in out[2:]] == ["Safety case where the hazards are scored for likelihood and impact.",
+                                         "Mitigations are agreed with suppliers.",
+                                         "Safety closure report once every mitigation has been carried out."]
+    assert len(shown) == 2 and shown[1].passage is second and {c.rank for c in out[2:]} == {1}
+    assert all(second.text[c.start:c.end] == c.text for c in out[2:])
+
+    # Without a next passage, or when the lead-in names no number, the answer stays as chosen.
+    assert continue_lists(picked, [first], lambda p: None) == picked
+    vague = CUT_LIST.replace("has three stages:", "works in stages:")
+    first_v, second_v = _split_document(vague, LIST_GOES_ON)
+    cands = candidates([first_v])
+    vecs = score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    picked_v = select(cands, vecs, max_sentences=1, list_items=3)
+    assert continue_lists(picked_v, [first_v], lambda p: second_v) == picked_v
+
+
+def test_a_list_whose_items_all_fit_its_passage_is_not_read_on():
+    question = "What are the three stages of the assurance process?"
+    first, second = _split_document(STAGES, LIST_GOES_ON)
+    cands = candidates([first])
+    vecs = score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    picked = select(cands, vecs, max_sentences=1, list_items=3)
+    assert continue_lists(picked, [first], lambda p: second) == picked
