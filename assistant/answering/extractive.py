@@ -4,6 +4,7 @@ every sentence it writes can be found, highlighted, in the passage it cites."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Callable, Sequence
 
 import numpy as np
@@ -326,15 +327,18 @@ def _block(text: str, offset: int) -> int:
 
 
 def continue_lists(picked: list[Candidate], shown: list[ScoredPassage],
-                   following: Callable[[Passage], Passage | None]) -> list[Candidate]:
+                   following: Callable[[Passage], Passage | None], *,
+                   list_items: int = WEIGHTS.list_items) -> list[Candidate]:
     """A list cut off by the end of its passage, read on into the document's next passage.
 
     Passages end where the chunker's budget runs out, often inside a list: in the real documents
     about two lead-ins in five ("… has three stages:") have their items run to the end of the
-    passage. When a chosen lead-in announces how many items it has and its passage ends before
-    that many blocks of items, the next passage of the same document (``following``) supplies
-    the blocks still missing, read from its start, each sentence quoted and cited to that
-    passage, which joins ``shown`` (the passages the answer cites) when not already there."""
+    passage. When a chosen lead-in's items run to its passage's end, the next passage of the same
+    document (``following``) supplies the rest, read as if the lead-in stood before it: as many
+    blocks (text between blank lines) as the lead-in announces and its passage lacks, or, when it
+    names no number, the list items that open the next passage (at most ``list_items`` in all).
+    Each sentence is quoted and cited to that passage, which joins ``shown`` (the passages the
+    answer cites) when not already there."""
     out = list(picked)
     i = 0
     while i < len(out):
@@ -349,15 +353,15 @@ def continue_lists(picked: list[Candidate], shown: list[ScoredPassage],
         passage = shown[c.rank].passage
         want = announced_count(c.text)
         have = len({_block(passage.text, x.start) for x in out[i + 1:j]})
-        if want is None or have >= want or passage.text[out[j - 1].end:].strip():
+        if (want is not None and have >= want) or j - i - 1 >= list_items or passage.text[out[j - 1].end:].strip():
             i = j
             continue
         nxt = following(passage)
         if nxt is None or nxt.doc_id != passage.doc_id:
             i = j
             continue
-        overlap = max(0, passage.char_end - nxt.char_start)  # windows of one long paragraph overlap
-        more = [m for m in candidates([ScoredPassage(nxt, 0.0)]) if m.start >= overlap]
+        # Windows of one long paragraph overlap: read on from where the lead-in's passage ended.
+        more = _read_on(c.text, nxt, max(0, passage.char_end - nxt.char_start))
         if not more:
             i = j
             continue
@@ -367,15 +371,35 @@ def continue_lists(picked: list[Candidate], shown: list[ScoredPassage],
             rank = len(shown) - 1
         first = _block(nxt.text, more[0].start)
         taken = {(x.rank, x.start) for x in out}
-        add = []
+        add: list[Candidate] = []
         for m in more:
-            if _block(nxt.text, m.start) - first >= want - have:
+            if want is not None:
+                if _block(nxt.text, m.start) - first >= want - have:
+                    break
+            elif m.kind not in ("item", "short-item") or j - i - 1 + len(add) >= list_items or \
+                    (add and m.lead_end != add[-1].end):
                 break
             m.rank = rank
             if (m.rank, m.start) not in taken and not any(says_again(m.text, x.text) for x in out):
                 add.append(m)
         out[j:j] = add
         i = j + len(add)
+    return out
+
+
+def _read_on(lead_in: str, nxt: Passage, start: int) -> list[Candidate]:
+    """The candidate sentences and items of ``nxt`` from offset ``start`` on, read after
+    ``lead_in`` (so that one-word items are read as a list's items), with offsets in ``nxt.text``."""
+    prefix = f"{lead_in}\n\n"
+    text = prefix + nxt.text[start:]
+    shift = len(prefix) - start
+    out = []
+    for m in candidates([ScoredPassage(replace(nxt, text=text, char_end=nxt.char_start + len(text)), 0.0)]):
+        if m.start < shift:
+            continue
+        m.start, m.end = m.start - shift, m.end - shift
+        m.lead_end = m.lead_end - shift if m.lead_end >= shift else -1
+        out.append(m)
     return out
 
 

@@ -157,9 +157,9 @@ class ExtractiveAnswerer:
 
     def stream(self, turn: Turn) -> Iterator[str]:
         listed = asked_list(turn.standalone)
-        turn.picked = continue_lists(select(turn.cands, turn.vecs, max_sentences=self.max_sentences,
-                                            list_items=listed[0] if listed else WEIGHTS.list_items,
-                                            first=turn.part_best), turn.shown, turn.following)
+        items = listed[0] if listed else WEIGHTS.list_items
+        turn.picked = continue_lists(select(turn.cands, turn.vecs, max_sentences=self.max_sentences, list_items=items,
+                                            first=turn.part_best), turn.shown, turn.following, list_items=items)
         for c in turn.picked:
             yield f"{c.text} [{c.rank + 1}] "
 

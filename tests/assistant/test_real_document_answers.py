@@ -527,7 +527,7 @@ def test_a_list_cut_off_by_its_passage_goes_on_in_the_next_passage():
         asked_for.append(p.passage_id)
         return second if p.passage_id == "d:0" else None
 
-    out = continue_lists(picked, shown, following)
+    out = continue_lists(picked, shown, following, list_items=3)
     assert asked_for == ["d:0"]
     # The two blocks still missing, from the next passage's start, cited to it; not what follows.
     assert [c.text for c in out[2:]] == ["Safety case where the hazards are scored for likelihood and impact.",
@@ -553,3 +553,19 @@ def test_a_list_whose_items_all_fit_its_passage_is_not_read_on():
     vecs = score_candidates(question, cands, WordEmbedder(), n_passages=1)
     picked = select(cands, vecs, max_sentences=1, list_items=3)
     assert continue_lists(picked, [first], lambda p: second) == picked
+
+
+def test_a_lead_in_ending_its_passage_takes_the_items_opening_the_next():
+    question = "What should recorded data be for note-less consulting?"
+    first, second = _split_document("9.6.1 Recording data\n\nFor note-less consulting, data recorded should be:",
+                                    "Complete\n\nAccurate\n\nTimely\n\nChapter 6 deals with this in more detail.")
+    cands = candidates([first])
+    vecs = score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    picked = select(cands, vecs, max_sentences=1)
+    assert [c.kind for c in picked] == ["lead-in"]
+    shown = [first]
+    out = continue_lists(picked, shown, lambda p: second)
+    # One-word lines are the list's items here, as they would be below the lead-in; the sentence
+    # after them is not part of the list.
+    assert [c.text for c in out[1:]] == ["Complete", "Accurate", "Timely"]
+    assert all(second.text[c.start:c.end] == c.text and c.rank == 1 for c in out[1:])
