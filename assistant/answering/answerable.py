@@ -34,6 +34,9 @@ def expected_type(question: str) -> str | None:
     amount of money, a number, a rating, how often, or a name."""
     # The question's own case is kept for the name check ("which NIHR unit …").
     named = re.sub(r"^(and|but|so|then)\s+", "", question.strip(), flags=re.I)
+    # "When the standard was revised, which items replaced …?" asks what its main clause asks.
+    named = re.sub(r"^(?:when|after|once|if)\b[^?]*?,\s*(?=(?:which|what|who|whom|whose|how|where|why)\b)", "",
+                   named, flags=re.I)
     q = named.lower()
     if re.match(r"^(when|(on |by )?(what|which) date|by when|(in |from |since )?(what|which) years?)\b", q) \
             or "what date" in q or re.match(r"^how (many|long)\s+(days|weeks|months|years)\b", q) \

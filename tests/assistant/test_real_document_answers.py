@@ -389,6 +389,19 @@ def test_which_year_asks_for_a_date_as_what_year_does():
         == (False, "date")
 
 
+def test_a_question_opening_with_when_and_a_comma_asks_what_its_main_clause_asks():
+    from evidence_assistant.answering.answerable import expected_type
+
+    # "When X happened, which …?" asks for the which, not for a date: such questions were declined
+    # for want of a date.
+    assert expected_type("When the standard was revised in January 2024, which items replaced the old one?") is None
+    assert expected_type("When NHSX launched, who led its work on standards?") == "name"
+    assert expected_type("After the review, how many programmes remained?") == "number"
+    # A question about when keeps asking for a date, comma or not.
+    assert expected_type("When was the standard revised?") == "date"
+    assert expected_type("When did the survey open, and how many replied?") == "date"
+
+
 def test_on_what_date_prefers_a_date_with_its_day(monkeypatch):
     import dataclasses
 
