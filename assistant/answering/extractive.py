@@ -57,7 +57,8 @@ _DATED_LINE_WORDS = 15
 
 # Who made a document, as a question asks it ("which staff prepared …", "who presented the board
 # paper …", "who wrote …") and as a document's front matter labels it ("Prepared by:", "Report by:").
-_ASKS_AUTHOR = re.compile(r"\b(?:prepar|present|wr[io]te|written|author|compil|draft)\w*\b(?!\s+(?:to|for|in)\b)", re.I)
+_ASKS_AUTHOR = re.compile(r"\b(?:prepar(?:ed|es|ing)|present(?:ed|s|ing)|wr[io]tes?|written|writing|authored|authors?|"
+                          r"compil(?:ed|es|ing)|drafted)\b(?!\s+(?:to|for|in)\b)", re.I)
 _AUTHOR_FIELD = re.compile(rf"^(?:[A-Z][a-z]+\s+){{0,2}}(?:{_AUTHOR_LABELS})\s*:")
 
 

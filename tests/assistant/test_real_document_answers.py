@@ -318,6 +318,10 @@ def test_the_line_naming_who_prepared_a_document_answers_who_prepared_it():
     cands = candidates([passage(text)])
     score_candidates("How are digital services assessed under the standard?", cands, WordEmbedder(), n_passages=1)
     assert max(cands, key=lambda c: c.score).text.startswith("The standard sets out")
+    # "The draft standard" names the document, not who drafted it: no question about its authors.
+    from evidence_assistant.answering.extractive import names_its_author
+    assert not names_its_author("What documents must services supply under the draft Digital Service Standard?", field[0])
+    assert names_its_author("Who drafted the Digital Service Standard?", field[0])
 
 
 def test_a_front_matter_line_is_read_with_its_documents_title():
