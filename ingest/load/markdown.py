@@ -44,7 +44,7 @@ from evidence_assistant.core.types import Block
 
 from .base import Loaded
 from .layout import continues, join_continuation, strip_converted_page_furniture
-from .tables import is_caption, is_layout, table_rows
+from .tables import is_caption, is_layout, table_row_text, table_rows
 from .text import HeadingStack, clean, decode_text, dotted_numbering, paragraph_number
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
@@ -163,7 +163,7 @@ class _Reader:
         listed, self.listed = self.listed, False
         last = self.blocks[-1] if self.blocks else None
         if (self.joinable and not listed and last is not None and last.kind == "paragraph"
-                and continues(last.text, text)):
+                and continues(last.text, text) and not _FIGURE.fullmatch(last.text)):
             # A sentence broken by a hard line break or a page break in text converted from print.
             self.blocks[-1] = replace(last, text=join_continuation(last.text, text))
             self.bullet = False
@@ -371,4 +371,47 @@ def load(path: Path, data: bytes) -> Loaded:
     body = strip_converted_page_furniture(body)
     reader = _Reader(plain_numbers=not dotted_numbering(body.split("\n")))
     reader.read(body)
-    return Loaded(blocks=reader.blocks, metadata=_metadata(front))
+    return Loaded(blocks=flattened_tables(reader.blocks), metadata=_metadata(front))
+
+
+# A cell holding a figure alone: "7.4%", "-32.7%", "£1.2bn", "4,000".
+_FIGURE = re.compile(r"[£$€]?[-+−–]?\s?[£$€]?\d[\d,.]*\s?(?:%|per cent|[kmb]n?)?", re.IGNORECASE)
+
+
+def _cell_label(block: Block, header: bool = False) -> bool:
+    """A block that reads as a table's label cell: a few words, no sentence, not a figure; a
+    column's header may be set in bold, which reads as a heading."""
+    text = block.text.strip()
+    return (block.kind == "paragraph" or header) and 0 < len(text.split()) <= 10 and not _FIGURE.fullmatch(text) \
+        and not re.search(r"[.!?:;]$", text)
+
+
+def flattened_tables(blocks: list[Block], min_rows: int = 3) -> list[Block]:
+    """Tables that conversion from print flattened to one cell a paragraph ("Elective spells",
+    "7.4%", "Outpatients", "5.2%", …), read back as rows: at least ``min_rows`` label/figure pairs
+    in a row become one block each, "Header: label; Header: figure" when the two label cells
+    before them are the column headers, led by the table's caption when one comes just before
+    ("Table 1 – activity growth: Activity category: Elective spells; H1 2024/25 …: 7.4%"). A
+    figure then reads with its row's label and its column's header, as in a table, instead of
+    standing alone where no sentence holds it. Other blocks are kept as they are."""
+    out: list[Block] = []
+    i = 0
+    while i < len(blocks):
+        j = i
+        while j + 1 < len(blocks) and _cell_label(blocks[j]) and blocks[j + 1].kind == "paragraph" \
+                and _FIGURE.fullmatch(blocks[j + 1].text.strip()):
+            j += 2
+        if (j - i) // 2 < min_rows:
+            out.append(blocks[i])
+            i += 1
+            continue
+        headers: list[str] | None = None
+        caption = None
+        if len(out) >= 2 and _cell_label(out[-1], header=True) and _cell_label(out[-2], header=True):
+            headers = [out[-2].text.strip(), out[-1].text.strip()]
+            caption = next((b.text.strip() for b in reversed(out[-5:-2]) if is_caption(b.text)), None)
+        for k in range(i, j, 2):
+            row = table_row_text([blocks[k].text.strip(), blocks[k + 1].text.strip()], headers, caption)
+            out.append(replace(blocks[k], text=row, paragraph=None))
+        i = j
+    return out

@@ -12,6 +12,7 @@ from evidence_ingest.chunk import chunk_blocks
 from evidence_ingest.load import docx as docx_loader
 from evidence_ingest.load import html as html_loader
 from evidence_ingest.load import markdown as md_loader
+from evidence_assistant.core.text import is_table_row
 from evidence_ingest.load.tables import header_rows, table_row_text, table_rows
 
 DATA = Path("/work/shared/data/uk-health-policy/gp_good_practice_guidelines_v4")
@@ -273,3 +274,48 @@ def test_real_markdown_grid_table_row_reads_with_headers_and_caption() -> None:
     assert any(p.startswith("Table 4.9: Purpose: Subsequent Clinical Care; Staff Roles Requiring Access: Only "
                             "designated staff involved in patient registration/re-registration procedures")
                for p in paras)
+
+
+MD_FLATTENED = """# Productivity
+
+**Table 2 – growth by service**
+
+**Service**
+
+Growth this year
+
+Planned operations
+
+7.4%
+
+Outpatients
+
+5.2%
+
+o/w first visits
+
+6.3%
+
+Emergency visits
+
+-1.5%
+
+Staff numbers grew by 4.0% in the same period, and overtime fell.
+"""
+
+
+def test_markdown_table_flattened_to_one_cell_a_paragraph_reads_as_rows() -> None:
+    """Conversion from print leaves some tables as one paragraph per cell: each label/figure pair
+    becomes a row with its column headers and caption, and a figure is never glued to the next
+    label even when that label starts in lower case ("o/w first visits")."""
+    paras = _paras(md_loader.load(Path("t.md"), MD_FLATTENED.encode()))
+    rows = [p for p in paras if p.startswith("Table 2 – growth by service:")]
+    assert rows == ["Table 2 – growth by service: Service: Planned operations; Growth this year: 7.4%",
+                    "Table 2 – growth by service: Service: Outpatients; Growth this year: 5.2%",
+                    "Table 2 – growth by service: Service: o/w first visits; Growth this year: 6.3%",
+                    "Table 2 – growth by service: Service: Emergency visits; Growth this year: -1.5%"]
+    assert all(is_table_row(r) for r in rows)
+    assert "Staff numbers grew by 4.0% in the same period, and overtime fell." in paras
+    # Two pairs are too few to call a table: such paragraphs stay as written.
+    short = MD_FLATTENED.split("o/w first visits")[0]
+    assert "Outpatients" in _paras(md_loader.load(Path("t.md"), short.replace("Planned operations\n\n7.4%\n\n", "").encode()))
