@@ -64,6 +64,9 @@ def _single_spaced(lines: list[str]) -> list[str]:
 
 
 _OPEN_END = re.compile(r"[.!?:;…][\"'”’)\]]*$")
+# "… deemed 'adequate' i.e." then "recognised by …" on the next line: an abbreviation that
+# introduces what follows ends no sentence, although it ends in a full stop.
+_LEADS_ON = re.compile(r"(?:^|[\s(])(?:i\.\s?e|e\.\s?g|viz|cf)\.$", re.I)
 _STARTS_LOWER = re.compile(r"^[\"'“‘(]?[a-z]")
 # A bullet, or a lettered or roman-numbered item ("a) ", "b. ", "iv) "): a list item, not a
 # continuation, although it starts in lower case.
@@ -74,7 +77,7 @@ def continues(prev: str, nxt: str) -> bool:
     """True when ``nxt`` carries on the sentence that ``prev`` left unfinished: ``prev`` does not
     end with closing punctuation and ``nxt`` starts with a lower-case letter and is not a list item (bullet, "a)", "iv.")."""
     prev, nxt = prev.rstrip(), nxt.lstrip()
-    if not prev or not nxt or _OPEN_END.search(prev):
+    if not prev or not nxt or (_OPEN_END.search(prev) and not _LEADS_ON.search(prev)):
         return False
     if _BULLET_START.match(nxt):
         return False

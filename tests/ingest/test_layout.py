@@ -33,6 +33,11 @@ def test_continuation_rules() -> None:
     assert not continues("Digital services", "Café opening")  # a capital starts a new block
     assert not continues("The options are", "a) first option")  # lettered list item
     assert not continues("The options are", "• first option")
+    # An abbreviation that introduces what follows ends no sentence: the line after it goes on.
+    assert continues("processed in a country deemed 'adequate' i.e.", "recognised by the Commission")
+    assert continues("for example (e.g.", "bank staff) as well")
+    assert not continues("The Life Sciences Sector Deal etc.", "Recognised by the Commission")
+    assert not continues("It ends with a file.", "recognised later")
 
 
 def test_converted_text_loses_page_numbers_and_running_head() -> None:
