@@ -7,7 +7,9 @@ import re
 from functools import lru_cache
 from typing import Sequence
 
-_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+# Words of two or more letters, and initials joined by an ampersand ("A&E", "R&D"), which would
+# otherwise leave no word at all: "A&E attendances" and "first attendances" differ only there.
+_TOKEN = re.compile(r"(?u)\b\w&\w\b|\b\w\w+\b")
 
 
 @lru_cache(maxsize=1)

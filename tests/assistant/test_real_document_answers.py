@@ -586,3 +586,14 @@ def test_a_lead_in_ending_its_passage_takes_the_items_opening_the_next():
     # after them is not part of the list.
     assert [c.text for c in out[1:]] == ["Complete", "Accurate", "Timely"]
     assert all(second.text[c.start:c.end] == c.text and c.rank == 1 for c in out[1:])
+
+
+def test_initials_joined_by_an_ampersand_are_a_word():
+    """"A&E attendances" and "first attendances" differ only in "A&E": read as no word at all, a
+    question about A&E could not tell the two rows of a table apart by their words."""
+    from evidence_assistant.core.text import tokenize
+
+    assert tokenize("A&E attendances") == ["a&e", "attend"]
+    assert "r&d" in tokenize("spending on R&D rose")
+    assert set(tokenize("A&E attendances")) != set(tokenize("first attendances"))
+    assert tokenize("a & b") == []  # lone letters with spaces between are no word
