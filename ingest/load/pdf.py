@@ -280,6 +280,19 @@ _TABLE_CAPTION = re.compile(r"^(?:Table|Tab\.)\s*[A-Z]?\d+(?:\.\d+)*[a-z]?\b", r
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 
 
+# A footnote's number set as a superscript comes out of the text layer on the line, after the
+# full stop it follows: "… or a combination of these.1 Data professionals sit within …". Left
+# there, the sentence does not end ("these.1 Data" is no sentence break) and runs into the next.
+_NOTE_MARK = re.compile(r"(?:(?<=[a-z]{3}[.!?])|(?<=[%)”’\"][.!?]))\d{1,2}(?=\s+[A-Z“\"‘(]|\s*$)")
+
+
+def drop_note_marks(text: str) -> str:
+    """``text`` without the footnote numbers glued after a sentence's full stop (a word of three
+    or more letters, a percentage or a closing bracket or quote, then ".", then the number, then
+    a new sentence or the end). Figures ("2019.12", "3.2.1") are not touched."""
+    return _NOTE_MARK.sub("", text)
+
+
 class _Table:
     """A ruled table found on a page: its rows as cell texts, its header row, its caption."""
 
@@ -593,4 +606,6 @@ def load(path: Path, data: bytes) -> Loaded:
             last = page_blocks[-1]
             carry = last.paragraph if last.kind == "paragraph" else None
 
+    blocks = [replace(b, text=drop_note_marks(b.text)) if b.kind == "paragraph" and i not in rows else b
+              for i, b in enumerate(blocks)]
     return Loaded(blocks=scans.mark(blocks), metadata=_metadata(reader), pages=n, warnings=warnings)

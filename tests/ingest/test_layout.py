@@ -71,3 +71,25 @@ def test_markdown_converted_from_pdf_rejoins_the_broken_sentence(tmp_path: Path)
     assert not any(head in t for t in texts)
     assert not any(t.strip().isdigit() for t in texts)
     assert "a bullet" in texts and "a) lettered item" in texts  # list items are never glued on
+
+
+def test_footnote_numbers_after_a_full_stop_are_dropped_and_figures_kept() -> None:
+    from evidence_ingest.load.pdf import drop_note_marks
+
+    assert drop_note_marks("Analyst, Data Scientist or a combination of these.1 Data professionals sit within teams.") \
+        == "Analyst, Data Scientist or a combination of these. Data professionals sit within teams."
+    assert drop_note_marks("Urban organisations had an average of 16%.13") == "Urban organisations had an average of 16%."
+    assert drop_note_marks("(Bardsley, 2016:3).14 For example") == "(Bardsley, 2016:3). For example"
+    for kept in ("In 2019.12 The", "see section 3.2.1 Scope", "it rose by 4.5 Then", "p.13 See", "these.1 data"):
+        assert drop_note_marks(kept) == kept
+
+
+def test_a_real_report_s_footnote_numbers_no_longer_join_its_sentences(shared_data: Path) -> None:
+    from evidence_assistant.core.text import sentence_spans
+
+    path = shared_data / "uk-health-policy" / "nhs_navigator_rag" / \
+        "AnalystX_Observatory_State_of_the_Nation_Workforce_survey_key_findings_211022_REVIEWED.pdf"
+    text = "\n\n".join(b.text for b in load_file(path).blocks)
+    sentences = [text[a:b] for a, b in sentence_spans(text)]
+    assert "Urban based organisations had an average of 16%." in sentences
+    assert any(s.endswith("or a combination of these.") for s in sentences)
