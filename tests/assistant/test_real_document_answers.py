@@ -12,6 +12,7 @@ from evidence_assistant.answering.extractive import (asked_acronyms, asked_list,
                                                      expansion_in, score_candidates, select)
 from evidence_assistant.answering.premise import check_premise, contradicted_detail
 from evidence_assistant.answering.sentences import pieces
+from evidence_assistant.answering.weights import WEIGHTS
 from evidence_assistant.core.types import Passage, ScoredPassage
 from test_extractive import WordEmbedder  # the same instant bag-of-words stand-in
 
@@ -521,6 +522,13 @@ def _split_document(first: str, second: str) -> tuple[ScoredPassage, Passage]:
     return ScoredPassage(a, 1.0), b
 
 
+def _chosen(question: str, first: ScoredPassage, list_items: int = 3):
+    """What the answerer picks from ``first`` alone, as it would before reading on."""
+    cands = candidates([first])
+    vecs = score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    return select(cands, vecs, max_sentences=1, list_items=list_items)
+
+
 CUT_LIST = ("The review sets out how suppliers are assured.\n\n"
             "The assurance is a process that has three stages:\n\n"
             "Hazard workshop to walk through the processes of a module")
@@ -533,9 +541,7 @@ def test_a_list_cut_off_by_its_passage_goes_on_in_the_next_passage():
     question = "What are the three stages of the assurance process?"
     first, second = _split_document(CUT_LIST, LIST_GOES_ON)
     shown = [first]
-    cands = candidates(shown)
-    vecs = score_candidates(question, cands, WordEmbedder(), n_passages=1)
-    picked = select(cands, vecs, max_sentences=1, list_items=3)
+    picked = _chosen(question, first)
     assert [c.text.split()[0] for c in picked] == ["The", "Hazard"]  # the passage ends after one item
 
     asked_for: list[str] = []
@@ -557,18 +563,14 @@ def test_a_list_cut_off_by_its_passage_goes_on_in_the_next_passage():
     assert continue_lists(picked, [first], lambda p: None) == picked
     vague = CUT_LIST.replace("has three stages:", "works in stages:")
     first_v, second_v = _split_document(vague, LIST_GOES_ON)
-    cands = candidates([first_v])
-    vecs = score_candidates(question, cands, WordEmbedder(), n_passages=1)
-    picked_v = select(cands, vecs, max_sentences=1, list_items=3)
+    picked_v = _chosen(question, first_v)
     assert continue_lists(picked_v, [first_v], lambda p: second_v) == picked_v
 
 
 def test_a_list_whose_items_all_fit_its_passage_is_not_read_on():
     question = "What are the three stages of the assurance process?"
     first, second = _split_document(STAGES, LIST_GOES_ON)
-    cands = candidates([first])
-    vecs = score_candidates(question, cands, WordEmbedder(), n_passages=1)
-    picked = select(cands, vecs, max_sentences=1, list_items=3)
+    picked = _chosen(question, first)
     assert continue_lists(picked, [first], lambda p: second) == picked
 
 
@@ -576,9 +578,7 @@ def test_a_lead_in_ending_its_passage_takes_the_items_opening_the_next():
     question = "What should recorded data be for note-less consulting?"
     first, second = _split_document("9.6.1 Recording data\n\nFor note-less consulting, data recorded should be:",
                                     "Complete\n\nAccurate\n\nTimely\n\nChapter 6 deals with this in more detail.")
-    cands = candidates([first])
-    vecs = score_candidates(question, cands, WordEmbedder(), n_passages=1)
-    picked = select(cands, vecs, max_sentences=1)
+    picked = _chosen(question, first, list_items=WEIGHTS.list_items)
     assert [c.kind for c in picked] == ["lead-in"]
     shown = [first]
     out = continue_lists(picked, shown, lambda p: second)
