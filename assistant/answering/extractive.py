@@ -603,6 +603,7 @@ def part_bests(parts: Sequence[Sequence[Candidate]], near: float = WEIGHTS.part_
     target of 2% for 2025/26" is the best sentence for the year's target and for how many years;
     "For the next 3 years …" answers the second); a part no sentence answers apart adds none."""
     out: list[int] = []
+    picked: list[tuple[int, Sequence[Candidate]]] = []
     for own in parts:
         ranked = [i for i in sorted(range(len(own)), key=lambda i: -own[i].score) if own[i].kind != "short-item"]
         pick = next((i for i in ranked if i not in out), None)
@@ -610,6 +611,15 @@ def part_bests(parts: Sequence[Sequence[Candidate]], near: float = WEIGHTS.part_
             pick = None
         if pick is not None:
             out.append(pick)
+            picked.append((pick, own))
+    # "… must now conform to dm+d." then "This change has been to support ETP …": the sentence
+    # that goes on from a part's answer ("This …", "It …") often says what was asked of it; it
+    # comes along, after that answer, when it answers the part nearly as well.
+    for pick, own in picked:
+        follow = next((i for i, c in enumerate(own) if c.leans and c.rank == own[pick].rank
+                       and c.lead_end == own[pick].end), None)
+        if follow is not None and follow not in out and own[follow].score >= own[pick].score - WEIGHTS.gap:
+            out.insert(out.index(pick) + 1, follow)
     return out
 
 

@@ -114,3 +114,29 @@ def test_a_part_whose_best_sentence_answers_the_other_part_takes_its_next_best()
     gap = scored[1][0].score - scored[1][1].score
     assert part_bests(scored, near=gap + 0.01) == [0, 1]
     assert part_bests(scored, near=gap - 0.01) == [0]  # too far below the second part's best: no second answer
+
+
+def test_the_sentence_going_on_from_a_parts_answer_comes_with_it():
+    """"Systems must now use the drug dictionary." then "This change was made to support the
+    electronic transmission of prescriptions.": asked what the move was meant to support, the
+    sentence that goes on from the part's best answer holds it, and comes right after it."""
+    from evidence_assistant.answering.extractive import part_bests
+
+    passages = [_passage("The glossary lists the drug dictionary under its initials.", 0),
+                _passage("Prescribing systems must now conform to the drug dictionary for prescribing systems. "
+                         "This change was made to support the electronic transmission of prescriptions.", 1)]
+    parts = ["What does the glossary list under its initials?",
+             "Which service was the move to the drug dictionary in prescribing systems meant to support?"]
+    scored = []
+    for part in parts:
+        own = candidates(passages)
+        score_candidates(part, own, WordEmbedder(), n_passages=2)
+        scored.append(own)
+    texts = [scored[0][i].text.split()[0] for i in part_bests(scored)]
+    assert texts == ["The", "Prescribing", "This"]
+    assert scored[1][2].leans and scored[1][2].score < scored[1][1].score  # not the part's best on its own
+    # A sentence going on from it that answers the part far worse does not come along.
+    for c in scored[1]:
+        if c.leans:
+            c.score -= 1.0
+    assert [scored[0][i].text.split()[0] for i in part_bests(scored)] == ["The", "Prescribing"]
