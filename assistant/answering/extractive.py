@@ -45,7 +45,7 @@ def leans_on_lead(sentence: str) -> bool:
 # A labelled line of a document's front matter: who wrote or presented it, when it was
 # published or updated, its version or status.
 # The labels of such a line that say who made the document.
-_AUTHOR_LABELS = r"[Aa]uthors?|[Rr]eport by|[Pp]resented by|[Pp]repared by|[Ww]ritten by|[Ee]dited by"
+_AUTHOR_LABELS = r"[Aa]uthors?|[Rr]eport by|[Pp]resented by|[Pp]repared by|[Ww]ritten by|[Ee]dited by|[Cc]ompiled by"
 _FIELD_LINE = re.compile(rf"^(?:[A-Z][a-z]+\s+){{0,3}}(?:[Pp]ublished|[Uu]pdated|[Dd]ate|{_AUTHOR_LABELS}|"
                          r"[Vv]ersion|[Ss]tatus|[Oo]wner)(?:\s+[a-z]+){0,3}\s*:\s+\S.{0,150}$")
 # A short line that dates the document without a label's colon: "Covid-19 and your information -
@@ -62,6 +62,10 @@ _ASKS_AUTHOR = re.compile(r"\b(?:prepar(?:ed|es|ing)|present(?:ed|s|ing)|wr[io]t
 _AUTHOR_FIELD = re.compile(rf"^(?:[A-Z][a-z]+\s+){{0,2}}(?:{_AUTHOR_LABELS})\s*:")
 
 
+# One person to a line under a label standing alone ("Report compiled by:"): a name, then their
+# role and organisation, no sentence.
+_NAMED_LINE = re.compile(r"^(?:(?:Dr|Prof|Professor|Sir|Dame|Mr|Mrs|Ms|Miss)\.?\s+)?[A-Z][a-z'’-]+\s+[A-Z][\w'’-]+(?:\s+\S+){0,25}$")
+_NAMED_LINES = 6
 # One person to a line, after a "Prepared by:" line: a name (with its title), a comma, their role.
 _PERSON_LINE = re.compile(r"^(?:(?:Dr|Prof|Professor|Sir|Dame|Mr|Mrs|Ms|Miss)\.?\s+)?[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]*){1,3},"
                           r"\s+[^:]{2,120}$")
@@ -102,6 +106,18 @@ def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
             # fragment (a line the extraction cut off) counts when it reads as prose.
             words = sent.split()
             kind = piece.kind
+            if sent.endswith(":") and _AUTHOR_FIELD.match(sent):
+                # "Report compiled by:" alone on its line, one person to each line after it: the
+                # field is the label with every one of them (at most _NAMED_LINES).
+                k = n + 1
+                while k < len(all_pieces) and k - n <= _NAMED_LINES:
+                    line = text[all_pieces[k].start:all_pieces[k].end].strip()
+                    if not _NAMED_LINE.match(line) or line.endswith("."):
+                        break
+                    b = all_pieces[k].end
+                    k += 1
+                if k > n + 1:
+                    sent, kind, words = text[a:b].strip(), "field", text[a:b].split()
             if len(words) < 4 and not (len(words) >= 3 and (" | " in sent or kind == "row")):
                 # "Screening", "Diagnosis": a short list item is read only with the line that
                 # introduces its list, never as an answer on its own.
@@ -489,9 +505,10 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
         anchored = bool(anchors) and all(a in c.in_context.lower() for a in anchors)
         boosted = bool(boost_ranks) and c.rank in boost_ranks
         # A front-matter line ("Prepared by: Rhod Joyce, Head of …") is capitalised like a run of
-        # headings, but is the document's record of itself, not furniture.
-        furniture = c.kind != "field" and boilerplate(c.text)
+        # headings, but is the document's record of itself, not furniture — except that the list
+        # of who made the document answers nothing but who made it.
         author = names_its_author(question, c)
+        furniture = boilerplate(c.text) if c.kind != "field" else bool(_AUTHOR_FIELD.match(c.text)) and not author
         expands = bool(acronyms) and any(expansion_in(a, c.text) for a in acronyms)
         leads = bool(listed) and states_count(c.text, *listed)
         uses_term = bool(terms) and uses_terms(c.text, terms)

@@ -325,6 +325,26 @@ def test_the_line_naming_who_prepared_a_document_answers_who_prepared_it():
     assert names_its_author("Who drafted the Digital Service Standard?", field[0])
 
 
+def test_a_label_standing_alone_above_one_person_a_line_answers_who_compiled_it():
+    """"Report compiled by:" on its own line, then each person on a line of their own (name, role,
+    organisation, no comma): the label with the people under it is one field, and it answers who
+    compiled the report; the paragraph after them is no part of it."""
+    text = ("Summary report\n\nReport compiled by:\n\n"
+            "Ann Carter National Workforce Planner Health Agency\n\n"
+            "Ben Okafor Workstream Lead Digital Programme Health Agency\n\n"
+            "The report sets out how the digital workforce should grow and what it will cost to train.")
+    cands = candidates([passage(text, title="Summary report")])
+    field = [c for c in cands if c.kind == "field"]
+    assert len(field) == 1 and field[0].text.startswith("Report compiled by:")
+    assert field[0].text.endswith("Digital Programme Health Agency")
+    assert text[field[0].start:field[0].end] == field[0].text
+    score_candidates("Who compiled the summary report?", cands, WordEmbedder(), n_passages=1)
+    assert max(cands, key=lambda c: c.score) is field[0]
+    # A label followed by prose, not by people, stays a short line that answers nothing.
+    plain = candidates([passage("Report compiled by:\n\nthe workforce team in 2021 after a survey of staff.")])
+    assert not [c for c in plain if c.kind == "field"]
+
+
 def test_a_front_matter_line_is_read_with_its_documents_title():
     """"Report by: Jane Smith, …" says nothing of what the document is about; its reader knows it
     heads the board paper on hospital productivity. Read with that title, it answers who presented
