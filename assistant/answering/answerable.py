@@ -193,12 +193,20 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
     if any(t not in held for t in names):
         return False, want
     parts = question_parts(question)
-    part_names = [named_in(part) for part in parts]
+    # Names in the clause that says where to read ("…, according to Transformation Partners'
+    # impact report") are the document's: held by any passage of it, or by its title or publisher.
+    # The rest are what the answering passage itself is about.
+    source_names = [t for t in names if t not in named_in(_without_source(question))]
+    part_names = [[t for t in named_in(part) if t not in source_names] for part in parts]
+    documents: dict[str, set[str]] = {}
+    for sp in passages:
+        documents.setdefault(sp.passage.doc_id, set()).update(
+            tokenize(f"{sp.passage.title or ''} {sp.passage.publisher or ''} {sp.passage.text}"))
     counted = counted_thing(question) if want == "number" else []
     # The distinctive words of the question, and of each of its parts: a sentence answering one
     # part of "how many X …, and how many hours …" shares the words of that part.
     shares = []
-    for text in dict.fromkeys([question, *parts]):
+    for text in dict.fromkeys([_without_source(question), *map(_without_source, parts)]):
         words = [t for t in dict.fromkeys(tokenize(text)) if t not in _TYPE_WORDS and not t.isdigit()]
         weights = idf(words) if idf and words else [1.0] * len(words)
         shares.append((words, weights, sum(weights) or 1.0))
@@ -227,7 +235,11 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
         # A sentence that points back is about what its lead names: all of a heading ("4.2 Keeping
         # Records Safe", then "This report, issued in …"), the names in a sentence ("The Data Lab
         # is run by …", then "It will make £5m available …"), whose other words are its own.
-        present = set(tokenize(c.text))
+        # A sentence that sets aside what the question asks about ("the all staff (excluding
+        # medics) leaver rate", asked the rate for medical staff) answers about something else.
+        if shares[0][0] and set(tokenize(" ".join(_EXCLUDED.findall(c.text)))) & set(shares[0][0]):
+            continue
+        present = set(tokenize(_EXCLUDED.sub(" ", c.text)))
         if c.context:
             heading = not ENDS_SENTENCE.search(c.context.strip())
             present |= set(tokenize(c.context if heading else " ".join(re.findall(r"\b[A-Z][\w'’-]*", c.context))))
@@ -241,6 +253,8 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
         about = set(tokenize(f"{sp.title or ''} {sp.text}"))
         if names and not any(set(part) <= about | _by_initials(question, about) for part in part_names):
             continue
+        if source_names and not set(source_names) <= documents[sp.doc_id] | _by_initials(question, documents[sp.doc_id]):
+            continue
         if years and not any(y in c.text for y in years):
             # The document's date stands in for the year only of a sentence that names none of its
             # own: "… then Secretary of State, who in November 2021 …" is not about 2025 for being
@@ -250,6 +264,23 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
                 continue
         return True, want
     return False, want
+
+
+# What a sentence sets aside ("all staff (excluding medics)", "every region apart from London") is
+# not what it is about.
+_EXCLUDED = re.compile(r"\b(?:excluding|except(?:\s+for)?|other\s+than|apart\s+from|not\s+including)\s+(?:the\s+)?"
+                       r"(?:[\w'’-]+(?:\s+(?:and|or)\s+[\w'’-]+)?)", re.I)
+
+
+# ", according to the AnalystX Observatory State of the Nation report": where the fact is to be
+# read, not what the answering sentence says; the passage's document carries those words.
+_SOURCE = re.compile(r",?\s*\baccording to\b[^,;?]*", re.I)
+
+
+def _without_source(question: str) -> str:
+    """``question`` without a clause naming the document to read it in ("…, according to the
+    impact report?"): a sentence answering it need not repeat the document's name."""
+    return _SOURCE.sub("", question).strip() or question
 
 
 # "What response rate …", "which vacancy rate …": a figure, where "rated", "rating" ask for a

@@ -140,3 +140,22 @@ def test_the_act_of_a_passive_question_is_the_verb_before_by():
                     "Datapipe.")]
     assert check_premise("Why was Datapipe developed by Riverside Foundation Trust?", tool).rejected
     assert not check_premise("Why was Datapipe developed by Hillcrest Hospital?", tool).rejected
+
+
+def test_the_document_a_question_names_as_its_source_need_not_be_named_in_the_sentence():
+    """"…, according to the Observatory's annual report?" names where to read, not what the
+    answering sentence says; the words must still be held by the passage's document."""
+    text = "As the analyst community has 17,000+ members, the survey went out through its mailing list."
+    q = "How many members does the analyst community have, according to the Observatory State of the Nation report?"
+    assert judged(q, text, title="Observatory State of the Nation report") == (True, "number")
+    # Another document's passage does not answer for the one named.
+    assert not judged(q, text, title="Workforce plan")[0]
+    # Without the clause naming the source, the same words are what the sentence must be about.
+    assert not judged("How many members does the analyst community of the Observatory State of the Nation have?",
+                      text, title="Workforce plan")[0]
+
+
+def test_a_sentence_setting_aside_what_is_asked_about_does_not_answer():
+    rate = "In August 2024, the all staff (excluding medics) leaver rate was 6.96%, below the plan's target."
+    assert not judged("What was the leaver rate for medical staff in August 2024?", rate)[0]
+    assert judged("What was the leaver rate for all staff in August 2024?", rate)[0]
