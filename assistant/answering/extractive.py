@@ -37,6 +37,10 @@ _LEANS = re.compile(r"^(?:It|Its|This|That|These|Those|They|Their|Them|He|His|Sh
                     r"(?:the same|this|that|these|those|it|them)\b")
 
 
+# A sentence that qualifies the one before it: "However, …", "But …", "Even so, …".
+_QUALIFIES = re.compile(r"^\W*(?:However|But|Nevertheless|Nonetheless|Even so|That said|Yet)\b")
+
+
 def leans_on_lead(sentence: str) -> bool:
     """Whether ``sentence`` refers back to the one before it for what it is about."""
     return bool(_LEANS.match(sentence.strip()))
@@ -683,6 +687,13 @@ def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap:
             if chosen:
                 continue  # no room for the sentence with what it leans on
             unit = [i]  # an answer of one sentence is allowed no more, even one that leans
+        # "… ethical review from the HRA will not be needed." then "However, HRA approval may still
+        # be required.": the sentence that qualifies a chosen one comes with it; quoted without
+        # it, the chosen sentence would say more than its document does.
+        but = after.get((cands[i].rank, cands[i].end))
+        if but is not None and but not in chosen and cands[but].kind == "sentence" and _QUALIFIES.match(cands[but].text):
+            unit.append(but)
+            extra += 1
         if cands[i].kind == "lead-in":
             k, items = i, []
             while len(items) < list_items:

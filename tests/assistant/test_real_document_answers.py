@@ -617,3 +617,20 @@ def test_initials_joined_by_an_ampersand_are_a_word():
     assert "r&d" in tokenize("spending on R&D rose")
     assert set(tokenize("A&E attendances")) != set(tokenize("first attendances"))
     assert tokenize("a & b") == []  # lone letters with spaces between are no word
+
+
+def test_a_sentence_qualifying_a_chosen_one_comes_with_it():
+    """Quoted without "However, …", the chosen sentence would say more than its document does."""
+    text = ("Research using anonymised patient data will not need ethical review from the research authority. "
+            "However, approval may still be required. Conform to the research policy framework.")
+    question = "Does research using anonymised patient data need ethical review from the research authority?"
+    cands = candidates([passage(text)])
+    vecs = score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    picked = [c.text for c in select(cands, vecs, max_sentences=1)]
+    assert picked == ["Research using anonymised patient data will not need ethical review from the research authority.",
+                      "However, approval may still be required."]
+    # A following sentence that does not qualify it stays out.
+    plain = text.replace("However, approval", "Approval")
+    cands = candidates([passage(plain)])
+    vecs = score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    assert len(select(cands, vecs, max_sentences=1)) == 1
