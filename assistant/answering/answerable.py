@@ -64,8 +64,11 @@ def expected_type(question: str) -> str | None:
     return None
 
 
-# Numbers that name things rather than count them: HC 223, DHS0020, HL7395, para 12, years.
+# Numbers that name things rather than count them: HC 223, DHS0020, HL7395, para 12, years, and
+# the parts of a document or a law ("regulation 3(1)", "section 251", "Table 4", "Chapter 8").
 REFERENCE = re.compile(r"\b(?:HC|HL|DHS|No\.?|para(?:graph)?s?|pages?|p\.|Session|Report)\s?\d[\d\-–]*|"
+                       r"\b(?i:regulations?|sections?|articles?|clauses?|schedules?|annex(?:es)?|appendix|"
+                       r"chapters?|tables?|figures?|parts?)\s\d[\d.\-–]*(?:\(\d+\))*|"
                         r"\b[A-Z]{2,}\d+\b|\b(?:19|20)\d{2}(?:\s?[/–-]\s?(?:(?:19|20)?\d{2})\b)?\b|^\s*\d+\.\s|\(\d+\)")
 _QUANTITY = re.compile(r"(?<![\w.])\d[\d,.]*\s?(?:%|per cent)?")
 _MONEY = re.compile(r"£\s?\d|\b\d[\d,.]*\s?(million|billion|bn|m)\b|\b(million|billion) (pounds|of funding)", re.I)

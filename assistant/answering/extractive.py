@@ -11,7 +11,8 @@ import numpy as np
 
 from evidence_assistant.answering import sentence_scorer
 from evidence_assistant.answering.answerable import (DAY, DURATION, MONTHS, NAME, REFERENCE, asks_for_day,
-                                                     asks_for_duration, expected_type, given_values, holds_type)
+                                                     asks_for_duration, counted_thing, counts, expected_type,
+                                                     given_values, holds_type)
 from evidence_assistant.answering.candidate import Candidate
 from evidence_assistant.answering.citations import quotations
 from evidence_assistant.answering.sentences import pieces
@@ -304,19 +305,28 @@ def expansion_in(short: str, text: str) -> str | None:
 
 
 _COUNTS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
-_LIST_QUESTION = re.compile(r"\b(?:which|what|name|list)\b.*?\b(\d{1,2}|" + "|".join(_COUNTS) +
-                            r")\s+(?:[\w-]+\s+){0,3}?([a-z]+s)\b", re.I)
+# A number of things ("three stages", "the 6 initial core components"): the count, up to a few
+# words, then a plural noun. A question asking for a list of that size and a lead-in announcing
+# one are read with it.
+_A_COUNT = r"\b(\d{1,2}|" + "|".join(_COUNTS) + r")\s+(?:[\w-]+\s+){0,%d}?([a-z]+s)\b"
+_LIST_QUESTION = re.compile(r"\b(?:which|what|name|list)\b.*?" + _A_COUNT % 3, re.I)
+_ANNOUNCED = re.compile(_A_COUNT % 2, re.I)
 
 
-def asked_list(question: str) -> tuple[int, str] | None:
-    """(how many, of what) for a question asking for a list of a stated size ("which four areas
-    …", "what are the three stages …"); None otherwise."""
-    m = _LIST_QUESTION.search(question)
+def _count_and_noun(m: re.Match | None) -> tuple[int, str] | None:
+    """(count, plural noun) of a match of ``_A_COUNT``; None for no match or a count outside the
+    2 to 12 a list holds."""
     if not m:
         return None
     n = m.group(1).lower()
     count = int(n) if n.isdigit() else _COUNTS[n]
     return (count, m.group(2).lower()) if 2 <= count <= 12 else None
+
+
+def asked_list(question: str) -> tuple[int, str] | None:
+    """(how many, of what) for a question asking for a list of a stated size ("which four areas
+    …", "what are the three stages …"); None otherwise."""
+    return _count_and_noun(_LIST_QUESTION.search(question))
 
 
 def states_count(text: str, count: int, noun: str) -> bool:
@@ -327,19 +337,14 @@ def states_count(text: str, count: int, noun: str) -> bool:
     return any(re.search(rf"\b{w}\s+(?:[\w-]+\s+){{0,2}}{stem}", text, re.I) for w in words)
 
 
-_ANNOUNCED = re.compile(r"\b(\d{1,2}|" + "|".join(_COUNTS) + r")\s+(?:[\w-]+\s+){0,2}?[a-z]+s\b", re.I)
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
 def announced_count(lead_in: str) -> int | None:
     """How many items a line introducing a list announces ("… has three stages:" → 3, "the 6
     components" → 6); None when it names no number."""
-    m = _ANNOUNCED.search(lead_in)
-    if not m:
-        return None
-    n = m.group(1).lower()
-    count = int(n) if n.isdigit() else _COUNTS[n]
-    return count if 2 <= count <= 12 else None
+    found = _count_and_noun(_ANNOUNCED.search(lead_in))
+    return found[0] if found else None
 
 
 def _block(text: str, offset: int) -> int:
@@ -481,6 +486,9 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     share = _word_share(q_tokens, idf)
     want = expected_type(question)
     given = given_values(question)
+    # "How many unique organisations …": a figure answers only as a count of them ("90 unique
+    # organisations were represented"), not as a count of something else ("17,000+ members").
+    counted = counted_thing(question) if want == "number" else []
     duration = asks_for_duration(question)
     day = asks_for_day(question)
     acronyms = asked_acronyms(question)
@@ -504,7 +512,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
             with_context = share(ctx_tokens)
             c.lex += WEIGHTS.context * (with_context - c.lex)
         prior = 1.0 - c.rank / max(n_passages, 1)
-        typed = bool(want) and holds_type(c.text, want, given)
+        typed = bool(want) and holds_type(c.text, want, given) and (not counted or counts(c.in_context, counted))
         span = duration and bool(DURATION.search(c.text))
         anchored = bool(anchors) and all(a in c.in_context.lower() for a in anchors)
         boosted = bool(boost_ranks) and c.rank in boost_ranks

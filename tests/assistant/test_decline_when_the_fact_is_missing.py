@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from evidence_assistant.answering.answerable import answers_the_type, counted_thing, counts
+from evidence_assistant.answering.answerable import answers_the_type, counted_thing, counts, holds_type
 from evidence_assistant.answering.extractive import Candidate, candidates, score_candidates
 from evidence_assistant.answering.premise import action_of, check_premise
 from evidence_assistant.core.text import tokenize
@@ -159,3 +159,12 @@ def test_a_sentence_setting_aside_what_is_asked_about_does_not_answer():
     rate = "In August 2024, the all staff (excluding medics) leaver rate was 6.96%, below the plan's target."
     assert not judged("What was the leaver rate for medical staff in August 2024?", rate)[0]
     assert judged("What was the leaver rate for all staff in August 2024?", rate)[0]
+
+
+def test_a_number_naming_a_part_of_a_law_or_a_document_counts_nothing():
+    """"regulation 3(1)", "section 251", "Table 4" name parts; they are no answer to "how many"."""
+    notice = "This Notice requires organisations to process information as set out in regulation 3(1) of COPI."
+    assert not judged("How many organisations received the notices?", notice)[0]
+    assert judged("How many organisations received the notices?",
+                  notice.replace("requires organisations", "requires 40 organisations"))[0]
+    assert not holds_type("Approval under section 251 of the Act, as in Table 4.", "number")

@@ -634,3 +634,15 @@ def test_a_sentence_qualifying_a_chosen_one_comes_with_it():
     cands = candidates([passage(plain)])
     vecs = score_candidates(question, cands, WordEmbedder(), n_passages=1)
     assert len(select(cands, vecs, max_sentences=1)) == 1
+
+
+def test_how_many_prefers_a_count_of_the_thing_asked_about():
+    """A figure answers "how many organisations" only as a count of organisations."""
+    text = ("As the analyst community has 17,000+ members, the survey went to its members. "
+            "In all, 90 unique organisations were represented by the teams that responded.")
+    question = "How many unique organisations did the analyst community survey teams represent?"
+    cands = candidates([passage(text)])
+    score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    members, organisations = cands
+    assert organisations.text.startswith("In all, 90") and organisations.features[7] == 1.0
+    assert members.features[7] == 0.0  # a figure, but not of organisations
