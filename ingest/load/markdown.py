@@ -44,7 +44,7 @@ from evidence_assistant.core.types import Block
 
 from .base import Loaded
 from .layout import continues, join_continuation, strip_converted_page_furniture
-from .tables import is_caption, is_layout, table_row_text, table_rows
+from .tables import is_caption, is_figure, is_layout, table_row_text, table_rows
 from .text import HeadingStack, clean, decode_text, dotted_numbering, paragraph_number
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
@@ -163,7 +163,7 @@ class _Reader:
         listed, self.listed = self.listed, False
         last = self.blocks[-1] if self.blocks else None
         if (self.joinable and not listed and last is not None and last.kind == "paragraph"
-                and continues(last.text, text) and not _FIGURE.fullmatch(last.text)):
+                and continues(last.text, text) and not is_figure(last.text)):
             # A sentence broken by a hard line break or a page break in text converted from print.
             self.blocks[-1] = replace(last, text=join_continuation(last.text, text))
             self.bullet = False
@@ -374,15 +374,11 @@ def load(path: Path, data: bytes) -> Loaded:
     return Loaded(blocks=flattened_tables(reader.blocks), metadata=_metadata(front))
 
 
-# A cell holding a figure alone: "7.4%", "-32.7%", "£1.2bn", "4,000".
-_FIGURE = re.compile(r"[£$€]?[-+−–]?\s?[£$€]?\d[\d,.]*\s?(?:%|per cent|[kmb]n?)?", re.IGNORECASE)
-
-
 def _cell_label(block: Block, header: bool = False) -> bool:
     """A block that reads as a table's label cell: a few words, no sentence, not a figure; a
     column's header may be set in bold, which reads as a heading."""
     text = block.text.strip()
-    return (block.kind == "paragraph" or header) and 0 < len(text.split()) <= 10 and not _FIGURE.fullmatch(text) \
+    return (block.kind == "paragraph" or header) and 0 < len(text.split()) <= 10 and not is_figure(text) \
         and not re.search(r"[.!?:;]$", text)
 
 
@@ -399,7 +395,7 @@ def flattened_tables(blocks: list[Block], min_rows: int = 3) -> list[Block]:
     while i < len(blocks):
         j = i
         while j + 1 < len(blocks) and _cell_label(blocks[j]) and blocks[j + 1].kind == "paragraph" \
-                and _FIGURE.fullmatch(blocks[j + 1].text.strip()):
+                and is_figure(blocks[j + 1].text):
             j += 2
         if (j - i) // 2 < min_rows:
             out.append(blocks[i])

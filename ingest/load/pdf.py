@@ -56,7 +56,7 @@ from evidence_assistant.core.types import Block
 from . import ocr
 from .base import Loaded, normalise_date
 from .layout import continues, find_gutter, join_continuation, lines_text, reading_order, tidy_pdf_page
-from .tables import table_row_text
+from .tables import is_figure, table_row_text
 from .text import HeadingStack, clean, dotted_numbering, group_lines, groups_to_blocks
 
 _FURNITURE_WINDOW = 2  # lines at the top and at the bottom of a page that may be furniture
@@ -330,7 +330,7 @@ def _table_rows(found: Any, page: Any) -> tuple[list[list[str]], list[str] | Non
     # rows (no figures in them) are read into the first as one header row.
     band = 1
     while (band < len(rows) - 1 and rows[0][0] and rows[band][0] is None
-           and not any(c and _FIGURE.fullmatch(c.replace(" ", "")) for c in rows[band])):
+           and not any(c and is_figure(c) for c in rows[band])):
         band += 1
     if band > 1:
         merged = [" ".join(r[c] for r in rows[:band] if c < len(r) and r[c]) for c in range(width)]
@@ -347,9 +347,6 @@ def _table_rows(found: Any, page: Any) -> tuple[list[list[str]], list[str] | Non
         headers, texts = texts[0], texts[1:]
         headers = _align_headers(headers, texts)
     return texts, headers
-
-
-_FIGURE = re.compile(r"[£$€+\-–]?[\d,.]+%?")
 
 
 def _align_headers(headers: list[str], rows: list[list[str]]) -> list[str]:
@@ -375,9 +372,9 @@ def _is_header(rows: list[list[str]], geometry: list[Any], page: Any) -> bool:
     first = [c for c in rows[0] if c]
     if len(first) < 2 or len(first) < 0.5 * len(rows[0]):
         return False
-    if any(_FIGURE.fullmatch(c.replace(" ", "")) for c in first):
+    if any(is_figure(c) for c in first):
         return False
-    if any(_FIGURE.fullmatch(c.replace(" ", "")) for r in rows[1:] for c in r if c):
+    if any(is_figure(c) for r in rows[1:] for c in r if c):
         return True
 
     def bold_share(row: Any) -> float:

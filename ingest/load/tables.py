@@ -21,7 +21,9 @@ from .text import clean
 
 # "Table 4", "Table 3.2:", "Table A1 -", "TABLE 2." opening a short line: a table's caption.
 _CAPTION = re.compile(r"^(?:table|tbl\.?)\s+[A-Z]?\d+(?:[.\-]\d+)*[a-z]?\b", re.IGNORECASE)
-_NUMERIC = re.compile(r"[£$€]?[-+−]?[\d,.]+%?[kmbn]?", re.IGNORECASE)
+# A cell holding a figure alone, once its spaces are taken out: "7.4%", "-32.7%", "–3%",
+# "£1.2bn", "4,000", "12 per cent".
+_FIGURE = re.compile(r"[£$€]?[-+−–]?[£$€]?\d[\d,.]*(?:%|percent|[kmb]n?)?", re.IGNORECASE)
 
 Cell = tuple[str, int]  # a cell's text and how many grid columns it spans
 
@@ -61,8 +63,9 @@ def table_row_text(cells: Sequence[object], headers: Sequence[object] | None = N
     return f"{cap}: {body}" if cap else body
 
 
-def _numeric(v: str) -> bool:
-    return bool(_NUMERIC.fullmatch(v.replace(" ", ""))) and any(ch.isdigit() for ch in v)
+def is_figure(text: str) -> bool:
+    """Whether a cell or a paragraph is a figure and nothing else (a number, a share, an amount)."""
+    return bool(_FIGURE.fullmatch(text.replace(" ", "")))
 
 
 def header_rows(rows: Sequence[Sequence[object]]) -> int:
@@ -75,9 +78,9 @@ def header_rows(rows: Sequence[Sequence[object]]) -> int:
     first = [_clean(c) for c in rows[0]]
     if not first or not all(first):
         return 0
-    if any(_numeric(v) for v in first):
+    if any(is_figure(v) for v in first):
         return 0
-    return 1 if any(_numeric(_clean(c)) for r in rows[1:] for c in r) else 0
+    return 1 if any(is_figure(_clean(c)) for r in rows[1:] for c in r) else 0
 
 
 def _width(rows: Sequence[Sequence[Cell]]) -> int:

@@ -13,7 +13,7 @@ from evidence_ingest.load import docx as docx_loader
 from evidence_ingest.load import html as html_loader
 from evidence_ingest.load import markdown as md_loader
 from evidence_assistant.core.text import is_table_row
-from evidence_ingest.load.tables import header_rows, table_row_text, table_rows
+from evidence_ingest.load.tables import header_rows, is_figure, table_row_text, table_rows
 
 DATA = Path("/work/shared/data/uk-health-policy/gp_good_practice_guidelines_v4")
 
@@ -47,6 +47,19 @@ def test_header_guess_needs_figures_under_words() -> None:
     assert header_rows([["DM+D", "Dictionary of medicines"], ["EPR", "Electronic patient record"]]) == 0
     assert table_rows([[("DM+D", 1), ("Dictionary of medicines", 1)], [("EPR", 1), ("Electronic record", 1)]]) \
         == ["DM+D | Dictionary of medicines", "EPR | Electronic record"]
+
+    # Figures written as the documents write them count as figures under a header of words.
+    for figure in ("£1.2bn", "–3%", "12 per cent", "4 000"):
+        assert header_rows([["Measure", "Change"], ["Outpatients", figure]]) == 1, figure
+
+
+def test_a_figure_is_a_number_a_share_or_an_amount_and_nothing_else() -> None:
+    """One reading of a cell as a figure serves the table readers of every format and the
+    Markdown reader's flattened tables."""
+    for text in ("7.4%", "-32.7%", "–3%", "£1.2bn", "4,000", "12 per cent", "£ 250m", "+5"):
+        assert is_figure(text), text
+    for text in ("Outpatients", ".", "-", "2.1 Background", "7.4% of all spells", "£"):
+        assert not is_figure(text), text
 
 
 # ---------------------------------------------------------------- HTML
