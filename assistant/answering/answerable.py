@@ -15,7 +15,7 @@ from evidence_assistant.answering.candidate import Candidate
 from evidence_assistant.answering.parts import question_parts
 from evidence_assistant.answering.sentences import ENDS_SENTENCE
 from evidence_assistant.answering.weights import WEIGHTS
-from evidence_assistant.core.text import tokenize
+from evidence_assistant.core.text import is_table_row, tokenize
 from evidence_assistant.core.types import ScoredPassage
 
 MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -183,6 +183,12 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
     # A rating or a frequency steers the choice of sentences but is not required of them: the
     # answer may say "requires improvement" or "each spring" in other words.
     if not want or want in ("rating", "frequency"):
+        # Unless the closest are all rows of a table none of which is the row asked about
+        # ("… the activity growth for community health services" of a table without that row).
+        best = sorted(cands, key=lambda c: -c.score)[:top]
+        words = row_words(question)
+        if best and all(is_table_row(c.text) and "; " in c.text and not row_matches(c.text, words) for c in best):
+            return False, "row"
         return True, None
     if idf and never_indexed(about_words(question), idf):
         return False, want
@@ -242,6 +248,8 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
         # medics) leaver rate", asked the rate for medical staff) answers about something else.
         if shares[0][0] and set(tokenize(" ".join(_EXCLUDED.findall(c.text)))) & set(shares[0][0]):
             continue
+        if not row_matches(c.text, shares[0][0]):
+            continue
         present = set(tokenize(_EXCLUDED.sub(" ", c.text)))
         if c.context:
             heading = not ENDS_SENTENCE.search(c.context.strip())
@@ -267,6 +275,52 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
                 continue
         return True, want
     return False, want
+
+
+def row_words(question: str) -> list[str]:
+    """The words of ``question`` that can say which row of a table it asks about: its index
+    tokens, without those that only ask ("how many", "what year") or name where to read."""
+    return [t for t in dict.fromkeys(tokenize(_without_source(question))) if t not in _TYPE_WORDS and not t.isdigit()]
+
+
+def row_matches(text: str, words: Sequence[str]) -> bool:
+    """For a table row read as "Caption: Header: value; Header: value", whether its cells hold one
+    of the question's ``words`` that its caption and headers do not: every row of a table shares
+    those, so only a row's own cells ("Outpatients", "A&E attendances") say which row the question
+    asks about. True for anything but such a row, and for a question naming nothing beyond them."""
+    found = row_label_words(text, words)
+    return found is None or bool(found) or not _beyond(text, words)
+
+
+def row_label_words(text: str, words: Sequence[str]) -> set[str] | None:
+    """Which of ``words`` a table row's own label cells hold ("4 - 6 years" holds "four" and
+    "six"; its figures hold nothing, since any row may hold any figure); None for a text that is
+    no row read with its headers."""
+    if not is_table_row(text) or "; " not in text:
+        return None
+    labels = " ".join(cell[-1] for cell in _cells(text) if re.search(r"[^\W\d_]", cell[-1]))
+    held = set(tokenize(labels)) | set(re.findall(r"\d+", labels))
+    return _beyond(text, words) & held
+
+
+def _cells(text: str) -> list[list[str]]:
+    return [part.rsplit(": ", 1) for part in text.split("; ")]
+
+
+def row_heads(text: str) -> tuple[str, ...]:
+    """A table row's caption and headers, which every row of its table shares."""
+    return tuple(cell[0] for cell in _cells(text) if len(cell) == 2)
+
+
+def _beyond(text: str, words: Sequence[str]) -> set[str]:
+    """``words`` (number words as figures) that a row's caption and headers do not hold."""
+    heads = set(tokenize(" ".join(cell[0] for cell in _cells(text) if len(cell) == 2)))
+    return {_DIGITS.get(w, w) for w in words if w not in heads}
+
+
+# Number words as index tokens, and the figures they stand for.
+_DIGITS = {tokenize(w)[0]: str(n) for n, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split()) if tokenize(w)}
 
 
 # What a sentence sets aside ("all staff (excluding medics)", "every region apart from London") is

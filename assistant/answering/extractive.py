@@ -12,7 +12,7 @@ import numpy as np
 from evidence_assistant.answering import sentence_scorer
 from evidence_assistant.answering.answerable import (DAY, DURATION, MONTHS, NAME, REFERENCE, asks_for_day,
                                                      asks_for_duration, counted_thing, counts, expected_type,
-                                                     given_values, holds_type)
+                                                     given_values, holds_type, row_heads, row_label_words, row_words)
 from evidence_assistant.answering.candidate import Candidate
 from evidence_assistant.answering.citations import quotations
 from evidence_assistant.answering.sentences import pieces
@@ -497,6 +497,14 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     # Dates and figures the question names ("in December 2021") should be in the sentence too.
     labels = named_labels(question)
     anchors = [a.lower() for a in re.findall(rf"{MONTHS}\s+\d{{4}}|\b\d[\d,.]*%?", question)]
+    # Which row of a table the question asks about is said by the row's own label cells: a row
+    # holding only some of the question's words that another row of its table holds there is
+    # another row.
+    in_rows = row_words(question)
+    row_hits = {id(c): (row_heads(c.text), found) for c in cands if c.kind == "row"
+                and (found := row_label_words(c.text, in_rows)) is not None}
+    other_rows = {key for key, (heads, found) in row_hits.items()
+                  if any(found < more for table, more in row_hits.values() if table == heads)}
     rows: list[list[float]] = []
     for c, v in zip(cands, sv):
         c.cos = float(v @ q)
@@ -550,6 +558,8 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
             c.score += WEIGHTS.authorship_field
         if labels and any(lab.search(c.in_context) for lab in labels):
             c.score += WEIGHTS.named_label
+        if id(c) in other_rows:
+            c.score -= WEIGHTS.other_row
         c.hand = c.score
         # In sentence_scorer.FEATURES order; the two gaps are filled in once every cosine is known.
         rows.append([c.cos, c.lex, prior, float(c.rank == 0), 0.0, 0.0, c.cos * c.lex, float(typed),

@@ -251,6 +251,10 @@ class Stages:
                 turn.answer = decline(turn, "No passage retrieved for the question states the year it asks "
                                             "about. The nearest are listed.")
                 return
+            if want == "row":  # the closest passages are rows of a table without the one asked about
+                turn.answer = decline(turn, "The closest passages are rows of a table, none of them the row the "
+                                            "question asks about. The nearest are listed.")
+                return
             turn.answer = decline(turn, f"The question asks for {_WANTED.get(want, 'a ' + str(want))}; the passages "
                                         f"closest to it state none{year}. The nearest are listed.")
             return

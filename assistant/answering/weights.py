@@ -47,6 +47,11 @@ class ExtractiveWeights:
     # ("In Table 1 of …", "Appendix 2") is from the part of the document it points to.
     # (Only 0.1 tried: it moves the right table's row above another table's.)
     named_label: float = 0.1
+    # Real suite's dev split: a table row whose own label cells hold only some of the question's
+    # words that another row's hold is another row of the table ("6 - 8 years" or "0 - 2 years"
+    # asked about "four to six years"; not "Procurement" beside "Standards" asked about both).
+    # (Only 0.1 tried: it puts the named row above its neighbours.)
+    other_row: float = 0.1
     # Real suite's dev split: a line without a full stop that reads as prose and runs to this
     # many words is a sentence the extraction cut off (a table cell run into the next column),
     # not a heading, even when a capitalised line follows it (10 took headings; 15 and 20 alike).

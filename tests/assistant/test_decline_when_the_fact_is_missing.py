@@ -168,3 +168,17 @@ def test_a_number_naming_a_part_of_a_law_or_a_document_counts_nothing():
     assert judged("How many organisations received the notices?",
                   notice.replace("requires organisations", "requires 40 organisations"))[0]
     assert not holds_type("Approval under section 251 of the Act, as in Table 4.", "number")
+
+
+GROWTH = ("Table 1 – activity growth by points of delivery: Activity category: Outpatients; Growth on a year earlier: 5.2%"
+          "\n\nTable 1 – activity growth by points of delivery: Activity category: Elective spells; "
+          "Growth on a year earlier: 7.4%")
+
+
+def test_a_table_without_the_row_asked_about_does_not_answer():
+    """Caption and headers are every row's; only a row's own cells say which row it is."""
+    assert judged("In Table 1, what was the activity growth for community health services?", GROWTH) == (False, "row")
+    assert judged("In Table 1, what was the activity growth for outpatients?", GROWTH) == (True, None)
+    # Asked for a figure, the same: a row's figure answers only for that row.
+    assert not judged("In Table 1, what percentage growth did community health services see?", GROWTH)[0]
+    assert judged("In Table 1, what percentage growth did elective spells see?", GROWTH)[0]

@@ -646,3 +646,48 @@ def test_how_many_prefers_a_count_of_the_thing_asked_about():
     members, organisations = cands
     assert organisations.text.startswith("In all, 90") and organisations.features[7] == 1.0
     assert members.features[7] == 0.0  # a figure, but not of organisations
+
+
+TENURE = "\n\n".join(f"Table 4: Average tenure by team: Average tenure: {span}; Count of teams: {n}; Percentage: {p}%"
+                     for span, n, p in (("0 - 2 years", 6, 5), ("4 - 6 years", 28, 25), ("6 - 8 years", 26, 23)))
+
+
+def test_the_row_whose_own_cells_name_what_is_asked_outranks_its_neighbours(monkeypatch):
+    """"four to six years" is the row "4 - 6 years"; "0 - 2 years; …: 6" is not, for all its 6."""
+    import dataclasses
+
+    from evidence_assistant.answering import extractive
+    question = "In Table 4, how many teams reported an average tenure of four to six years?"
+
+    def best() -> str:
+        cands = candidates([passage(TENURE)])
+        score_candidates(question, cands, WordEmbedder(), n_passages=1)
+        return max(cands, key=lambda c: c.score).text
+
+    assert "4 - 6 years" in best()
+    monkeypatch.setattr(extractive, "WEIGHTS", dataclasses.replace(extractive.WEIGHTS, other_row=0.0))
+    assert "4 - 6 years" not in best()  # by words and rank alone the first row wins
+
+
+def test_rows_each_named_by_the_question_are_not_held_against_each_other():
+    """"standards and procurement each": two rows, each holding a word the other lacks; a row of
+    another table holding more of the question's words says nothing about this table's rows."""
+    votes = ("Number: 1; Topic: Standards; Votes: 12\n\nNumber: 2; Topic: Procurement; Votes: 9\n\n"
+             "Number: 3; Topic: Engagement; Votes: 7\n\n"
+             "File: standard.pdf; What: the draft standards and procurement rules")
+    question = "How many votes did standards and procurement each receive?"
+    cands = candidates([passage(votes)])
+    score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    plain = candidates([passage(votes)])
+    import dataclasses
+
+    from evidence_assistant.answering import extractive
+    original = extractive.WEIGHTS
+    extractive.WEIGHTS = dataclasses.replace(original, other_row=0.0)
+    try:
+        score_candidates(question, plain, WordEmbedder(), n_passages=1)
+    finally:
+        extractive.WEIGHTS = original
+    moved = {c.text.split(";")[1].strip(): round(p.score - c.score, 6) for c, p in zip(cands, plain)
+             if c.text.startswith("Number")}
+    assert moved == {"Topic: Standards": 0.0, "Topic: Procurement": 0.0, "Topic: Engagement": WEIGHTS.other_row}
