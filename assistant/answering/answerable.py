@@ -114,6 +114,7 @@ therefore these they those though through thus today under unlike until upon whe
 with within without yet also another any""".split())
 
 
+_MONTH_YEAR = re.compile(rf"\b{MONTHS},?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?\d{{4}}\b")
 # A day without its year ("a webinar on 31 July", "by March 31st"): a date, though not a year.
 DAY = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTHS}\b|\b{MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?\b")
 
@@ -220,6 +221,7 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
         weights = idf(words) if idf and words else [1.0] * len(words)
         shares.append((words, weights, sum(weights) or 1.0))
     ranked = sorted(cands, key=lambda c: -c.score)
+    day = asks_for_day(question)
     named_years = set(re.findall(r"\b(?:19|20)\d{2}\b", question)) - years
     if want == "date" and named_years:
         # A sentence whose only date is the year in a document's name ("… the workforce of 2040"
@@ -239,17 +241,19 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
                 continue
         elif not holds_type(c.text, want):
             continue
+        elif want == "date" and day and not (DAY.search(c.text) or _MONTH_YEAR.search(c.text)):
+            continue  # "on what date …" is not answered by a year alone
         if counted and not counts(c.in_context, counted):
             continue
-        # A sentence that points back is about what its lead names: all of a heading ("4.2 Keeping
-        # Records Safe", then "This report, issued in …"), the names in a sentence ("The Data Lab
-        # is run by …", then "It will make £5m available …"), whose other words are its own.
         # A sentence that sets aside what the question asks about ("the all staff (excluding
         # medics) leaver rate", asked the rate for medical staff) answers about something else.
         if shares[0][0] and set(tokenize(" ".join(_EXCLUDED.findall(c.text)))) & set(shares[0][0]):
             continue
         if not row_matches(c.text, shares[0][0]):
             continue
+        # A sentence that points back is about what its lead names: all of a heading ("4.2 Keeping
+        # Records Safe", then "This report, issued in …"), the names in a sentence ("The Data Lab
+        # is run by …", then "It will make £5m available …"), whose other words are its own.
         present = set(tokenize(_EXCLUDED.sub(" ", c.text)))
         if c.context:
             heading = not ENDS_SENTENCE.search(c.context.strip())
@@ -406,24 +410,27 @@ def counted_thing(question: str) -> list[str]:
     m = _HOW_MANY.match(question)
     if not m or asks_for_duration(question):
         return []
-    # The thing ends where the question's verb begins: "how many nurses [joined] the bank …".
+    # The thing ends where the question's verb begins: "how many nurses [joined] the bank …", or
+    # where a clause about it does: "how many of the commitments [that] the Panel evaluated …".
     words = m.group(1).split()
     for i, w in enumerate(words[1:], 1):
-        if re.fullmatch(r"[a-z]+ed", w):
+        if re.fullmatch(r"[a-z]+ed", w) or w.lower() in ("that", "which", "who", "whom", "whose", "where"):
             words = words[:i]
             break
     return [t for t in tokenize(" ".join(words)) if t not in _TYPE_WORDS]
 
 
 def counts(text: str, thing: Sequence[str], window: int = 6) -> bool:
-    """Whether ``text`` states a number of ``thing``: a figure with a word of it among the words
+    """Whether ``text`` states a number of ``thing``: a figure with its last word among the words
     that follow ("118 data professionals team leaders", "seven NHS trusts"), or a count standing
     on its own in a sentence about it ("nine commitments were evaluated, four were rated
     inadequate") — not an amount of money, nor a number that is part of a name ("Covid-19",
     "Type 1", "Regulation 3(1)", "2025/26")."""
     plain = REFERENCE.sub(" ", text)
     words = re.findall(r"£?\d[\d,.]*%?|[A-Za-z][\w'’-]*", plain)
-    want = set(thing)
+    # What is counted is the thing's last word ("clinical [coders]", "team [leaders]"): a sentence
+    # about clinical coding holds no count of coders.
+    want = set(thing[-1:])
 
     def counts_other(after: Sequence[str]) -> bool:
         # "the three regions where nurses …": the count is of the first plural noun after it,
@@ -441,7 +448,7 @@ def counts(text: str, thing: Sequence[str], window: int = 6) -> bool:
                 return True
     if not want & set(tokenize(plain)):
         return False
-    for m in re.finditer(rf"(?<![\w/(£.-])(\d[\d,]*|{_COUNT_WORDS})(?![\w/)%-])",
+    for m in re.finditer(rf"(?<![\w/(£.-])(?<!\d,)(\d[\d,]*|{_COUNT_WORDS})(?![\w/)%-])",
                          plain, re.I):
         before = plain[:m.start()].split()
         if before and before[-1][:1].isupper() and not before[-1].endswith((".", ",", ":", ";")):

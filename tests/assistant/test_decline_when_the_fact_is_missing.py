@@ -182,3 +182,13 @@ def test_a_table_without_the_row_asked_about_does_not_answer():
     # Asked for a figure, the same: a row's figure answers only for that row.
     assert not judged("In Table 1, what percentage growth did community health services see?", GROWTH)[0]
     assert judged("In Table 1, what percentage growth did elective spells see?", GROWTH)[0]
+
+
+def test_on_what_date_is_not_answered_by_a_year_alone():
+    q = "On what date did the Test Bed start reading live screening cases?"
+    assert not judged(q, "In 2018, the Test Bed formed a partnership to start reading live screening cases.")[0]
+    assert judged(q, "On 4 March 2019, the Test Bed started reading live screening cases.")[0]
+    assert judged(q, "The Test Bed started reading live screening cases in March 2019.")[0]
+    # "When …" asks less: a year answers it.
+    assert judged("When did the Test Bed start reading live screening cases?",
+                  "In 2018, the Test Bed started reading live screening cases.")[0]

@@ -115,6 +115,14 @@ def test_a_count_must_be_of_the_thing_asked_about():
     ok, _ = answers_the_type("How many staff did the AI Lab employ when it was set up?",
                              [c for c in candidates([passage(text)])], [passage(text)])
     assert not ok
+    # The count is of the thing's last word: a sentence about clinical coding counts no coders,
+    # and the thousands of "£1,260,000" are no count of anything.
+    assert counted_thing("How many clinical coders did the hospital employ?") == ["clinic", "coder"]
+    assert not counts("The team tested clinical coding and it translates to £1,260,000 of activity per annum.",
+                      ["clinic", "coder"])
+    assert counts("The hospital employed 12 clinical coders.", ["clinic", "coder"])
+    # A clause about the thing is not the thing: "… commitments that the Panel evaluated …".
+    assert counted_thing("How many of the commitments that the Panel evaluated were rated inadequate?") == ["commit"]
 
 
 def test_a_place_the_passages_never_mention_means_no_answer():
