@@ -198,7 +198,7 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
     held: set[str] = set()
     for sp in passages:
         held.update(tokenize(sp.passage.text))
-        held.update(tokenize(sp.passage.title or ""))
+        held.update(tokenize(f"{sp.passage.title or ''} {sp.passage.publisher or ''}"))
     names = named_in(question)
     if any(t not in held for t in names):
         return False, want
@@ -232,6 +232,8 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
     # which tend to be about the thing rather than how many of it there are.
     best = ranked[:top * 2 if counted else top]
     for c in best:
+        if c.furniture:
+            continue  # a navigation line or a contents list names what it lists; it states no fact
         if want == "duration":
             # A stated span answers "how many days …"; so do the dates it lies between.
             if not (DURATION.search(c.text) or DATE.search(c.text)):
@@ -261,11 +263,12 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
         if shares[0][0] and max(sum(w for t, w in zip(words, weights) if t in present) / total
                                 for words, weights, total in shares) < min_overlap:
             continue
-        # The figure must sit in a passage about what the question names: a date in a passage
-        # about another programme, or a share of respondents elsewhere, answers nothing. A
-        # question in parts ("who runs X, and who runs Y?") names each part's subject apart.
+        # The figure must sit in a passage about what the question names (in its text, or as its
+        # document's title or publisher): a date in a passage about another programme, or a share
+        # of respondents elsewhere, answers nothing. A question in parts ("who runs X, and who
+        # runs Y?") names each part's subject apart.
         sp = passages[c.rank].passage
-        about = set(tokenize(f"{sp.title or ''} {sp.text}"))
+        about = set(tokenize(f"{sp.title or ''} {sp.publisher or ''} {sp.text}"))
         if names and not any(set(part) <= about | _by_initials(question, about) for part in part_names):
             continue
         if source_names and not set(source_names) <= documents[sp.doc_id] | _by_initials(question, documents[sp.doc_id]):

@@ -22,6 +22,7 @@ class Candidate:
     leans: bool = False
     context: str = ""  # what a leaning sentence is read with: its lead (and the lead's, if that leans too)
     kind: str = "sentence"  # sentence, item (of a list), lead-in (introduces a list), row (of a table) or fragment
+    furniture: bool = False  # page furniture: navigation, a contents line, a document describing itself
     hand: float = 0.0  # the hand-weighted score (``score`` adds the learned one's when that is on)
     learned: float = 0.0  # the learned scorer's probability that it holds the answer
     features: np.ndarray | None = None  # what the learned scorer reads (sentence_scorer.FEATURES)

@@ -529,6 +529,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
         # of who made the document answers nothing but who made it.
         author = names_its_author(question, c)
         furniture = boilerplate(c.text) if c.kind != "field" else bool(_AUTHOR_FIELD.match(c.text)) and not author
+        c.furniture = furniture
         expands = bool(acronyms) and any(expansion_in(a, c.text) for a in acronyms)
         leads = bool(listed) and states_count(c.text, *listed)
         uses_term = bool(terms) and uses_terms(c.text, terms)

@@ -192,3 +192,27 @@ def test_on_what_date_is_not_answered_by_a_year_alone():
     # "When …" asks less: a year answers it.
     assert judged("When did the Test Bed start reading live screening cases?",
                   "In 2018, the Test Bed started reading live screening cases.")[0]
+
+
+def test_page_furniture_answers_no_question():
+    """A contents line holds capitalised names and a date; it is no answer to who or when."""
+    contents = ("Contents Children and young people's data dashboard Better for children Award-winning automation "
+                "Better for Applicants Annual Impact Report 2023/24")
+    assert not judged("Who built the children and young people's data dashboard?", contents)[0]
+    assert judged("Who built the children and young people's data dashboard?",
+                  "The children and young people's data dashboard was built by Jane Smith's team.")[0]
+
+
+def test_the_publisher_a_question_names_may_be_the_passages_documents():
+    """"… developed by Transformation Partners …": the passage need not repeat its publisher."""
+    text = "A national data dashboard our team developed went live in April 2023."
+    q = "When did the national data dashboard developed by Transformation Partners go live?"
+    ps = [ScoredPassage(Passage(passage_id="p0", doc_id="d0", seq=0, text=text, char_start=0, char_end=len(text),
+                                title="Annual Impact Report", publisher="Transformation Partners in Health and Care"),
+                        1.0)]
+    cands = candidates(ps)
+    score_candidates(q, cands, WordEmbedder(), n_passages=1)
+    assert answers_the_type(q, cands, ps) == (True, "date")
+    other = [ScoredPassage(Passage(passage_id="p0", doc_id="d0", seq=0, text=text, char_start=0, char_end=len(text),
+                                   title="Annual Impact Report", publisher="Another Trust"), 1.0)]
+    assert not answers_the_type(q, candidates(other), other)[0]
