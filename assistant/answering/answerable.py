@@ -114,6 +114,7 @@ therefore these they those though through thus today under unlike until upon whe
 with within without yet also another any""".split())
 
 
+# A month with its year, with or without the day ("March 2021", "8 April 2020", "April 8, 2020").
 _MONTH_YEAR = re.compile(rf"\b{MONTHS},?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?\d{{4}}\b")
 # A day without its year ("a webinar on 31 July", "by March 31st"): a date, though not a year.
 DAY = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTHS}\b|\b{MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?\b")
@@ -161,7 +162,9 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
     """Whether the best sentences hold what the question asks for (a date, number, amount, name,
     share or span of time) — about what the question is about (sharing its distinctive words, and
     in a passage that holds the names it gives), and, when the question names a year, for that
-    year. A "how many" question whose evidence states no relevant number is not answered."""
+    year. A "how many" question whose evidence states no relevant number is not answered.
+    Returns (whether it is answered, what it asks for); what it asks for is "row" when the
+    closest passages are all rows of a table none of which is the row the question names."""
     # "For how many years …" asks what "how many years …" asks.
     question = re.sub(r"^\W*for\s+(?=how (?:many|long)\b)", "", question, flags=re.I)
     want = expected_type(question)
