@@ -198,10 +198,10 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
         return False, want
     # A name the question gives (a place, a body, a programme) that no passage retrieved for it
     # holds: the documents hold the topic, not this fact ("… respondents in Wales …").
-    held: set[str] = set()
-    for sp in passages:
-        held.update(tokenize(sp.passage.text))
-        held.update(tokenize(f"{sp.passage.title or ''} {sp.passage.publisher or ''}"))
+    # Each passage's words, with its document's title and publisher, read once.
+    own = [set(tokenize(f"{sp.passage.title or ''} {sp.passage.publisher or ''} {sp.passage.text}"))
+           for sp in passages]
+    held: set[str] = set().union(*own)
     names = named_in(question)
     if any(t not in held for t in names):
         return False, want
@@ -212,9 +212,8 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
     source_names = [t for t in names if t not in named_in(_without_source(question))]
     part_names = [[t for t in named_in(part) if t not in source_names] for part in parts]
     documents: dict[str, set[str]] = {}
-    for sp in passages:
-        documents.setdefault(sp.passage.doc_id, set()).update(
-            tokenize(f"{sp.passage.title or ''} {sp.passage.publisher or ''} {sp.passage.text}"))
+    for sp, words in zip(passages, own):
+        documents.setdefault(sp.passage.doc_id, set()).update(words)
     counted = counted_thing(question) if want == "number" else []
     # The distinctive words of the question, and of each of its parts: a sentence answering one
     # part of "how many X …, and how many hours …" shares the words of that part.
@@ -271,7 +270,7 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
         # of respondents elsewhere, answers nothing. A question in parts ("who runs X, and who
         # runs Y?") names each part's subject apart.
         sp = passages[c.rank].passage
-        about = set(tokenize(f"{sp.title or ''} {sp.publisher or ''} {sp.text}"))
+        about = own[c.rank]
         if names and not any(set(part) <= about | _by_initials(question, about) for part in part_names):
             continue
         if source_names and not set(source_names) <= documents[sp.doc_id] | _by_initials(question, documents[sp.doc_id]):
