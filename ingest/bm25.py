@@ -59,6 +59,19 @@ FORMAT = "evidence-bm25/1"
 META = "bm25.json"
 _SEG_PARTS = ("cols", "ptr", "rows", "tf")
 
+# numpy reads a .npy file's header with ast.literal_eval, and CPython 3.11's AST constructor keeps
+# its recursion depth in state that threads share: two threads reading arrays at once (two
+# questions, or a question during an ingest's swap) have failed with "SystemError: AST
+# constructor recursion depth mismatch" (tests/reliability/test_lexical_swap.py). Reads of
+# .npy files therefore take turns; a read is a header and, mostly, a memory map.
+_NPY_READ = threading.RLock()
+
+
+def load_array(path: Path, mmap_mode: str | None = None) -> np.ndarray:
+    """``np.load`` of one .npy file, one thread at a time."""
+    with _NPY_READ:
+        return np.load(path, mmap_mode=mmap_mode)
+
 
 class _Segment:
     """Postings of some rows, term-major. ``cols`` (sorted, int32): the word columns present;
@@ -552,8 +565,8 @@ class Bm25:
         out = cls(meta["k1"], meta["b"], tail_share=tail_share, max_segments=max_segments)
         n_rows, n_cols = int(meta["n_rows"]), int(meta["n_cols"])
         terms = json.loads((directory / "vocab.json").read_text())
-        dl = np.load(directory / "dl.npy")
-        live = np.load(directory / "live.npy")
+        dl = load_array(directory / "dl.npy")
+        live = load_array(directory / "live.npy")
         if len(terms) != n_cols or dl.shape != (n_rows,) or live.shape != (n_rows,):
             raise ValueError(f"{directory} holds parts of different saves")
         n_live = int(np.count_nonzero(live))
@@ -566,7 +579,7 @@ class Bm25:
             files = seg.files(directory)
             arrays = {}
             for part in _SEG_PARTS:
-                arrays[part] = np.load(files[part], mmap_mode="r" if mmap and s["nnz"] else None)
+                arrays[part] = load_array(files[part], mmap_mode="r" if mmap and s["nnz"] else None)
             seg.cols, seg.ptr, seg.rows, seg.tf = arrays["cols"], arrays["ptr"], arrays["rows"], arrays["tf"]
             if (seg.nnz != s["nnz"] or seg.cols.shape[0] != s["n_cols"] or seg.ptr.shape[0] != s["n_cols"] + 1
                     or seg.tf.shape[0] != s["nnz"]):

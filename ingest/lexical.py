@@ -32,7 +32,7 @@ import numpy as np
 from evidence_assistant.core.settings import IndexSettings
 from evidence_assistant.core.text import tokenize
 
-from .bm25 import Bm25
+from .bm25 import Bm25, load_array
 
 FORMAT = "evidence-lexical/2"  # ids.json of an index held as evidence_ingest.bm25 segments
 
@@ -279,8 +279,8 @@ class LexicalIndex:
         if meta.get("format") != FORMAT:
             raise ValueError(f"{self.directory} holds an index of an older format; it is rebuilt at the next ingest")
         ids, doc_ids, gen = list(meta["ids"]), list(meta["doc_ids"]), int(meta["generation"])
-        row_docs = np.load(self.directory / "row_docs.npy")
-        order = np.load(self.directory / "rows.npy")
+        row_docs = load_array(self.directory / "row_docs.npy")
+        order = load_array(self.directory / "rows.npy")
         bm25 = Bm25.load(self.directory, mmap=True)
         if os.stat(self.directory).st_ino != before:
             raise FileNotFoundError(f"{self.directory} was replaced while it was read")
