@@ -218,8 +218,8 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
     # The distinctive words of the question, and of each of its parts: a sentence answering one
     # part of "how many X …, and how many hours …" shares the words of that part.
     shares = []
-    for text in dict.fromkeys([_without_source(question), *map(_without_source, parts)]):
-        words = [t for t in dict.fromkeys(tokenize(text)) if t not in _TYPE_WORDS and not t.isdigit()]
+    for text in dict.fromkeys([question, *parts]):
+        words = row_words(text)
         weights = idf(words) if idf and words else [1.0] * len(words)
         shares.append((words, weights, sum(weights) or 1.0))
     ranked = sorted(cands, key=lambda c: -c.score)
@@ -287,8 +287,9 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
 
 
 def row_words(question: str) -> list[str]:
-    """The words of ``question`` that can say which row of a table it asks about: its index
-    tokens, without those that only ask ("how many", "what year") or name where to read."""
+    """The distinctive words of ``question``, which an answering sentence shares and which say
+    which row of a table it asks about: its index tokens, without those that only ask ("how
+    many", "what year"), figures, and the clause naming where to read."""
     return [t for t in dict.fromkeys(tokenize(_without_source(question))) if t not in _TYPE_WORDS and not t.isdigit()]
 
 
