@@ -775,6 +775,22 @@ def _publisher_in(text: str) -> str | None:
     return None
 
 
+def _imprint_lines(text: str) -> str:
+    """The lines of a cover that stand for a body rather than mention one: a logo or imprint line
+    is mostly a name ("NHS England", "Published by NHSX", "© Crown copyright 2021"), where a
+    sentence running across the cover ("... is administered by NHS England and the Office for")
+    names a body it is about. A line counts when it has at most four words besides the names in it."""
+    kept = []
+    for line in text.splitlines():
+        found = _count_publishers(line)
+        if not found:
+            continue
+        named = sum(len(_words(name)) * n for name, n in found.items())
+        if len(_words(line)) <= named + 4:
+            kept.append(line)
+    return "\n".join(kept)
+
+
 def _count_publishers(text: str) -> dict[str, int]:
     out: dict[str, int] = {}
     for name, rx in _COMPILED:
@@ -1102,10 +1118,15 @@ def _infer_publisher(out: InferredMetadata, path: Path, fmt: str, raw: dict[str,
         out.publisher, out.sources["publisher"] = _clean(m.group(1)), "cover-committee"
         return
     scores: dict[str, float] = {}
-    for name, n in _count_publishers(cover_text[:3000]).items():
+    imprint = _imprint_lines(cover_text[:3000])
+    for name, n in _count_publishers(imprint).items():
         scores[name] = scores.get(name, 0) + 3 * min(n, 2)
-    for name, n in _count_publishers(first_text[:15000]).items():
-        scores[name] = scores.get(name, 0) + min(n, 3)
+    in_text = _count_publishers(first_text[:15000])
+    for name, n in in_text.items():
+        # A body the document speaks of throughout (five times or more, twice as often as any
+        # other) is taken for its author, as a reader would; fewer mentions only support a cover.
+        others = max((m for other, m in in_text.items() if other != name), default=0)
+        scores[name] = scores.get(name, 0) + min(n, 3) + (1 if n >= 5 and n >= 2 * others else 0)
     for name, n in _count_publishers(re.sub(r"[_]+", " ", path.stem)).items():
         scores[name] = scores.get(name, 0) + 3
     author = raw.get("author")
@@ -1117,8 +1138,8 @@ def _infer_publisher(out: InferredMetadata, path: Path, fmt: str, raw: dict[str,
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     name, score = ranked[0]
     if score >= 4 and (len(ranked) == 1 or score > ranked[1][1]):
-        out.publisher, out.sources["publisher"] = name, "named-on-cover" if _publisher_in(cover_text[:3000]) == name \
-            or name in _count_publishers(cover_text[:3000]) else "named-in-text"
+        out.publisher, out.sources["publisher"] = name, "named-on-cover" if name in _count_publishers(imprint) \
+            else "named-in-text"
 
 
 def _infer_kind(out: InferredMetadata, fmt: str, raw: dict[str, Any], data: bytes | None, blocks: Sequence[Block],

@@ -305,3 +305,23 @@ def test_documents_listing_says_where_each_field_came_from(tmp_path: Path) -> No
     assert f"[{doc.doc_id[:12]}] Safer staffing guidance" in table
     assert "kind guidance (title-wording)   date 2021-05-04 (published-line)" in table
     assert format_table([]).startswith("No documents indexed yet")
+
+
+def test_a_body_a_cover_sentence_mentions_is_not_its_publisher(tmp_path: Path) -> None:
+    """A chapter opening "The Care Quality Commission (CQC) inspects ..." is about the CQC, not by it:
+    only a line that is mostly a name (a logo or imprint line) counts as the cover naming its author."""
+    md = ("# Records governance\n\nThe Care Quality Commission inspects every practice and the Care Quality "
+          "Commission publishes what it finds, so records must be kept as the rules require.\n\n" + BODY)
+    assert load_file(_write(tmp_path, "governance.md", md)).document.publisher is None
+    imprint = "# Records governance\n\nCare Quality Commission\n\n" + BODY
+    doc = load_file(_write(tmp_path, "governance2.md", imprint)).document
+    assert (doc.publisher, doc.extra["metadata_sources"]["publisher"]) == ("Care Quality Commission", "named-on-cover")
+
+
+def test_a_body_the_text_speaks_of_throughout_is_its_publisher(tmp_path: Path) -> None:
+    def page(mentions: int, other: int) -> str:
+        said = " ".join(["NHSX will publish its findings."] * mentions + ["NHS Digital agrees."] * other)
+        return "# Innovation in care\n\nOur work this year covered many programmes across the country.\n\n" + said
+    assert load_file(_write(tmp_path, "a.md", page(6, 1))).document.publisher == "NHSX"
+    assert load_file(_write(tmp_path, "b.md", page(6, 4))).document.publisher is None  # not twice any other
+    assert load_file(_write(tmp_path, "c.md", page(3, 0))).document.publisher is None  # a few mentions only
