@@ -26,7 +26,7 @@ NAME = re.compile(r"\b(?:Professor|Dame|Sir|Dr|Lord|Baroness|Minister|Secretary)
 
 _BODIES = ("supplier|company|companies|firm|organisation|organization|body|bodies|minister|person|people|provider|"
            "vendor|trust|group|team|unit|charity|charities|university|universities|partner|consortium|agency|"
-           "agencies|institute|staff|author|chair")
+           "agencies|institute|staff|author|chair|regulator|department|council|commission|authority|authorities")
 
 
 def expected_type(question: str) -> str | None:
@@ -449,12 +449,14 @@ def counts(text: str, thing: Sequence[str], window: int = 6) -> bool:
         return False
 
     for i, w in enumerate(words):
+        if _SECTION_NUMBER.fullmatch(w):
+            continue  # "2.2.2. from the date of this Notice": a paragraph's number counts nothing
         if re.match(r"£?\d", w) or w.lower() in _COUNT_WORD_SET:
             if want & set(tokenize(" ".join(words[i + 1:i + 1 + window]))) and not counts_other(words[i + 1:]):
                 return True
     if not want & set(tokenize(plain)):
         return False
-    for m in re.finditer(rf"(?<![\w/(£.-])(?<!\d,)(\d[\d,]*|{_COUNT_WORDS})(?![\w/)%-])",
+    for m in re.finditer(rf"(?<![\w/(£.-])(?<!\d,)(\d[\d,]*|{_COUNT_WORDS})(?![\w/)%-]|\.\d)",
                          plain, re.I):
         before = plain[:m.start()].split()
         if before and before[-1][:1].isupper() and not before[-1].endswith((".", ",", ":", ";")):
@@ -465,6 +467,10 @@ def counts(text: str, thing: Sequence[str], window: int = 6) -> bool:
             continue
         return True
     return False
+
+
+# The number of a paragraph or section: "2.2.2.", "5.1.3", "4.2.".
+_SECTION_NUMBER = re.compile(r"\d+(?:\.\d+){2,}\.?|\d+(?:\.\d+)+\.")
 
 
 # A plural noun in lower case ("areas", "trusts"), and words that only look like one.

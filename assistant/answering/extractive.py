@@ -154,7 +154,7 @@ def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
                 # "Report by: Julian Kelly, …" is about the document it heads: read it with the
                 # document's title, as its reader does.
                 context = sp.passage.title
-            c = Candidate(rank, a, b, sent, lead_end=prev_end, leans=leans, context=context)
+            c = Candidate(rank, a, b, sent, lead_end=prev_end, leans=leans, context=context, block=_block(text, a))
             c.kind = kind
             out.append(c)
     return out
@@ -665,7 +665,7 @@ def part_bests(parts: Sequence[Sequence[Candidate]], near: float = WEIGHTS.part_
 
 def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap: float = WEIGHTS.gap,
            redundancy: float = WEIGHTS.redundancy, list_items: int = WEIGHTS.list_items,
-           first: Sequence[int] = ()) -> list[Candidate]:
+           first: Sequence[int] = (), list_asked: bool = False) -> list[Candidate]:
     """Best sentences first, dropping near-repeats and those far below the best. A sentence that
     leans on the one before it ("It was moved to March 2026 …") comes with that sentence, so the
     answer never leaves a reader asking what "it" is; both are quoted, each cited. Then the
@@ -673,7 +673,8 @@ def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap:
     A line that introduces a list ("… has three stages:") comes with the list's items (at most
     ``list_items``), which are its answer; they do not count against ``max_sentences``.
     ``first``: sentences to take before all others whatever their score (the best answer to
-    each part of a question asking two things), in that order."""
+    each part of a question asking two things), in that order. ``list_asked``: the question asks
+    for a list, so a list comes whole, its lead-in first, even when one of its items was chosen first."""
     if not cands:
         return []
     ranked = sorted(range(len(cands)), key=lambda i: -cands[i].score)
@@ -714,12 +715,24 @@ def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap:
             unit.append(but)
             extra += 1
         if cands[i].kind == "lead-in":
-            k, items = i, []
+            # Its items: the list's lines that follow it, or, when it says how many there are
+            # ("… the following three options …:"), that many blocks, whatever their form
+            # ("Cancelled: A decision has been cancelled …" reads as a sentence). An item already
+            # chosen for its own sake stays where it is and the list goes on past it.
+            announced = announced_count(cands[i].text)
+            k, items, blocks = i, [], set()
             while len(items) < list_items:
                 k = after.get((cands[k].rank, cands[k].end))
-                if k is None or cands[k].kind not in ("item", "short-item", "fragment") or k in chosen:
+                if k is None:
                     break
-                items.append(k)
+                listed = cands[k].kind in ("item", "short-item", "fragment")
+                if announced is None and not listed:
+                    break
+                if announced is not None and cands[k].block not in blocks and len(blocks) >= announced:
+                    break
+                blocks.add(cands[k].block)
+                if k not in chosen:
+                    items.append(k)
             unit += items
             extra += len(items)
         chosen.extend(unit)
@@ -735,9 +748,13 @@ def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap:
         if i in placed:
             continue
         first = i
-        while cands[first].leans:
+        # A list asked for, or one its lead-in counts ("The framework has three components:"),
+        # reads whole: its items after the line that introduces them, even one chosen first.
+        while True:
             j = at.get((cands[first].rank, cands[first].lead_end))
-            if j is None or j not in picked or j in placed:
+            if j is None or j not in picked or j in placed or not (
+                    cands[first].leans or (cands[j].kind == "lead-in" and cands[first].kind != "lead-in"
+                                           and (list_asked or announced_count(cands[j].text) is not None))):
                 break
             first = j
         k: int | None = first

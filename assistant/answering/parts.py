@@ -4,7 +4,9 @@ passages closest to the whole question tend to answer its first half only, and a
 from them leaves the second half unsaid.
 
 A question is split only where "and" opens a new question ("…, and which …", "… and how many …",
-"…, and on what date …") and only when each side says enough on its own to be searched for; a
+"…, and on what date …"), or joins two things the question asks the same of, each after its own
+preposition ("… team size in trusts and in local health boards?"), and only when each side says
+enough on its own to be searched for; a
 statement before the question ("The strategy set a target. What was it, and …?") is carried
 into every part, and a later part that points back ("its core extract") carries the first
 part's names.
@@ -21,6 +23,11 @@ from evidence_assistant.core.text import tokenize
 _OPENER = (r"(?:(?:on|in|at|for|by|over|across|to|from|of|with|under|since|until)\s+)?"
            r"(?:what|which|who|whom|whose|when|where|why|how)\b")
 _SPLIT = re.compile(rf",?\s+and\s+(?={_OPENER})")
+# The same question of two things, each after its own preposition at the question's end: "what is
+# the average team size in trusts and in local health boards?", "… in Liverpool and in Portsmouth?".
+_SAME_PREPOSITION = re.compile(
+    r"^(?P<head>.*\b(?P<prep>in|for|at|among|from|on|within|across)\s+)(?P<x>[^,?]+?),?\s+and\s+(?P=prep)\s+"
+    r"(?P<y>(?:[\w'’/&-]+\s*){1,8})\?*$", re.I)
 # Words that ask rather than say what about: they do not make a part searchable.
 _ASKING = set(tokenize("what which who whom whose when where why how many much often long far date year years "
                        "number share percentage proportion figure value did does do was were is are will would "
@@ -53,7 +60,12 @@ def _parts(question: str) -> tuple[str, ...]:
     pieces = [p.strip(" ,;") for p in _SPLIT.split(asked)]
     pieces = [p for p in pieces if p]
     if len(pieces) < 2:
-        return (question,)
+        both = _SAME_PREPOSITION.match(asked)
+        if not both:
+            return (question,)
+        # "… team size in trusts and in local health boards?" asks the same of each.
+        head = both.group("head")
+        pieces = [f"{head}{both.group('x')}", f"{head}{both.group('y')}"]
     first_names = [m for m in _NAMES.findall(" " + pieces[0][1:]) if m.lower() not in ("and", "the")]
     parts: list[str] = []
     for n, piece in enumerate(pieces):

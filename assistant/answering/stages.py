@@ -159,7 +159,7 @@ class ExtractiveAnswerer:
         listed = asked_list(turn.standalone)
         items = listed[0] if listed else WEIGHTS.list_items
         turn.picked = continue_lists(select(turn.cands, turn.vecs, max_sentences=self.max_sentences, list_items=items,
-                                            first=turn.part_best), turn.shown, turn.following, list_items=items)
+                                            first=turn.part_best, list_asked=bool(listed)), turn.shown, turn.following, list_items=items)
         for c in turn.picked:
             yield f"{c.text} [{c.rank + 1}] "
 

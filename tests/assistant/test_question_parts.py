@@ -26,6 +26,17 @@ def test_a_question_asking_two_things_is_split_where_and_opens_a_new_question(qu
     assert question_parts(question) == parts
 
 
+@pytest.mark.parametrize("question, parts", [
+    ("What is the average team size in trusts and in local health boards?",
+     ["What is the average team size in trusts?", "What is the average team size in local health boards?"]),
+    ("In Table 1, how many participants were there in Liverpool and in Portsmouth?",
+     ["In Table 1, how many participants were there in Liverpool?",
+      "In Table 1, how many participants were there in Portsmouth?"]),
+])
+def test_the_same_question_of_two_things_each_after_its_preposition_is_asked_of_each(question, parts):
+    assert question_parts(question) == parts
+
+
 def test_a_lead_statement_goes_with_every_part():
     q = "The strategy set a target for care records. What was the target, and what did the board paper say of it?"
     assert question_parts(q) == [
@@ -38,6 +49,8 @@ def test_a_lead_statement_goes_with_every_part():
     "What are the roles of NHS England and the Department?",  # "and" joins two names, not two questions
     "When was the Expert Panel evaluation published?",
     "Which trusts and hospitals make up the consortium?",
+    "Who funds research in England and Wales?",  # one preposition: one place of two names
+    "What is the team size in trusts, and in which regions?",  # a comma: not the same question twice
 ])
 def test_one_question_stays_whole(question):
     assert question_parts(question) == [question]

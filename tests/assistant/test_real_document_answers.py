@@ -72,6 +72,44 @@ def test_a_list_lead_in_comes_with_its_items():
     assert [p.split()[0] for p in picked[1:]] == ["Hazard", "Safety", "Safety"]
 
 
+STATUSES = ("Statuses were discussed at length.\n\n"
+            "The consultation suggested that the following three options for the status of a decision should "
+            "be recorded:\n\n"
+            "In progress: A decision is in progress.\n\n"
+            "Valid: A decision is valid, agreed between the person and their clinician.\n\n"
+            "Cancelled: A decision has been cancelled, e.g. the person changes their mind.\n\n"
+            "The status of a decision is not permanent.")
+
+
+def test_a_lead_in_that_counts_its_items_takes_that_many_blocks_whatever_their_form():
+    """"Cancelled: A decision has been cancelled …" reads as a sentence, not a list item; the lead-in
+    said three, so the third block is the list's third item (and the block after it is not)."""
+    cands = candidates([passage(STATUSES)])
+    question = "Which options for the status of a decision should be recorded?"
+    vecs = score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    picked = [c.text for c in select(cands, vecs, max_sentences=1)]
+    assert picked[0].startswith("The consultation suggested")
+    assert [p.split(":")[0] for p in picked[1:]] == ["In progress", "Valid", "Cancelled"]
+
+
+def test_an_item_chosen_first_does_not_cut_its_list_short_and_follows_its_lead_in():
+    cands = candidates([passage(STAGES)])
+    vecs = score_candidates("What are the three stages of the assurance process?", cands, WordEmbedder(), n_passages=1)
+    lead = next(i for i, c in enumerate(cands) if c.kind == "lead-in")
+    hazard = next(i for i, c in enumerate(cands) if c.text.startswith("• Hazard") or c.text.startswith("Hazard"))
+    picked = [c.text for c in select(cands, vecs, max_sentences=2, first=[hazard, lead])]
+    assert picked[0] == "The assurance is a process that has three stages:"
+    assert [p.split()[0] for p in picked[1:4]] == ["Hazard", "Safety", "Safety"]
+    # Not asked for a list and not counted by its lead-in, an item chosen first keeps its place.
+    plain = STAGES.replace("has three stages:", "has stages:")
+    cands = candidates([passage(plain)])
+    vecs = score_candidates("Which stage walks through the processes?", cands, WordEmbedder(), n_passages=1)
+    lead = next(i for i, c in enumerate(cands) if c.kind == "lead-in")
+    hazard = next(i for i, c in enumerate(cands) if "Hazard" in c.text)
+    picked = [c.text for c in select(cands, vecs, max_sentences=2, first=[hazard, lead])]
+    assert "Hazard" in picked[0]
+
+
 def test_a_document_describing_itself_is_boilerplate():
     assert boilerplate("This report sets out current and future developments in each of these areas.")
     assert boilerplate("Contents Children and young people’s data dashboard Better for children Better for "
@@ -123,6 +161,13 @@ def test_a_count_must_be_of_the_thing_asked_about():
     assert counts("The hospital employed 12 clinical coders.", ["clinic", "coder"])
     # A clause about the thing is not the thing: "… commitments that the Panel evaluated …".
     assert counted_thing("How many of the commitments that the Panel evaluated were rated inadequate?") == ["commit"]
+    # The number of a paragraph counts nothing: "2.2.2. from the date of this Notice …".
+    notices = counted_thing("How many COPI notices did the Secretary of State issue?")
+    assert not counts("It applies to information processed for that purpose; and 2.2.2. from the date of this "
+                      "Notice until 30th September 2020.", notices)
+    assert not counts("Under 5.1.3 every notice is reviewed.", notices)
+    assert counts("The Secretary of State has issued four of these notices.", notices)
+    assert counts("It issued 2.5 notices a year on average.", notices)
 
 
 def test_a_place_the_passages_never_mention_means_no_answer():
@@ -699,3 +744,12 @@ def test_rows_each_named_by_the_question_are_not_held_against_each_other():
     moved = {c.text.split(";")[1].strip(): round(p.score - c.score, 6) for c, p in zip(cands, plain)
              if c.text.startswith("Number")}
     assert moved == {"Topic: Standards": 0.0, "Topic: Procurement": 0.0, "Topic: Engagement": WEIGHTS.other_row}
+
+
+def test_which_regulator_or_department_asks_for_a_name():
+    from evidence_assistant.answering.answerable import expected_type
+
+    assert expected_type("Which regulators' registration numbers are given as examples of identifier types?") == "name"
+    assert expected_type("Which department leads the programme?") == "name"
+    assert expected_type("Which council approved the plan?") == "name"
+    assert expected_type("Which councillors' concerns does it list?") is None  # not the body word itself
