@@ -21,7 +21,12 @@ from evidence_assistant.core.types import ScoredPassage
 MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 # "17 February 2023", "26 June, 2025", "June 26, 2025", "March 2021", or a year.
 DATE = re.compile(rf"\b(?:\d{{1,2}}\s+)?{MONTHS},?\s+(?:\d{{1,2}},?\s+)?\d{{4}}\b|\b(?:19|20)\d{{2}}\b")
-NAME = re.compile(r"\b(?:Professor|Dame|Sir|Dr|Lord|Baroness|Minister|Secretary)\b|(?<!^)(?<![.!?] )\b[A-Z][a-z]+ [A-Z][a-z]+\b")
+NAME = re.compile(r"\b(?:Professor|Dame|Sir|Dr|Lord|Baroness|Minister|Secretary)\b|(?<!^)(?<![.!?] )\b[A-Z][a-z]+ [A-Z][a-z]+\b|"
+                  # A body named by an acronym and a place or an organisation word: "NHS England",
+                  # "NHS Digital", "UK Biobank" (not "NHS App", a product).
+                  r"\b[A-Z]{2,}[a-z]? (?:England|Scotland|Wales|Ireland|Digital|Improvement|Providers|Employers|"
+                  r"Confederation|Biobank|Trust|Foundation|Council|Network|Board|Group|Institute|Authority|Agency|"
+                  r"Commission|Committee|Society|Association|College|University|Partnership|Alliance|Ltd|Limited)\b")
 
 
 _BODIES = ("supplier|company|companies|firm|organisation|organization|body|bodies|minister|person|people|provider|"
@@ -58,6 +63,9 @@ def expected_type(question: str) -> str | None:
         return "frequency"
     # "Which trust …", and "which NIHR unit …", "which NHS trust …": the kind of body, after the
     # capitalised words of whose it is.
+    # "Which groups …" asks as often for groups of people ("people with frailty") as for bodies.
+    if re.match(r"^which\s+groups\b", q):
+        return None
     if re.match(r"^(who|whom|whose)\b", q) or re.match(rf"^(?i:which)\s+(?:(?i:it)\s+|(?:[A-Z][\w'’&-]*\s+){{1,3}})?"
                                                       rf"(?i:{_BODIES})s?\b", named):
         return "name"
@@ -243,7 +251,7 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
         elif want == "share":
             if not _SHARE.search(c.text):
                 continue
-        elif not holds_type(c.text, want):
+        elif not holds_type(f"{c.text} {c.items}", want):
             continue
         elif want == "date" and day and not (DAY.search(c.text) or _MONTH_YEAR.search(c.text)):
             continue  # "on what date …" is not answered by a year alone

@@ -505,6 +505,16 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
                 and (found := row_label_words(c.text, in_rows)) is not None}
     other_rows = {key for key, (heads, found) in row_hits.items()
                   if any(found < more for table, more in row_hits.values() if table == heads)}
+    # A line introducing a list holds what its items hold: "We will work closely with the following
+    # partners …:" answers "which organisations …" through the names that follow it.
+    after = {(c.rank, c.lead_end): c for c in cands}
+    for c in cands:
+        if c.kind == "lead-in":
+            items, k = [], c
+            while len(items) < WEIGHTS.list_items and (k := after.get((k.rank, k.end))) is not None \
+                    and k.kind in ("item", "short-item", "fragment"):
+                items.append(k.text)
+            c.items = " ".join(items)
     rows: list[list[float]] = []
     for c, v in zip(cands, sv):
         c.cos = float(v @ q)
@@ -520,7 +530,8 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
             with_context = share(ctx_tokens)
             c.lex += WEIGHTS.context * (with_context - c.lex)
         prior = 1.0 - c.rank / max(n_passages, 1)
-        typed = bool(want) and holds_type(c.text, want, given) and (not counted or counts(c.in_context, counted))
+        typed = bool(want) and holds_type(f"{c.text} {c.items}", want, given) and \
+            (not counted or counts(c.in_context, counted))
         span = duration and bool(DURATION.search(c.text))
         anchored = bool(anchors) and all(a in c.in_context.lower() for a in anchors)
         boosted = bool(boost_ranks) and c.rank in boost_ranks

@@ -753,3 +753,31 @@ def test_which_regulator_or_department_asks_for_a_name():
     assert expected_type("Which department leads the programme?") == "name"
     assert expected_type("Which council approved the plan?") == "name"
     assert expected_type("Which councillors' concerns does it list?") is None  # not the body word itself
+
+
+PARTNERS = ("The Lab will support innovation across the country.\n\n"
+            "We will work closely with the following partners to deliver the objectives of the Lab:\n\n"
+            "Accelerated Access Collaborative\n\nOffice for Life Sciences\n\nHealth Data Research UK")
+
+
+def test_a_lead_in_holds_what_its_items_hold():
+    """"… the following partners:" answers "which organisations …" through the names listed under it."""
+    ps = [passage(PARTNERS)]
+    cands = candidates(ps)
+    question = "Which organisations will work with the Lab as partners to deliver its objectives?"
+    score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    lead = next(c for c in cands if c.kind == "lead-in")
+    assert "Health Data Research UK" in lead.items
+    assert lead.features[7] == 1.0  # it holds the names asked for
+    assert answers_the_type(question, cands, ps)[0]
+
+
+def test_names_led_by_an_acronym_and_groups_of_people():
+    from evidence_assistant.answering.answerable import NAME, expected_type
+
+    assert NAME.search("The store was developed by NHS England and NHSX.")
+    assert NAME.search("Data already collected by NHS Digital is included.")
+    assert not NAME.search("The NHS has developed a store for data.")
+    # "Which groups …" asks as often for groups of people as for bodies: no name is required.
+    assert expected_type("Which groups do the guidelines give as examples of cohorts with complex needs?") is None
+    assert expected_type("Which group runs the programme?") == "name"
