@@ -47,6 +47,12 @@ def expected_type(question: str) -> str | None:
             or "what date" in q or re.match(r"^how (many|long)\s+(days|weeks|months|years)\b", q) \
             or re.match(r"^(what|which)\b", q) and re.search(r"\b(deadline|due date|target date)\b", q):
         return "date"  # "how many days after …" is answered by the two dates
+    # "By how much did productivity improve?" asks for a change, a figure or a share, unless it
+    # is of money ("by how much was the budget cut?").
+    changed = re.match(r"^(?:by how much|how much did\b[^?]*\b(?:grow|increase|rise|fall|improve|decline|drop|"
+                       r"change|reduce|shrink)\b)", q)
+    if changed and not re.search(r"\b(?:budget|fund\w*|spend\w*|cost\w*|pounds?|£|money|price|fees?|salar\w+)\b", q):
+        return "number"
     if re.match(r"^how much\b", q) or re.match(r"^what (is|was|were|are) the (total |annual |overall |average |mean |median )?"
                                                 r"(budget|cost|spend|funding|salary|value|price)\b", q) \
             or re.match(r"^(what|which)\b[^?]*?\b(budget|fee|fees|salary|salaries|price|funding|cost|costs)\b"

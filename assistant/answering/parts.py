@@ -22,7 +22,9 @@ from evidence_assistant.core.text import tokenize
 # what date", "for how many years", "by how much", "in which years").
 _OPENER = (r"(?:(?:on|in|at|for|by|over|across|to|from|of|with|under|since|until)\s+)?"
            r"(?:what|which|who|whom|whose|when|where|why|how)\b")
-_SPLIT = re.compile(rf",?\s+and\s+(?={_OPENER})")
+# A new question may open with where to read it: "…, and according to the FAQs, which project …".
+_SOURCE_FIRST = r"(?:(?:according to|in|under|within|from)\s+[^,?]{3,80},\s*)?"
+_SPLIT = re.compile(rf",?\s+and\s+(?={_SOURCE_FIRST}{_OPENER})")
 # The same question of two things, each after its own preposition at the question's end: "what is
 # the average team size in trusts and in local health boards?", "… in Liverpool and in Portsmouth?".
 _SAME_PREPOSITION = re.compile(

@@ -19,6 +19,8 @@ from test_extractive import WordEmbedder
      ["How many respondents cited technical skills?", "How many cited pay scales?"]),
     ("What date does the notice bear, and on what date was the privacy notice updated?",
      ["What date does the notice bear?", "On what date was the privacy notice updated?"]),
+    ("Which body does the notice name, and according to the FAQs, which project did a requirement relate to?",
+     ["Which body does the notice name?", "According to the FAQs, which project did a requirement relate to?"]),
     ("What does ECS stand for in the glossary, and on what consent basis is its core extract sent?",
      ["What does ECS stand for in the glossary?", "On what consent basis is its core extract sent? (ECS)"]),
 ])

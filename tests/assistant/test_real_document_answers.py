@@ -781,3 +781,12 @@ def test_names_led_by_an_acronym_and_groups_of_people():
     # "Which groups …" asks as often for groups of people as for bodies: no name is required.
     assert expected_type("Which groups do the guidelines give as examples of cohorts with complex needs?") is None
     assert expected_type("Which group runs the programme?") == "name"
+
+
+def test_by_how_much_asks_for_a_figure_unless_it_is_of_money():
+    from evidence_assistant.answering.answerable import expected_type
+
+    assert expected_type("By how much did acute productivity improve in the first half of 2024/25?") == "number"
+    assert expected_type("How much did staff numbers grow last year?") == "number"
+    assert expected_type("How much did the programme cost?") == "money"
+    assert expected_type("By how much was the budget cut?") is None  # of money: not a count
