@@ -15,7 +15,7 @@ from evidence_assistant.answering.answerable import (DAY, DURATION, MONTHS, NAME
                                                      given_values, holds_type, row_heads, row_label_words, row_words)
 from evidence_assistant.answering.candidate import Candidate
 from evidence_assistant.answering.citations import quotations
-from evidence_assistant.answering.sentences import pieces
+from evidence_assistant.answering.sentences import ENDS_SENTENCE, pieces
 from evidence_assistant.answering.weights import WEIGHTS
 from evidence_assistant.core.text import is_table_row, tokenize
 from evidence_assistant.core.types import Passage, ScoredPassage
@@ -201,10 +201,15 @@ def boilerplate(sentence: str) -> bool:
     # A list of titles: several semicolons or bullets among words that are mostly capitalised.
     if sentence.count(";") >= 3 and words and sum(w[0].isupper() for w in words) / len(words) >= 0.4:
         return True
-    # A run of headings glued together: long, and nearly every word capitalised.
+    # A run of headings glued together: long, and nearly every word capitalised — but not a
+    # sentence naming people and bodies ("Guy Boersma is the AHSN Network Chief Officer for
+    # Digital and Artificial Intelligence (AI).": it ends like one and has a verb to be or have).
     if len(words) >= 8 and sum(w[0].isupper() for w in words) / len(words) >= 0.7:
-        return True
+        return not (ENDS_SENTENCE.search(sentence.strip()) and _LINKING_VERB.search(sentence))
     return False
+
+
+_LINKING_VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|will|leads|led|chairs|chaired)\b")
 
 
 _DEFINED = re.compile(r"\b((?:[A-Za-z][a-z]+[ -]){1,5}[a-z]+) \(([A-Z]{2,6})s?\)")

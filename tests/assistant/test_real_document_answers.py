@@ -117,6 +117,9 @@ def test_a_document_describing_itself_is_boilerplate():
     assert boilerplate("Home > Annual Impact Report > Digital, data and analytics")
     assert not boilerplate("The report was commissioned by NHS England in March 2022.")
     assert not boilerplate("Staff numbers increased by 4.0% in the first half of the year.")
+    # Capitalised names and titles in a sentence with a verb are a statement, not glued headings.
+    assert not boilerplate("Guy Boersma is the AHSN Network Chief Officer for Digital and Artificial Intelligence (AI).")
+    assert boilerplate("Guy Boersma AHSN Network Chief Officer For Digital And Artificial Intelligence Programme")
     # A catalogue of files, or a download link, describes a file rather than what it reports.
     assert boilerplate("File: Full report - Mar 21.pdf (3.3 MB); What it is: the interim report; Pages: 207")
     assert boilerplate("Summary report - Mar 21 (1.2 MB) | summary of the above | 14")
