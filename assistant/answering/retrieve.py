@@ -148,6 +148,18 @@ def rrf(ranked_lists: Iterable[tuple[list[str], float]], k: int) -> dict[str, fl
     return scores
 
 
+# What a question asks for, in the words a document uses for it: "how often …" is answered
+# under "Frequency and timeliness" ("… on a quarterly basis"), never in the question's own words.
+_ASKED_AS = ((re.compile(r"\bhow (?:often|frequently)\b", re.I), "frequency"),)
+
+
+def lexical_query(query: str) -> str:
+    """``query`` for the word search: with the word documents use for what it asks ("how often"
+    → "frequency"); the meaning search reads the question as asked."""
+    extra = [word for pattern, word in _ASKED_AS if pattern.search(query)]
+    return " ".join([query, *extra])
+
+
 def in_turn(lists: Sequence[Sequence[str]]) -> list[str]:
     """The lists' ids taken in turn (the first of each list, then the second of each, …), each
     id once, where it first comes."""
@@ -313,7 +325,7 @@ class Retriever:
             timings["dense_s"] = time.perf_counter() - t
         if mode in ("hybrid", "lexical"):
             t = time.perf_counter()
-            lexical = self.index.lexical.search(query, s.lexical_k, doc_ids=allowed)
+            lexical = self.index.lexical.search(lexical_query(query), s.lexical_k, doc_ids=allowed)
             timings["lexical_s"] = time.perf_counter() - t
         if dense and lexical:
             t = time.perf_counter()

@@ -155,3 +155,20 @@ def test_the_sentence_going_on_from_a_parts_answer_comes_with_it():
         if c.leans:
             c.score -= 1.0
     assert [scored[0][i].text.split()[0] for i in part_bests(scored)] == ["The", "Prescribing"]
+
+
+def test_how_often_is_searched_for_in_the_words_documents_use(sample_index):
+    """"How often …" is answered under a heading like "Frequency and timeliness" ("on a quarterly
+    basis"): the word search looks for "frequency" too, and the meaning search reads the question
+    as asked."""
+    from evidence_assistant import Assistant
+    from evidence_assistant.answering.retrieve import lexical_query
+
+    assert lexical_query("How often will the list be reviewed?") == "How often will the list be reviewed? frequency"
+    assert lexical_query("How many lists are there?") == "How many lists are there?"
+    with Assistant.open(sample_index) as a:
+        searched: list[str] = []
+        search = a.retriever.index.lexical.search
+        a.retriever.index.lexical.search = lambda q, *args, **kw: searched.append(q) or search(q, *args, **kw)
+        a.retriever.search("How frequently is the evaluation repeated?")
+    assert searched and all(q.endswith(" frequency") for q in searched)
