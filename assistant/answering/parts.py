@@ -25,11 +25,12 @@ _OPENER = (r"(?:(?:on|in|at|for|by|over|across|to|from|of|with|under|since|until
 # A new question may open with where to read it: "…, and according to the FAQs, which project …".
 _SOURCE_FIRST = r"(?:(?:according to|in|under|within|from)\s+[^,?]{3,80},\s*)?"
 _SPLIT = re.compile(rf",?\s+and\s+(?={_SOURCE_FIRST}{_OPENER})")
-# The same question of two things, each after its own preposition at the question's end: "what is
-# the average team size in trusts and in local health boards?", "… in Liverpool and in Portsmouth?".
+# The same question of two things, each after its own preposition (or "its", "their") at the
+# question's end: "what is the average team size in trusts and in local health boards?", "… in
+# Liverpool and in Portsmouth?", "when did the college publish its report and its guidance?".
 _SAME_PREPOSITION = re.compile(
-    r"^(?P<head>.*\b(?P<prep>in|for|at|among|from|on|within|across)\s+)(?P<x>[^,?]+?),?\s+and\s+(?P=prep)\s+"
-    r"(?P<y>(?:[\w'’/&-]+\s*){1,8})\?*$", re.I)
+    r"^(?P<head>.*\b(?P<prep>in|for|at|among|from|on|within|across|its|their)\s+)(?P<x>[^,?]+?),?\s+and\s+(?P=prep)\s+"
+    r"(?P<y>(?:[\w'’/&-]+\s*){1,12})\?*$", re.I)
 # Words that ask rather than say what about: they do not make a part searchable.
 _ASKING = set(tokenize("what which who whom whose when where why how many much often long far date year years "
                        "number share percentage proportion figure value did does do was were is are will would "

@@ -31,6 +31,10 @@ def test_a_question_asking_two_things_is_split_where_and_opens_a_new_question(qu
 @pytest.mark.parametrize("question, parts", [
     ("What is the average team size in trusts and in local health boards?",
      ["What is the average team size in trusts?", "What is the average team size in local health boards?"]),
+    ("In which years did the college publish its shared record report and its guidance on giving patients access "
+     "to their electronic health records?",
+     ["In which years did the college publish its shared record report?",
+      "In which years did the college publish its guidance on giving patients access to their electronic health records?"]),
     ("In Table 1, how many participants were there in Liverpool and in Portsmouth?",
      ["In Table 1, how many participants were there in Liverpool?",
       "In Table 1, how many participants were there in Portsmouth?"]),
