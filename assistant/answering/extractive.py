@@ -404,6 +404,8 @@ def continue_lists(picked: list[Candidate], shown: list[ScoredPassage],
         taken = {(x.rank, x.start) for x in out}
         add: list[Candidate] = []
         for m in more:
+            if _SECTION_HEADING.match(m.text):
+                break  # "8e.3.2 General clinical codes": the next section begins, the list has ended
             if want is not None:
                 if _block(nxt.text, m.start) - first >= want - have:
                     break
@@ -416,6 +418,10 @@ def continue_lists(picked: list[Candidate], shown: list[ScoredPassage],
         out[j:j] = add
         i = j + len(add)
     return out
+
+
+# A numbered section's heading: "8e.3.2 General clinical codes", "4.2 Keeping records safe".
+_SECTION_HEADING = re.compile(r"^\d+[a-z]?(?:\.\d+)+\.?\s+[A-Z][^.!?]*$")
 
 
 def _read_on(lead_in: str, nxt: Passage, start: int) -> list[Candidate]:

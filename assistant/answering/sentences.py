@@ -17,7 +17,10 @@ from evidence_assistant.core.text import is_table_row, sentence_spans
 # in place …").
 _BULLET = re.compile(r"(?:^|(?<=\s))[•◦▪●‣∙·]\s+|^\s*[-*–]\s+(?=\S)", re.M)
 ENDS_SENTENCE = re.compile(r"[.!?…][\"'’”)\]]*$")
-_INTRODUCES = re.compile(r"[:\u2013\u2014-]$")
+# A line that introduces a list ends with a colon or a dash, or with a semicolon after a word that
+# cannot end a statement ("… the medication record by;"), where a list item ends "…;" after one that can.
+_INTRODUCES = re.compile(r"[:\u2013\u2014-]$|\b(?:by|to|of|for|with|from|include|includes|including|are|as follows|"
+                         r"following|namely|such as);$", re.I)
 _LIST_ITEM_END = re.compile(r"[;,]$|[;,] (?:and|or)$")
 
 

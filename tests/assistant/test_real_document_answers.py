@@ -793,3 +793,20 @@ def test_by_how_much_asks_for_a_figure_unless_it_is_of_money():
     assert expected_type("How much did staff numbers grow last year?") == "number"
     assert expected_type("How much did the programme cost?") == "money"
     assert expected_type("By how much was the budget cut?") is None  # of money: not a count
+
+
+def test_a_line_ending_by_and_a_semicolon_introduces_a_list_that_ends_at_the_next_section():
+    """"… the completeness of the medication record by;" introduces the lines after it (an item
+    would end its statement before the semicolon); read on into the next passage, the list ends
+    where a numbered section's heading begins."""
+    lead = "It is important to ensure the completeness and accuracy of the medication record by;"
+    assert [p.kind for p in pieces(lead)] == ["lead-in"]
+    assert [p.kind for p in pieces("diagnose communicable diseases;")] == ["item"]
+    question = "What should practices do to ensure the medication record is complete?"
+    first, second = _split_document(f"8e.3.1 Medication\n\n{lead}\n\nEngaging in timely medication reviews",
+                                    "Entering handwritten prescriptions in the record\n\n8e.3.2 General clinical codes\n\n"
+                                    "Codes are entered as they are agreed.")
+    picked = _chosen(question, first, list_items=WEIGHTS.list_items)
+    assert [c.kind for c in picked][:2] == ["lead-in", "item"]
+    out = continue_lists(picked, [first], lambda p: second)
+    assert [c.text for c in out[len(picked):]] == ["Entering handwritten prescriptions in the record"]
