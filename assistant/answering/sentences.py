@@ -76,7 +76,26 @@ def pieces(text: str) -> list[Piece]:
                 continue
             s2, e2 = s + lead, s + trail
             out.append(Piece(s2, e2, _kind(text[s2:e2], is_item)))
-    return _lists(text, out)
+    return _lists(text, _rejoined(text, out))
+
+
+# A word no sentence ends on: a line ending in one was cut off by the page's layout.
+_CANNOT_END = re.compile(r"\b(?:the|a|an|of|to|with|and|or|by|for|from|in|on|at|as|that|than|into|between)$", re.I)
+
+
+def _rejoined(text: str, out: list[Piece]) -> list[Piece]:
+    """A sentence the layout broke across a blank line ("… it must be registered with the" then
+    "Medicines and Healthcare Products Regulatory Agency (MHRA) and have a CE mark.") read as one
+    piece: a fragment ending on a word no sentence ends on goes on into the sentence after it."""
+    merged: list[Piece] = []
+    for p in out:
+        prev = merged[-1] if merged else None
+        if prev is not None and prev.kind == "fragment" and _CANNOT_END.search(text[prev.start:prev.end]) \
+                and p.kind in ("sentence", "fragment"):
+            merged[-1] = Piece(prev.start, p.end, p.kind)
+            continue
+        merged.append(p)
+    return merged
 
 
 def _list_like(text: str, p: Piece) -> bool:

@@ -810,3 +810,16 @@ def test_a_line_ending_by_and_a_semicolon_introduces_a_list_that_ends_at_the_nex
     assert [c.kind for c in picked][:2] == ["lead-in", "item"]
     out = continue_lists(picked, [first], lambda p: second)
     assert [c.text for c in out[len(picked):]] == ["Entering handwritten prescriptions in the record"]
+
+
+def test_a_sentence_the_layout_broke_across_a_blank_line_is_one_piece():
+    """"… it must be registered with the" then "Medicines and Healthcare Products Regulatory Agency
+    (MHRA) and have a CE mark ." on the next block: one sentence, quoted whole and exactly."""
+    text = ("If the product meets the definition of a medical device , then it must be registered with the\n\n"
+            "Medicines and Healthcare Products Regulatory Agency (MHRA) and have a CE mark .\n\n"
+            "Software that meets the definition of a medical device will be regulated as such.")
+    ps = pieces(text)
+    assert [p.kind for p in ps] == ["sentence", "sentence"]
+    assert text[ps[0].start:ps[0].end].startswith("If the product") and text[ps[0].start:ps[0].end].endswith("CE mark .")
+    # A block ending on a word a sentence can end on stays a block of its own.
+    assert len(pieces("Clinical safety\n\nThe product must be registered.")) == 2
