@@ -6,10 +6,9 @@ from them leaves the second half unsaid.
 A question is split only where "and" opens a new question ("…, and which …", "… and how many …",
 "…, and on what date …"), or joins two things the question asks the same of, each after its own
 preposition ("… team size in trusts and in local health boards?"), and only when each side says
-enough on its own to be searched for; a
-statement before the question ("The strategy set a target. What was it, and …?") is carried
-into every part, and a later part that points back ("its core extract") carries the first
-part's names.
+enough on its own to be searched for; a statement before the question ("The strategy set a
+target. What was it, and …?") is carried into every part, and a later part that points back
+("its core extract") carries the first part's names.
 """
 from __future__ import annotations
 

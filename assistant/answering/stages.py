@@ -158,8 +158,9 @@ class ExtractiveAnswerer:
     def stream(self, turn: Turn) -> Iterator[str]:
         listed = asked_list(turn.standalone)
         items = listed[0] if listed else WEIGHTS.list_items
-        turn.picked = continue_lists(select(turn.cands, turn.vecs, max_sentences=self.max_sentences, list_items=items,
-                                            first=turn.part_best, list_asked=bool(listed)), turn.shown, turn.following, list_items=items)
+        chosen = select(turn.cands, turn.vecs, max_sentences=self.max_sentences, list_items=items,
+                        first=turn.part_best, list_asked=bool(listed))
+        turn.picked = continue_lists(chosen, turn.shown, turn.following, list_items=items)
         for c in turn.picked:
             yield f"{c.text} [{c.rank + 1}] "
 
