@@ -91,11 +91,14 @@ def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
         text = sp.passage.text
         lead, lead_end, lead_context = "", -1, ""
         all_pieces = pieces(text)
+        block, counted_to = 0, 0  # the block each piece is in, counted on from the piece before
         for n, piece in enumerate(all_pieces):
             a, b = piece.start, piece.end
             m = _PARA_NUMBER.match(text[a:b])
             if m:
                 a += m.end()
+            block += len(_BLANK_LINE.findall(text, counted_to, a))
+            counted_to = a
             sent = text[a:b].strip()
             prev, prev_end, prev_context = lead, lead_end, lead_context
             leans = bool(prev) and leans_on_lead(sent)
@@ -154,7 +157,7 @@ def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
                 # "Report by: Julian Kelly, …" is about the document it heads: read it with the
                 # document's title, as its reader does.
                 context = sp.passage.title
-            c = Candidate(rank, a, b, sent, lead_end=prev_end, leans=leans, context=context, block=_block(text, a))
+            c = Candidate(rank, a, b, sent, lead_end=prev_end, leans=leans, context=context, block=block)
             c.kind = kind
             out.append(c)
     return out
