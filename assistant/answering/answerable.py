@@ -114,11 +114,13 @@ def asks_for_duration(question: str) -> bool:
 _OPENING_PAIR = re.compile(r"^\W*([A-Z][a-z]+) [A-Z][a-z]+\b")
 
 
-def _opens_with_name(text: str) -> bool:
+def _opens_with_name(text: str, given: set[str] = frozenset()) -> bool:
     """Whether a sentence opens with a name ("Thinks Insight & Strategy have been commissioned
-    …"): two capitalised words, the first no common word ("The Panel", "This Report" are not)."""
+    …"): two capitalised words, the first no common word ("The Panel", "This Report" are not),
+    the two not a name the question gave."""
     m = _OPENING_PAIR.match(text)
-    return bool(m) and bool(tokenize(m.group(1))) and m.group(1).lower() not in _OPENERS
+    return bool(m) and bool(tokenize(m.group(1))) and m.group(1).lower() not in _OPENERS and \
+        re.sub(r"^\W+", "", m.group(0)).lower() not in given
 
 
 # Capitalised only because they open a sentence: not the start of a name.
@@ -142,9 +144,11 @@ def asks_for_day(question: str) -> bool:
 
 
 def given_values(question: str) -> set[str]:
-    """The years and figures a question itself states ("… the workforce in 2030", "… no longer than
-    18 weeks"): said again in a sentence, they are what the question is about, not its answer."""
-    return {m.group(0).replace(",", "") for m in re.finditer(r"(?<![\w.])\d[\d,]*(?:\.\d+)?", question)}
+    """The years, figures and names a question itself states ("… the workforce in 2030", "… no
+    longer than 18 weeks", "which unit leads NHS England's …"): said again in a sentence, they are
+    what the question is about, not its answer. Names are kept lower-cased."""
+    return {m.group(0).replace(",", "") for m in re.finditer(r"(?<![\w.])\d[\d,]*(?:\.\d+)?", question)} | \
+        {m.group(0).lower() for m in NAME.finditer(question)}
 
 
 def holds_type(text: str, kind: str | None, given: set[str] = frozenset()) -> bool:
@@ -161,7 +165,8 @@ def holds_type(text: str, kind: str | None, given: set[str] = frozenset()) -> bo
                    for m in _QUANTITY.finditer(REFERENCE.sub(" ", text))) or \
             bool(re.search(rf"\b({_COUNT_WORDS}|half|third|quarter|most|all)\b", text, re.I))
     if kind == "name":
-        return bool(NAME.search(text)) or _opens_with_name(text)
+        return any(m.group(0).lower() not in given for m in NAME.finditer(text)) or \
+            _opens_with_name(text, given)
     if kind == "frequency":
         return bool(FREQUENCY.search(text))
     return False

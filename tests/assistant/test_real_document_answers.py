@@ -356,6 +356,25 @@ def test_a_financial_year_or_a_figure_the_question_gives_is_not_the_number_asked
     assert holds_type("In March 2030 the workforce will have grown.", "date", given_values("… in 2030?"))
 
 
+def test_a_name_the_question_gives_is_not_the_name_asked_for():
+    """Asked which unit leads NHS England's engagement, a running title naming only NHS England
+    holds no name the question lacks; the sentence naming the unit does."""
+    from evidence_assistant.answering.answerable import given_values, holds_type
+
+    given = given_values("Which unit leads NHS England's national public engagement on data?")
+    assert not holds_type("NHS England | National engagement on data", "name", given)
+    assert holds_type("This work is led by the Digital Policy Unit, a joint unit.", "name", given)
+    assert holds_type("NHS England | National engagement on data", "name")  # asked of nothing, it is a name
+    assert not holds_type("Thinks Insight have been commissioned.", "name",
+                          given_values("Why were Thinks Insight commissioned?"))
+    question = "Which unit leads NHS England's national public engagement on data?"
+    cands = candidates([passage("NHS England | National engagement on data\n\n"
+                                "This work is led by the Digital Policy Unit, a joint unit of two bodies.")])
+    score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    typed = {c.text[:12]: bool(c.features[7]) for c in cands}  # features[7]: holds what is asked for
+    assert typed == {"NHS England ": False, "This work is": True}
+
+
 def test_the_line_naming_who_prepared_a_document_answers_who_prepared_it():
     """A draft's front matter lists who prepared it, one person to a line, capitalised like a run
     of headings: asked who prepared it, that line (with every person on it) is the answer, and it
