@@ -15,7 +15,7 @@ from evidence_assistant.answering.candidate import Candidate
 from evidence_assistant.answering.parts import question_parts
 from evidence_assistant.answering.sentences import ENDS_SENTENCE
 from evidence_assistant.answering.weights import WEIGHTS
-from evidence_assistant.core.text import is_table_row, tokenize
+from evidence_assistant.core.text import is_table_row, tokenize, verb_bases
 from evidence_assistant.core.types import ScoredPassage
 
 MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -241,6 +241,7 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
         words = row_words(text)
         weights = idf(words) if idf and words else [1.0] * len(words)
         shares.append((words, weights, sum(weights) or 1.0))
+    asked_bases = verb_bases(question)
     ranked = sorted(cands, key=lambda c: -c.score)
     day = asks_for_day(question)
     named_years = set(re.findall(r"\b(?:19|20)\d{2}\b", question)) - years
@@ -277,12 +278,15 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
         # A sentence that points back is about what its lead names: all of a heading ("4.2 Keeping
         # Records Safe", then "This report, issued in …"), the names in a sentence ("The Data Lab
         # is run by …", then "It will make £5m available …"), whose other words are its own.
-        present = set(tokenize(_EXCLUDED.sub(" ", c.text)))
+        own_text = _EXCLUDED.sub(" ", c.text)
+        present = set(tokenize(own_text))
+        # A verb said in an irregular form is its base too ("is led by" shares "leads").
+        present |= {b for bases in verb_bases(own_text).values() for b in bases}
         if c.context:
             heading = not ENDS_SENTENCE.search(c.context.strip())
             present |= set(tokenize(c.context if heading else " ".join(re.findall(r"\b[A-Z][\w'’-]*", c.context))))
-        if shares[0][0] and max(sum(w for t, w in zip(words, weights) if t in present) / total
-                                for words, weights, total in shares) < min_overlap:
+        if shares[0][0] and max(sum(w for t, w in zip(words, weights) if t in present or asked_bases.get(t, set()) & present)
+                                / total for words, weights, total in shares) < min_overlap:
             continue
         # The figure must sit in a passage about what the question names (in its text, or as its
         # document's title or publisher): a date in a passage about another programme, or a share

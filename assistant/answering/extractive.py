@@ -554,6 +554,10 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
         # of who made the document answers nothing but who made it.
         author = names_its_author(question, c)
         furniture = boilerplate(c.text) if c.kind != "field" else bool(_AUTHOR_FIELD.match(c.text)) and not author
+        # A line with no word the question lacks ("NHS England | National engagement on data",
+        # asked who leads that engagement) is a running title, not an answer.
+        if c.kind == "fragment" and s_tokens and s_tokens <= q_tokens:
+            furniture = True
         c.furniture = furniture
         expands = bool(acronyms) and any(expansion_in(a, c.text) for a in acronyms)
         leads = bool(listed) and states_count(c.text, *listed)

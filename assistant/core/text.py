@@ -35,6 +35,27 @@ def tokenize_many(texts: Sequence[str]) -> list[str]:
     return [" ".join(tokenize(t)) for t in texts]
 
 
+@lru_cache(maxsize=4096)
+def _bases(word: str) -> tuple[str, ...]:
+    from lemminflect import getAllLemmas
+    own = _stemmer().stemWord(word)
+    lemmas = getAllLemmas(word, upos="VERB").get("VERB", ())
+    return tuple(b for b in dict.fromkeys(_stemmer().stemWords(list(lemmas))) if b != own)
+
+
+def verb_bases(text: str) -> dict[str, set[str]]:
+    """The index tokens of the verbs ``text`` says in an irregular form, each with its base's
+    ("led" -> {"lead"}, "held" -> {"hold"}, "wrote" -> {"write"}): stemming leaves these apart, so
+    "who leads the work?" would share no verb with "the work is led by …". Bases come from
+    lemminflect's English verb lemmas."""
+    stop = _stopwords()
+    out: dict[str, set[str]] = {}
+    for w in _TOKEN.findall(text.lower()):
+        if w not in stop and (bases := _bases(w)):
+            out.setdefault(_stemmer().stemWord(w), set()).update(bases)
+    return out
+
+
 BLOCK_SEPARATOR = "\n\n"
 
 # A sentence ends at . ! ? (optionally followed by a closing quote or bracket) before white space

@@ -375,6 +375,35 @@ def test_a_name_the_question_gives_is_not_the_name_asked_for():
     assert typed == {"NHS England ": False, "This work is": True}
 
 
+def test_a_verb_in_an_irregular_form_shares_its_base_with_the_question():
+    """"Which unit leads the engagement?" shares its verb with "the work is led by …": Snowball
+    stems leave "led" and "leads" apart, so the sentence would share too few of the question's
+    words to count as answering it."""
+    from evidence_assistant.core.text import verb_bases
+
+    assert verb_bases("The work is led by the unit, which held workshops.") == {"led": {"lead"}, "held": {"hold"}}
+    assert verb_bases("Which unit leads the engagement?") == {}
+    def judged(question: str, text: str) -> bool:
+        ps = [passage(text)]
+        cands = candidates(ps)
+        score_candidates("x", cands, WordEmbedder(), n_passages=1)
+        return answers_the_type(question, cands, ps)[0]
+
+    assert judged("Who leads it?", "It is led by Jane Smith.")
+    assert judged("Who led the programme?", "Jane Smith leads it.")
+    assert not judged("Who funded the programme?", "Jane Smith leads it.")
+
+
+def test_a_line_holding_only_the_questions_words_is_no_answer():
+    """A running title ("NHS England | National engagement on data") holds nothing the question
+    lacks; it is read as furniture, not as the answer."""
+    question = "Who leads NHS England's national engagement on data?"
+    cands = candidates([passage("NHS England | National engagement on data\n\n"
+                                "The Digital Policy Unit leads the engagement on data.")])
+    score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    assert {c.text[:11]: c.furniture for c in cands} == {"NHS England": True, "The Digital": False}
+
+
 def test_the_line_naming_who_prepared_a_document_answers_who_prepared_it():
     """A draft's front matter lists who prepared it, one person to a line, capitalised like a run
     of headings: asked who prepared it, that line (with every person on it) is the answer, and it
