@@ -491,10 +491,23 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     relevant the evidence is (and whether to decline) reads the same under either scorer."""
     if not cands:
         return np.zeros((0, embedder.dimension), dtype=np.float32)
+    # A line introducing a list holds what its items hold: "We will work closely with the following
+    # partners …:" answers "which organisations …" through the names that follow it.
+    after = {(c.rank, c.lead_end): c for c in cands}
+    for c in cands:
+        if c.kind == "lead-in":
+            items, k = [], c
+            while len(items) < WEIGHTS.list_items and (k := after.get((k.rank, k.end))) is not None \
+                    and k.kind in ("item", "short-item", "fragment"):
+                items.append(k.text)
+            c.items = " ".join(items)
     leaning = [c for c in cands if c.context]
-    vecs = embedder.encode_cached([question] + [c.text for c in cands] + [c.in_context for c in leaning])
+    listing = [c for c in cands if c.kind == "lead-in" and c.items]
+    vecs = embedder.encode_cached([question] + [c.text for c in cands] + [c.in_context for c in leaning] +
+                                  [f"{c.text} {c.items}" for c in listing])
     q, sv = vecs[0], vecs[1:len(cands) + 1]
-    in_context = {id(c): v for c, v in zip(leaning, vecs[len(cands) + 1:])}
+    in_context = {id(c): v for c, v in zip(leaning, vecs[len(cands) + 1:len(cands) + 1 + len(leaning)])}
+    with_items = {id(c): v for c, v in zip(listing, vecs[len(cands) + 1 + len(leaning):])}
     abbr = abbreviations([c.text for c in cands])
     q_tokens = _expand(set(tokenize(question)), abbr)
     share = _word_share(q_tokens, idf)
@@ -519,21 +532,14 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
                 and (found := row_label_words(c.text, in_rows)) is not None}
     other_rows = {key for key, (heads, found) in row_hits.items()
                   if any(found < more for table, more in row_hits.values() if table == heads)}
-    # A line introducing a list holds what its items hold: "We will work closely with the following
-    # partners …:" answers "which organisations …" through the names that follow it.
-    after = {(c.rank, c.lead_end): c for c in cands}
-    for c in cands:
-        if c.kind == "lead-in":
-            items, k = [], c
-            while len(items) < WEIGHTS.list_items and (k := after.get((k.rank, k.end))) is not None \
-                    and k.kind in ("item", "short-item", "fragment"):
-                items.append(k.text)
-            c.items = " ".join(items)
     rows: list[list[float]] = []
     for c, v in zip(cands, sv):
         c.cos = float(v @ q)
         s_tokens = _expand(set(tokenize(c.text)), abbr)
         c.lex = share(s_tokens)
+        if id(c) in with_items:
+            # A line introducing a list means what it and its items say together.
+            c.cos += WEIGHTS.context * max(float(with_items[id(c)] @ q) - c.cos, 0.0)
         if c.context:
             # A sentence that leans on its lead is judged with it: "That was up from 41% in
             # December 2021." answers a question about care records only through the sentence

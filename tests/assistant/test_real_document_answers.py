@@ -404,6 +404,21 @@ def test_a_line_holding_only_the_questions_words_is_no_answer():
     assert {c.text[:11]: c.furniture for c in cands} == {"NHS England": True, "The Digital": False}
 
 
+def test_a_line_introducing_a_list_is_read_with_its_items_for_meaning():
+    """"Specifically, the engagement aims to:" says little by itself; with its items it says what
+    the engagement is meant to achieve, and outranks a sentence that only names the engagement."""
+    question = "What does the engagement aim to change in attitudes, policy and trust?"
+    cands = candidates([passage("The engagement was run in 2024 by the unit for the public.\n\n"
+                                "Specifically, it aims to:\n\n"
+                                "• understand attitudes to data;\n\n"
+                                "• influence policy and services;\n\n"
+                                "• build trust and confidence.")])
+    score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    lead = next(c for c in cands if c.kind == "lead-in")
+    other = next(c for c in cands if c.text.startswith("The engagement"))
+    assert lead.score > other.score
+
+
 def test_the_line_naming_who_prepared_a_document_answers_who_prepared_it():
     """A draft's front matter lists who prepared it, one person to a line, capitalised like a run
     of headings: asked who prepared it, that line (with every person on it) is the answer, and it
