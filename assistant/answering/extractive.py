@@ -35,7 +35,11 @@ _SAMPLE_NOTICE = re.compile(r"\bsample\b.*\b(written|prepared)\b.*\b(Evidence As
 _LEANS = re.compile(r"^(?:It|Its|This|That|These|Those|They|Their|Them|He|His|She|Her|There|Such|Both|Here)\b|"
                     r"^The (?:remaining|rest|other|latter|former|same)\b|"
                     r"^(?:\w+\s+){0,3}(?:he|she|they)\b|^(?:At|In|On|By|For|From|After|Before|Of)\s+"
-                    r"(?:the same|this|that|these|those|it|them)\b")
+                    r"(?:the same|this|that|these|those|it|them)\b|"
+                    # … or a few words in, "these" standing for what the sentence before named:
+                    # "We expect these to include …" (not "Getting these foundations right …").
+                    r"^(?:[\w&'’-]+\s+){1,4}(?:these|those)(?:\s+(?:to|are|were|will|would|include\w*|can|could|"
+                    r"should|may|might|must|have|had|be|being)\b|[.,;:])")
 
 
 # A sentence that qualifies the one before it: "However, …", "But …", "Even so, …".

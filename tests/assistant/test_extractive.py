@@ -58,6 +58,8 @@ DEADLINE = ("7. The deadline for trusts to have an EPR was set under the Frontli
     ("The Panel rates this commitment inadequate.", False),
     ("In spring 2025, 75% of registered adult social care providers had digital care records.", False),
     ("Trusts said that it could not be done.", False),
+    ("We expect these to include, as a minimum, timely access to general practice.", True),
+    ("Getting these foundations right matters hugely.", False),
 ])
 def test_which_sentences_lean_on_the_one_before(sentence, leans):
     assert leans_on_lead(sentence) is leans
