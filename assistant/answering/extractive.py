@@ -427,6 +427,27 @@ def continue_lists(picked: list[Candidate], shown: list[ScoredPassage],
     return out
 
 
+def whole_lists(picked: list[Candidate], shown: list[ScoredPassage]) -> list[Candidate]:
+    """A chosen lead-in and the items that follow it in its passage, quoted as one span: "… has
+    three stages:" with the stages is one statement, cited once, not four. Items read on from
+    the next passage (``continue_lists``) stay quotes of their own, cited to that passage."""
+    out: list[Candidate] = []
+    i = 0
+    while i < len(picked):
+        c = picked[i]
+        j = i + 1
+        if c.kind == "lead-in":
+            while j < len(picked) and picked[j].rank == c.rank and picked[j].lead_end == picked[j - 1].end and \
+                    picked[j].kind in ("item", "short-item", "fragment"):
+                j += 1
+        if j > i + 1:
+            end = picked[j - 1].end
+            c = replace(c, end=end, text=shown[c.rank].passage.text[c.start:end])
+        out.append(c)
+        i = j
+    return out
+
+
 # A numbered section's heading: "8e.3.2 General clinical codes", "4.2 Keeping records safe".
 _SECTION_HEADING = re.compile(r"^\d+[a-z]?(?:\.\d+)+\.?\s+[A-Z][^.!?]*$")
 

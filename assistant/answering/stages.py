@@ -28,7 +28,7 @@ from evidence_assistant.answering.citations import verbatim_citations
 from evidence_assistant.answering.conversation import condense_without_model, history_questions, is_follow_up
 from evidence_assistant.answering.answerable import answers_the_type
 from evidence_assistant.answering.extractive import (Candidate, asked_list, candidates, continue_lists, coverage,
-                                                     part_bests, score_candidates, select)
+                                                     part_bests, score_candidates, select, whole_lists)
 from evidence_assistant.answering.parts import question_parts
 from evidence_assistant.answering.premise import PremiseCheck, check_premise, premise_note
 from evidence_assistant.answering.retrieve import Filters, Retrieval, Retriever
@@ -160,7 +160,7 @@ class ExtractiveAnswerer:
         items = listed[0] if listed else WEIGHTS.list_items
         chosen = select(turn.cands, turn.vecs, max_sentences=self.max_sentences, list_items=items,
                         first=turn.part_best, list_asked=bool(listed))
-        turn.picked = continue_lists(chosen, turn.shown, turn.following, list_items=items)
+        turn.picked = whole_lists(continue_lists(chosen, turn.shown, turn.following, list_items=items), turn.shown)
         for c in turn.picked:
             yield f"{c.text} [{c.rank + 1}] "
 

@@ -419,6 +419,27 @@ def test_a_line_introducing_a_list_is_read_with_its_items_for_meaning():
     assert lead.score > other.score
 
 
+def test_a_lead_in_and_its_items_are_quoted_as_one_span():
+    """"… has three stages:" and the three stages are one statement, cited once to the exact span
+    from the lead-in to the last item; a sentence after the list stays a quote of its own."""
+    from evidence_assistant.answering.citations import verbatim_citations
+    from evidence_assistant.answering.extractive import whole_lists
+
+    text = STAGES + "\n\nEach stage is signed off by the clinical safety officer."
+    shown = [passage(text)]
+    cands = candidates(shown)
+    picked = [c for c in cands if c.kind in ("lead-in", "item") or c.text.startswith("Each stage")]
+    whole = whole_lists(picked, shown)
+    assert [c.text.split("\n")[0] for c in whole] == ["The assurance is a process that has three stages:",
+                                                       "Each stage is signed off by the clinical safety officer."]
+    assert whole[0].text.endswith("Safety closure once every mitigation has been carried out.")
+    sentences, citations = verbatim_citations([(c.text, shown[c.rank].passage, c.start, c.end) for c in whole])
+    assert [s.supported for s in sentences] == [True, True] and all(c.exact for c in citations)
+    # Items without their lead-in, or a lead-in whose items were not chosen, are left as they are.
+    items = [c for c in cands if c.kind == "item"]
+    assert whole_lists(items, shown) == items
+
+
 def test_the_line_naming_who_prepared_a_document_answers_who_prepared_it():
     """A draft's front matter lists who prepared it, one person to a line, capitalised like a run
     of headings: asked who prepared it, that line (with every person on it) is the answer, and it
