@@ -231,6 +231,53 @@ def _heading_level(line: str, prev: str | None, following: str | None, full: int
     return 1 if long_words and all(w[0].isupper() for w in long_words) else 0
 
 
+# "5. ", "2.1 ", "2.1.3. " before a capital; not "39 Victoria Street".
+_SECTION_NUMBER = re.compile(r"(\d{1,2}(?:\.\d{1,2}){1,4}|\d{1,2}(?=\.))\.?\s+(?=[A-Z])")
+# A title line that cannot end there: it stops on a word that needs more after it.
+_OPEN_END = re.compile(r"\b(?:and|or|the|a|an|of|for|to|by|with|in|on|at|as|from|into|that|its|their)$", re.I)
+_SUBHEADING = re.compile(r"[A-Z][a-z]+(?: [a-z]+){0,3}")
+
+
+def _numbered_title(ls: list[str], j: int, prev: str | None) -> tuple[int, int, int] | None:
+    """(level, lines, index of its subheading) of a numbered section title that wraps over up to
+    three lines and is followed by a one- to four-word subheading, then the text under it, as in a
+    standard whose sections read "5. Ensure that the product collects, stores and processes" /
+    "users' information in a safe, fair and lawful way" / "Rationale" / "…". Too long for
+    ``_heading_level`` and followed by no body text, such a title was read as a paragraph. A line
+    continues the title when it starts in lower case or the line before stops on a word like
+    "and" or "the"; the layout reader may put blank lines between them."""
+    if prev is not None and not _ENDS_SENTENCE.search(prev):
+        return None
+    number = _SECTION_NUMBER.match(ls[j])
+    if not number:
+        return None
+
+    def next_line(k: int) -> int | None:
+        for m in range(k + 1, min(k + 6, len(ls))):
+            if ls[m]:
+                return m
+        return None
+
+    lines, k = [ls[j]], j
+    while len(lines) < 3 and (m := next_line(k)) is not None and (ls[m][0].islower() or _OPEN_END.search(ls[k])):
+        lines.append(ls[m])
+        k = m
+    title = " ".join(lines)
+    if len(title) > 200 or ". " in title[number.end():] or title[-1] in ".,;:!?" or _OPEN_END.search(title):
+        return None
+    sub = next_line(k)
+    after = next_line(sub) if sub is not None else None
+    if sub is None or not _SUBHEADING.fullmatch(ls[sub]) or len(ls[sub]) < 4:
+        return None
+    # The text under the subheading starts a sentence or a list, or is on the next page.
+    if after is None:
+        if any(ls[sub + 1:]):
+            return None
+    elif not (ls[after][0].isupper() or ls[after][0] in "•●▪-–"):
+        return None
+    return min(number.group(1).count(".") + 1, 6), k - j + 1, sub
+
+
 def _furniture_keys(pages: list[list[str]]) -> set[str]:
     if len(pages) < 3:
         return set()
@@ -558,8 +605,10 @@ def load(path: Path, data: bytes) -> Loaded:
         lines = _strip_furniture(lines, furniture, {labels[i], str(i + 1)})
         pending = list(outline.get(i, []))
 
+        subheading: dict[int, int] = {}  # line index -> level of a subheading under a numbered title
+
         def heading_of(j: int, ls: list[str], prev: str | None, full: int,
-                       pending=pending) -> tuple[int, int] | None:
+                       pending=pending, subheading=subheading) -> tuple[int, int] | None:
             if outline:
                 # An outline title may be wrapped over up to three lines.
                 joined = ""
@@ -574,7 +623,16 @@ def load(path: Path, data: bytes) -> Loaded:
                 return None
             following = next((ln for ln in ls[j + 1:] if ln), None)
             level = _heading_level(ls[j], prev, following, full)
-            return (level, 1) if level else None
+            if level:
+                return level, 1
+            titled = _numbered_title(ls, j, prev)
+            if titled:
+                level, n, sub = titled
+                subheading[sub] = level + 1
+                return level, n
+            if j in subheading:
+                return subheading.pop(j), 1
+            return None
 
         groups = group_lines(lines, carry_paragraph=carry, short_line_breaks=True, plain_numbers=plain,
                              heading_of=heading_of)

@@ -2,6 +2,7 @@
 by hard line breaks, and page furniture in text converted from PDF."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from evidence_ingest.load import load_file
@@ -93,3 +94,35 @@ def test_a_real_report_s_footnote_numbers_no_longer_join_its_sentences(shared_da
     sentences = [text[a:b] for a, b in sentence_spans(text)]
     assert "Urban based organisations had an average of 16%." in sentences
     assert any(s.endswith("or a combination of these.") for s in sentences)
+
+
+def test_a_numbered_section_title_over_several_lines_is_a_heading() -> None:
+    """A standard's sections open with a numbered title wrapped over two or three lines and a
+    one-word subheading ("Rationale"); both are headings, and the text under them sits under both.
+    An address ("39 Victoria Street" / "London") or a numbered sentence is no title."""
+    from evidence_ingest.load.pdf import _numbered_title
+
+    page = ["5. Ensure that the product collects, stores and processes", "",
+            "users' information in a safe, fair and lawful way", "", "Rationale", "",
+            "All products must handle data lawfully and say how they do so."]
+    assert _numbered_title(page, 0, None) == (1, 3, 4)
+    wrapped = ["1. Review the Code of Conduct for Data-Driven Health and",
+               "Care Technologies and, as appropriate, abide by the", "principles", "Rationale",
+               "While data-driven technologies have the potential to deliver benefits, they carry risks."]
+    assert _numbered_title(wrapped, 0, None) == (1, 3, 3)
+    assert _numbered_title(["2.1 Keeping records safe", "Overview", "Records are kept safe."], 0, None) == (2, 1, 1)
+    assert _numbered_title(["39 Victoria Street", "London", "SW1H 0EU"], 0, None) is None
+    assert _numbered_title(["5. The trusts said that it could not be done. They asked", "for more time",
+                            "Rationale", "Text."], 0, None) is None
+    assert _numbered_title(["5. Ensure that the product is safe", "Rationale", "Text."], 0, "a sentence without its end") is None
+
+
+def test_the_draft_standard_s_sections_are_headings(shared_data: Path) -> None:
+    path = shared_data / "uk-health-policy" / "nhsx_old_website" / "NHS_Digital_Health_Technology_Standard_draft.pdf"
+    blocks = load_file(path).blocks
+    titles = [b.text for b in blocks if b.kind == "heading" and re.match(r"\d+\. ", b.text)]
+    assert [t.split(".")[0] for t in titles] == [str(n) for n in range(1, 11)]
+    assert "5. Ensure that the product collects, stores and processes users’ information in a safe, fair and lawful way" \
+        in titles
+    under = next(b for b in blocks if b.kind == "paragraph" and b.text.startswith("All DHTs must be clinically safe"))
+    assert under.heading_path == ("4. Ensure that the product is clinically safe to use", "Rationale")
