@@ -67,6 +67,11 @@ def expected_type(question: str) -> str | None:
         return "rating"
     if re.match(r"^how (often|frequently)\b", q) or re.match(r"^(at )?(what|which) (intervals?|frequency)\b", q):
         return "frequency"
+    # "Where were the workshops held?", "in which four places …": a place, which has a name.
+    if re.match(r"^where\b[^?]*\b(?:held|located|based|hosted|sited|run)\b", q) or \
+            re.match(r"^(?:(?:in|at)\s+)?(?:which|what)\s+(?:\w+\s+){0,2}(?:places|locations|cities|towns|venues|"
+                     r"countries)\b", q):
+        return "place"
     # "Which trust …", and "which NIHR unit …", "which NHS trust …": the kind of body, after the
     # capitalised words of whose it is.
     # "Which groups …" asks as often for groups of people ("people with frailty") as for bodies.
@@ -146,9 +151,11 @@ def asks_for_day(question: str) -> bool:
 def given_values(question: str) -> set[str]:
     """The years, figures and names a question itself states ("… the workforce in 2030", "… no
     longer than 18 weeks", "which unit leads NHS England's …"): said again in a sentence, they are
-    what the question is about, not its answer. Names are kept lower-cased."""
+    what the question is about, not its answer. Names, and each capitalised word, are kept
+    lower-cased."""
     return {m.group(0).replace(",", "") for m in re.finditer(r"(?<![\w.])\d[\d,]*(?:\.\d+)?", question)} | \
-        {m.group(0).lower() for m in NAME.finditer(question)}
+        {m.group(0).lower() for m in NAME.finditer(question)} | \
+        {w.lower() for w in re.findall(r"\b[A-Z][a-z]{2,}\b", question)}
 
 
 def holds_type(text: str, kind: str | None, given: set[str] = frozenset()) -> bool:
@@ -169,6 +176,11 @@ def holds_type(text: str, kind: str | None, given: set[str] = frozenset()) -> bo
             _opens_with_name(text, given)
     if kind == "frequency":
         return bool(FREQUENCY.search(text))
+    if kind == "place":
+        # A capitalised word past the sentence's first, not an acronym, a month or a name the
+        # question gave: "… held in Liverpool, Leicester, Portsmouth and South London".
+        return any(w.lower() not in given and not re.fullmatch(_MONTH_NAMES, w)
+                   for w in re.findall(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]{2,}\b", text.strip()))
     return False
 
 
@@ -242,6 +254,7 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
         weights = idf(words) if idf and words else [1.0] * len(words)
         shares.append((words, weights, sum(weights) or 1.0))
     asked_bases = verb_bases(question)
+    given = given_values(question)
     ranked = sorted(cands, key=lambda c: -c.score)
     day = asks_for_day(question)
     named_years = set(re.findall(r"\b(?:19|20)\d{2}\b", question)) - years
@@ -263,7 +276,7 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
         elif want == "share":
             if not _SHARE.search(c.text):
                 continue
-        elif not holds_type(f"{c.text} {c.items}", want):
+        elif not holds_type(f"{c.text} {c.items}", want, given if want == "place" else frozenset()):
             continue
         elif want == "date" and day and not (DAY.search(c.text) or _MONTH_YEAR.search(c.text)):
             continue  # "on what date …" is not answered by a year alone

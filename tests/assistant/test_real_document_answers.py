@@ -440,6 +440,26 @@ def test_a_lead_in_and_its_items_are_quoted_as_one_span():
     assert whole_lists(items, shown) == items
 
 
+def test_where_something_was_held_asks_for_a_place_the_question_does_not_name():
+    from evidence_assistant.answering.answerable import expected_type, given_values, holds_type
+
+    assert expected_type("Where were the four cohort 2 Tier 1 workshops held?") == "place"
+    assert expected_type("In which four places were the cohort 1 workshops held?") == "place"
+    assert expected_type("Where does the standard say addresses are stored?") is None
+    question = "In which four places were the cohort 1 Tier 1 workshops of NHS England's engagement held?"
+    given = given_values(question)
+    assert holds_type("Workshops were held in Liverpool, Leicester, Portsmouth and South London.", "place", given)
+    # Four locations, England and Tier 1 are no places beyond what the question names.
+    assert not holds_type("Workshops were held in four different locations to ensure coverage across England.",
+                          "place", given)
+    assert not holds_type("These audiences are engaged on the same topics as in Tier 1 in March.", "place", given)
+    text = "Workshops were held in-person in four different locations across England."
+    ps = [passage(text)]
+    cands = candidates(ps)
+    score_candidates("x", cands, WordEmbedder(), n_passages=1)
+    assert not answers_the_type(question, cands, ps)[0]
+
+
 def test_the_line_naming_who_prepared_a_document_answers_who_prepared_it():
     """A draft's front matter lists who prepared it, one person to a line, capitalised like a run
     of headings: asked who prepared it, that line (with every person on it) is the answer, and it
