@@ -184,6 +184,20 @@ def holds_type(text: str, kind: str | None, given: set[str] = frozenset()) -> bo
     return False
 
 
+def stated_values(text: str, kind: str | None) -> set[str]:
+    """The values of the kind asked for that ``text`` states (its figures, dates or names),
+    written alike; empty for kinds without such values. Two sentences stating the same values
+    state the asked-for fact twice."""
+    if kind in ("number", "share", "money", "duration"):
+        return {v for m in _QUANTITY.finditer(REFERENCE.sub(" ", text))
+                if (v := m.group(0).strip().rstrip(".,").replace(",", "").replace(" per cent", "%"))}
+    if kind == "date":
+        return {re.sub(r"\s+", " ", m.group(0).lower().replace(",", "")) for m in DATE.finditer(text)}
+    if kind == "name":
+        return {m.group(0) for m in NAME.finditer(text)}
+    return set()
+
+
 _TYPE_WORDS = set(tokenize("how many much when who whom whose what date year number share percentage proportion "
                            "figure score rate did does was were is are will"))
 

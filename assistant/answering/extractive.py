@@ -725,7 +725,8 @@ def part_bests(parts: Sequence[Sequence[Candidate]], near: float = WEIGHTS.part_
 
 def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap: float = WEIGHTS.gap,
            redundancy: float = WEIGHTS.redundancy, list_items: int = WEIGHTS.list_items,
-           first: Sequence[int] = (), list_asked: bool = False) -> list[Candidate]:
+           first: Sequence[int] = (), list_asked: bool = False,
+           values: Callable[[str], set[str]] | None = None) -> list[Candidate]:
     """Best sentences first, dropping near-repeats and those far below the best. A sentence that
     leans on the one before it ("It was moved to March 2026 …") comes with that sentence, so the
     answer never leaves a reader asking what "it" is; both are quoted, each cited. Then the
@@ -734,7 +735,9 @@ def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap:
     ``list_items``), which are its answer; they do not count against ``max_sentences``.
     ``first``: sentences to take before all others whatever their score (the best answer to
     each part of a question asking two things), in that order. ``list_asked``: the question asks
-    for a list, so a list comes whole, its lead-in first, even when one of its items was chosen first."""
+    for a list, so a list comes whole, its lead-in first, even when one of its items was chosen first.
+    ``values``: the values of the kind asked for that a sentence states (``stated_values``); a
+    sentence stating only values already stated states the answer again, and is left out."""
     if not cands:
         return []
     ranked = sorted(range(len(cands)), key=lambda i: -cands[i].score)
@@ -757,6 +760,10 @@ def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap:
                               or says_again(cands[i].text, cands[j].text)
                               or (i not in first and restates(cands[i].text, cands[j].text)) for j in chosen):
             continue
+        if values is not None and chosen and i not in first and cands[i].kind != "lead-in":
+            own = values(cands[i].text)
+            if own and own <= set().union(*(values(cands[j].text) for j in chosen)):
+                continue
         unit = [i]
         lead = at.get((cands[i].rank, cands[i].lead_end)) if cands[i].leans else None
         # The lead comes along when it names what the sentence points back to; a lead that

@@ -137,6 +137,22 @@ def test_select_brings_the_lead_of_a_leaning_sentence_and_keeps_reading_order():
     assert select([a, b, c], vecs, max_sentences=5) == [a, b, c]
 
 
+def test_a_sentence_stating_only_values_already_stated_is_left_out():
+    """Asked for a figure, an answer states it once: a second passage's sentence giving the same
+    figure again is left out, one giving another figure is kept."""
+    from evidence_assistant.answering.answerable import stated_values
+
+    first = cand(0, 0, 60, "The projected demand in 2030 is 13,731 WTEs in clinical informatics.", 0.9)
+    again = cand(1, 0, 50, "Workforce planners expect 13,731 to be needed.", 0.85)
+    more = cand(2, 0, 50, "Supply will reach about 3,100 WTEs by then.", 0.8)
+    vecs = np.eye(3, dtype=np.float32)
+    values = lambda text: stated_values(text, "number")  # noqa: E731
+    assert select([first, again, more], vecs, max_sentences=5, values=values) == [first, more]
+    assert select([first, again, more], vecs, max_sentences=5) == [first, again, more]
+    assert stated_values("It was published on 17 February 2023, not in 2022.", "date") == {"17 february 2023", "2022"}
+    assert stated_values("Led by Dame Jane Dacre.", "name") == {"Dame", "Jane Dacre"}
+
+
 def test_the_answer_leads_with_the_best_sentence_and_its_context_follows():
     """Two neighbouring sentences both chosen: the one that answers best comes first, the one
     before it in the passage after it, unless the best leans on it."""
