@@ -17,6 +17,7 @@ from evidence_assistant.core.text import tokenize
 from evidence_assistant.answering.answerable import named_in
 from evidence_assistant.answering.citations import normalise, numbers_in
 from evidence_assistant.answering.extractive import leans_on_lead
+from evidence_assistant.answering.weights import WEIGHTS
 from evidence_assistant.core.types import ScoredPassage
 
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
@@ -246,6 +247,15 @@ _DOWN = re.compile(r"\b(fall\w*|fell|declin\w*|decreas\w*|drop\w*|reduc\w*|down|
 _FROM_TO = re.compile(r"\bfrom\s+(\d[\d,.]*)\s*%?\s*(?:\w+\s+)?to\s+(\d[\d,.]*)", re.I)
 
 
+# A share the question takes for granted, in words; "most" and "the majority" mean over half.
+_FRACTIONS = {"a quarter": 25.0, "one quarter": 25.0, "a third": 33.3, "one third": 33.3, "half": 50.0,
+              "a fifth": 20.0, "one fifth": 20.0, "a tenth": 10.0, "two thirds": 66.7, "three quarters": 75.0}
+# Not a stretch of time: "in the first half of 2024/25".
+_SHARE_CLAIM = re.compile(rf"(?<!first )(?<!second )(?<!last )\b({'|'.join(_FRACTIONS)}|most|the majority|a majority)"
+                          r"\s+(?:of\s+)?(?!(?:the\s+|this\s+|that\s+)?(?:year|month|decade|century|day|week|\d)\b)[a-z]", re.I)
+_PERCENT = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s?(?:%|per cent)")
+
+
 def _dates(text: str) -> set[str]:
     return {re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", d.lower()) for d in _WHEN.findall(text)}
 
@@ -268,6 +278,20 @@ def contradicted_detail(question: str, passages: Sequence[ScoredPassage],
     if missing and not re.match(r"^\W*when\b", question, re.I):
         words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", question) if set(tokenize(w)) & set(missing)]
         return f"no document retrieved mentions {', '.join(dict.fromkeys(words)) or ', '.join(missing)}"
+    share = _SHARE_CLAIM.search(question)
+    if share:
+        # "Why are most AI solutions developed on generated data?" where the closest statement
+        # of the rest gives 19%; "… down to a quarter of recruitment" where it gives under 10%.
+        claim = share.group(1).lower()
+        rest_of = proposition_scores(question[:share.start()] + question[share.end() - 1:], passages, idf)
+        top = rest_of[0][0]
+        said = [t for sc, t in rest_of if sc >= max(WEIGHTS.share_claim_support, top - 0.1) and _PERCENT.search(t)][:1]
+        if said:
+            shares = [float(x) for x in _PERCENT.findall(said[0])]
+            wanted = _FRACTIONS.get(claim)
+            if (wanted is None and all(x < 50 for x in shares)) or \
+                    (wanted is not None and all(abs(x - wanted) > 5 for x in shares)):
+                return f"the documents give {shares[0]:g}%, not {claim}: “{said[0].strip()}”"
     q_dates = _dates(question)
     rest = _WHEN.sub(" ", question)
     scored = list(proposition_scores(rest, passages, idf)) if q_dates else list(scored or [])

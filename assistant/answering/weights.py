@@ -84,6 +84,10 @@ class ExtractiveWeights:
     relevance_best: float = 0.5
     relevance_coverage: float = 0.5
     coverage_passages: int = 5
+    # A share a "why" question takes for granted ("most", "a quarter of") is checked against the
+    # closest statement of the rest of it that gives a percentage, when that statement holds at
+    # least this share of the question's distinctive words (real suite's dev split).
+    share_claim_support: float = 0.35
     # A follow-up's sentences are judged on its rewrite and on its own words, this much each.
     follow_up_own_words: float = 0.5
     # With the learned sentence scorer on, a sentence's score is the hand score plus this much of

@@ -196,6 +196,21 @@ def test_premise_with_another_date_direction_or_order_is_rejected():
     assert not check_premise("Why were the second cohort's workshops held in Liverpool?", towns).rejected
 
 
+def test_premise_with_another_share_is_rejected():
+    """"Why are most AI solutions built on generated data?" where the documents give 19%; "half"
+    of a stretch of time ("the first half of the year") is no share."""
+    ai = [passage("19% of AI solutions are being developed on algorithmically generated datasets. "
+                  "The majority (57%) are still reliant on patient data.")]
+    check = check_premise("Why are most AI solutions developed on algorithmically generated datasets?", ai)
+    assert check.rejected and "19%, not most" in check.reasons[0]
+    assert not check_premise("Why are most AI solutions reliant on patient data?", ai).rejected
+    assert check_premise("Why are a quarter of AI solutions developed on algorithmically generated datasets?",
+                         ai).rejected
+    staff = [passage("NHS staff numbers have increased by 4.0% in the first half of the year.")]
+    assert "4%, not half" not in " ".join(
+        check_premise("Why did NHS staff numbers fall in the first half of the year?", staff).reasons)
+
+
 def test_vectors_are_unchanged_for_plain_prose():
     # Plain sentences are still read as sentences, in order, with nothing added.
     text = "The first sentence is here. The second sentence follows it."
