@@ -8,7 +8,8 @@ and from ``sources.toml`` (which overrides it), and returns the document with it
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -82,6 +83,38 @@ def _infer(path: Path, fmt: str, blocks: list[Block], raw: dict, data: bytes) ->
         return fallback
 
 
+_SENTENCE_INSIDE = re.compile(r"[.!?][\"'’”)]*\s+[A-Z“\"‘(]")
+
+
+def reads_as_prose(text: str) -> bool:
+    """Whether a block marked as a heading reads as prose: 25 words or more, or 12 or more that
+    end with a full stop or hold a sentence's end inside ("Review and Audit - Policies for data
+    entry must not be static – they need to be flexible …"). Headings that ask a question ("9.6.3.1
+    What is a Structured Record?") stay headings."""
+    text = re.sub(r"^\s*\d+(?:\.\d+)*\.?\s+", "", text)  # a section number is no sentence end
+    words = len(text.split())
+    return words >= 25 or (words >= 12 and (text.rstrip().endswith(".") or bool(_SENTENCE_INSIDE.search(text))))
+
+
+def prose_headings_as_paragraphs(blocks: list[Block]) -> list[Block]:
+    """Blocks a document styles as headings but that read as prose (a paragraph set in a heading
+    style or tag for emphasis) become paragraphs, and leave the heading paths of the blocks
+    under them: a section is not named by a sentence of its text."""
+    demoted = {b.text for b in blocks if b.kind == "heading" and reads_as_prose(b.text)}
+    if not demoted:
+        return blocks
+    out = []
+    for b in blocks:
+        path = tuple(h for h in b.heading_path if h not in demoted)
+        if b.text in demoted and b.kind == "heading":
+            out.append(replace(b, kind="paragraph", level=0, heading_path=path))
+        elif path != b.heading_path:
+            out.append(replace(b, heading_path=path))
+        else:
+            out.append(b)
+    return out
+
+
 def load_file(path: Path, *, data: bytes | None = None, sources_toml: Path | None = None,
               max_bytes: int | None = None) -> LoadedDocument:
     """Read one file into a ``SourceDocument`` and its blocks, or raise ``IngestError``."""
@@ -102,7 +135,7 @@ def load_file(path: Path, *, data: bytes | None = None, sources_toml: Path | Non
     if not data.strip():
         raise IngestError(str(path), "file is empty; nothing to index")
     loaded = _loader(fmt)(path, data)
-    blocks = [b for b in loaded.blocks if b.text.strip()]
+    blocks = prose_headings_as_paragraphs([b for b in loaded.blocks if b.text.strip()])
     if not blocks:
         raise IngestError(str(path), "no text found" + (f" ({'; '.join(loaded.warnings)})" if loaded.warnings else ""))
     meta = clean_metadata(loaded.metadata)

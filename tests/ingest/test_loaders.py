@@ -684,3 +684,23 @@ def test_json_invalid_names_line_and_column(tmp_path: Path) -> None:
 def test_every_loader_exposes_load() -> None:
     for module in (pdf_loader, html_loader, docx_loader, md_loader, text_loader, jsondoc):
         assert callable(module.load)
+
+
+def test_a_paragraph_set_as_a_heading_reads_as_a_paragraph(tmp_path: Path) -> None:
+    """An HTML page that tags whole sentences <h3> for emphasis: they are paragraphs, and the
+    blocks after them sit under the real section heading, not under a sentence. A question
+    heading stays a heading."""
+    page = ("<html><head><title>Paperless practice</title></head><body><h2>9.4 Approval</h2>"
+            "<h3>The PCO to identify a senior officer who will have responsibility for approving requests "
+            "to maintain electronic records.</h3><p>The officer replies within a month.</p>"
+            "<h3>9.6.3.1 What is a Structured Record?</h3><p>A record held in coded form.</p></body></html>")
+    path = tmp_path / "chapter.html"
+    path.write_text(page, encoding="utf-8")
+    blocks = load_file(path).blocks
+    kinds = {b.text[:22]: (b.kind, b.heading_path) for b in blocks}
+    assert kinds["The PCO to identify a s"[:22]] == ("paragraph", ("9.4 Approval",))
+    assert kinds["The officer replies wit"[:22]] == ("paragraph", ("9.4 Approval",))
+    assert kinds["9.6.3.1 What is a Struc"[:22]][0] == "heading"
+    from evidence_ingest.load import reads_as_prose
+    assert not reads_as_prose("5. Ensure that the product collects, stores and processes users' information in a safe way")
+    assert reads_as_prose("Review and Audit - Policies for data entry must not be static. They need to be flexible.")
