@@ -312,8 +312,9 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
         if c.context:
             heading = not ENDS_SENTENCE.search(c.context.strip())
             present |= set(tokenize(c.context if heading else " ".join(re.findall(r"\b[A-Z][\w'’-]*", c.context))))
-        if shares[0][0] and max(sum(w for t, w in zip(words, weights) if t in present or asked_bases.get(t, set()) & present)
-                                / total for words, weights, total in shares) < min_overlap:
+        held = present | {t for t, bases in asked_bases.items() if bases & present}
+        if shares[0][0] and max(sum(w for t, w in zip(words, weights) if t in held) / total
+                                for words, weights, total in shares) < min_overlap:
             continue
         # The figure must sit in a passage about what the question names (in its text, or as its
         # document's title or publisher): a date in a passage about another programme, or a share

@@ -252,7 +252,8 @@ _FRACTIONS = {"a quarter": 25.0, "one quarter": 25.0, "a third": 33.3, "one thir
               "a fifth": 20.0, "one fifth": 20.0, "a tenth": 10.0, "two thirds": 66.7, "three quarters": 75.0}
 # Not a stretch of time: "in the first half of 2024/25".
 _SHARE_CLAIM = re.compile(rf"(?<!first )(?<!second )(?<!last )\b({'|'.join(_FRACTIONS)}|most|the majority|a majority)"
-                          r"\s+(?:of\s+)?(?!(?:the\s+|this\s+|that\s+)?(?:year|month|decade|century|day|week|\d)\b)[a-z]", re.I)
+                          r"\s+(?:of\s+)?(?!(?:the\s+|this\s+|that\s+)?(?:year|month|decade|century|day|week|\d)\b)"
+                          r"[a-z]", re.I)
 _PERCENT = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s?(?:%|per cent)")
 
 

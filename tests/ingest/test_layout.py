@@ -114,7 +114,8 @@ def test_a_numbered_section_title_over_several_lines_is_a_heading() -> None:
     assert _numbered_title(["39 Victoria Street", "London", "SW1H 0EU"], 0, None) is None
     assert _numbered_title(["5. The trusts said that it could not be done. They asked", "for more time",
                             "Rationale", "Text."], 0, None) is None
-    assert _numbered_title(["5. Ensure that the product is safe", "Rationale", "Text."], 0, "a sentence without its end") is None
+    unfinished = "a sentence without its end"
+    assert _numbered_title(["5. Ensure that the product is safe", "Rationale", "Text."], 0, unfinished) is None
 
 
 def test_the_draft_standard_s_sections_are_headings(shared_data: Path) -> None:
@@ -122,7 +123,7 @@ def test_the_draft_standard_s_sections_are_headings(shared_data: Path) -> None:
     blocks = load_file(path).blocks
     titles = [b.text for b in blocks if b.kind == "heading" and re.match(r"\d+\. ", b.text)]
     assert [t.split(".")[0] for t in titles] == [str(n) for n in range(1, 11)]
-    assert "5. Ensure that the product collects, stores and processes users’ information in a safe, fair and lawful way" \
-        in titles
+    assert ("5. Ensure that the product collects, stores and processes users’ information in a safe, fair and "
+            "lawful way") in titles
     under = next(b for b in blocks if b.kind == "paragraph" and b.text.startswith("All DHTs must be clinically safe"))
     assert under.heading_path == ("4. Ensure that the product is clinically safe to use", "Rationale")

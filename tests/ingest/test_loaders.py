@@ -702,5 +702,6 @@ def test_a_paragraph_set_as_a_heading_reads_as_a_paragraph(tmp_path: Path) -> No
     assert kinds["The officer replies wit"[:22]] == ("paragraph", ("9.4 Approval",))
     assert kinds["9.6.3.1 What is a Struc"[:22]][0] == "heading"
     from evidence_ingest.load import reads_as_prose
-    assert not reads_as_prose("5. Ensure that the product collects, stores and processes users' information in a safe way")
+    assert not reads_as_prose("5. Ensure that the product collects, stores and processes users' information "
+                              "in a safe way")
     assert reads_as_prose("Review and Audit - Policies for data entry must not be static. They need to be flexible.")
