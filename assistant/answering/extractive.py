@@ -364,6 +364,16 @@ def _block(text: str, offset: int) -> int:
     return len(_BLANK_LINE.findall(text, 0, offset))
 
 
+def _list_end(picked: Sequence[Candidate], i: int) -> int:
+    """Where the run of list items right after the lead-in ``picked[i]`` ends: the items, in
+    their passage and each right after the one before, up to (not including) this index."""
+    j = i + 1
+    while j < len(picked) and picked[j].rank == picked[i].rank and picked[j].lead_end == picked[j - 1].end and \
+            picked[j].kind in ("item", "short-item", "fragment"):
+        j += 1
+    return j
+
+
 def continue_lists(picked: list[Candidate], shown: list[ScoredPassage],
                    following: Callable[[Passage], Passage | None], *,
                    list_items: int = WEIGHTS.list_items) -> list[Candidate]:
@@ -381,13 +391,10 @@ def continue_lists(picked: list[Candidate], shown: list[ScoredPassage],
     i = 0
     while i < len(out):
         c = out[i]
-        j = i + 1
         if c.kind != "lead-in":
-            i = j
+            i += 1
             continue
-        while j < len(out) and out[j].rank == c.rank and out[j].lead_end == out[j - 1].end and \
-                out[j].kind in ("item", "short-item", "fragment"):
-            j += 1
+        j = _list_end(out, i)
         passage = shown[c.rank].passage
         want = announced_count(c.text)
         have = len({_block(passage.text, x.start) for x in out[i + 1:j]})
@@ -435,11 +442,7 @@ def whole_lists(picked: list[Candidate], shown: list[ScoredPassage]) -> list[Can
     i = 0
     while i < len(picked):
         c = picked[i]
-        j = i + 1
-        if c.kind == "lead-in":
-            while j < len(picked) and picked[j].rank == c.rank and picked[j].lead_end == picked[j - 1].end and \
-                    picked[j].kind in ("item", "short-item", "fragment"):
-                j += 1
+        j = _list_end(picked, i) if c.kind == "lead-in" else i + 1
         if j > i + 1:
             end = picked[j - 1].end
             c = replace(c, end=end, text=shown[c.rank].passage.text[c.start:end])
