@@ -775,6 +775,37 @@ def _publisher_in(text: str) -> str | None:
     return None
 
 
+def _site_name(text: str) -> str | None:
+    """The body a web page's title names as its site: "NHS England | Planning framework …" (saved
+    to disk as "NHS England _ Planning framework …") or "Page – NHSX". Only a side that is a known
+    body's name and little else counts."""
+    parts = [p.strip() for p in re.split(r"\s+[|»·_]\s+|\s+[-–—]\s+", _clean(text)) if p.strip()]
+    if len(parts) < 2:
+        return None
+    for side in (parts[0], parts[-1]):
+        found = _count_publishers(side)
+        if len(found) == 1:
+            name = next(iter(found))
+            if len(_words(side)) <= len(_words(name)) + 1:
+                return name
+    return None
+
+
+# A letter's close: the lines after "Yours sincerely" name who sends it.
+_VALEDICTION = re.compile(r"\byours\s+(?:sincerely|faithfully|truly)\b", re.I)
+
+
+def _signatory(closing_text: str) -> str | None:
+    """The body a letter is sent on behalf of, named in the lines after its valediction."""
+    m = None
+    for m in _VALEDICTION.finditer(closing_text):
+        pass
+    if m is None:
+        return None
+    found = _count_publishers(closing_text[m.end():m.end() + 400])
+    return next(iter(found)) if len(found) == 1 else None
+
+
 def _imprint_lines(text: str) -> str:
     """The lines of a cover that stand for a body rather than mention one: a logo or imprint line
     is mostly a name ("NHS England", "Published by NHSX", "© Crown copyright 2021"), where a
@@ -791,10 +822,18 @@ def _imprint_lines(text: str) -> str:
     return "\n".join(kept)
 
 
-def _count_publishers(text: str) -> dict[str, int]:
+# A body's name followed by more capitalised words is the start of a longer name ("NHS Digital
+# Health Technology Standard" is a title, not NHS Digital); "NHS England and …" is not.
+_NAME_GOES_ON = re.compile(r"[ \t]+(?!(?:and|or|of|for|the|in|on|at|to|by)\b)[A-Z][a-z]")
+
+
+def _count_publishers(text: str, *, names_in_titles: bool = True) -> dict[str, int]:
     out: dict[str, int] = {}
     for name, rx in _COMPILED:
-        n = len(rx.findall(text))
+        if names_in_titles:
+            n = len(rx.findall(text))
+        else:
+            n = sum(1 for m in rx.finditer(text) if not _NAME_GOES_ON.match(text, m.end()))
         if n:
             out[name] = n
     # "NHS England and NHS Improvement" is also counted as NHS Improvement; the longer name wins.
@@ -968,7 +1007,8 @@ def infer(path: Path, fmt: str, blocks: Sequence[Block], raw: dict[str, Any], da
 
     _infer_title(out, path, fmt, blocks, raw, pdf_pages, cover, first_text)
     _infer_date(out, path, fmt, raw, pdf_pages, blocks, header, today)
-    _infer_publisher(out, path, fmt, raw, pdf_pages, cover_text, first_text, header)
+    closing_text = "\n".join(b.text for b in blocks[-12:])
+    _infer_publisher(out, path, fmt, raw, pdf_pages, cover_text, first_text, header, closing_text)
     _infer_kind(out, fmt, raw, data, blocks, cover_text, first_text, header)
     return out
 
@@ -1092,7 +1132,7 @@ def _infer_date(out: InferredMetadata, path: Path, fmt: str, raw: dict[str, Any]
 
 
 def _infer_publisher(out: InferredMetadata, path: Path, fmt: str, raw: dict[str, Any], pdf_pages: list[list[CoverLine]],
-                     cover_text: str, first_text: str, header: str) -> None:
+                     cover_text: str, first_text: str, header: str, closing_text: str = "") -> None:
     if out.publisher:
         return
     explicit = raw.get("publisher")
@@ -1117,9 +1157,17 @@ def _infer_publisher(out: InferredMetadata, path: Path, fmt: str, raw: dict[str,
     if m:
         out.publisher, out.sources["publisher"] = _clean(m.group(1)), "cover-committee"
         return
+    site = _site_name(str(raw.get("title") or "")) or _site_name(path.stem)
+    if site:
+        out.publisher, out.sources["publisher"] = site, "site-name-in-title"
+        return
+    sender = _signatory(closing_text)
+    if sender:
+        out.publisher, out.sources["publisher"] = sender, "letter-signature"
+        return
     scores: dict[str, float] = {}
     imprint = _imprint_lines(cover_text[:3000])
-    for name, n in _count_publishers(imprint).items():
+    for name, n in _count_publishers(imprint, names_in_titles=False).items():
         scores[name] = scores.get(name, 0) + 3 * min(n, 2)
     in_text = _count_publishers(first_text[:15000])
     for name, n in in_text.items():
@@ -1138,7 +1186,7 @@ def _infer_publisher(out: InferredMetadata, path: Path, fmt: str, raw: dict[str,
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     name, score = ranked[0]
     if score >= 4 and (len(ranked) == 1 or score > ranked[1][1]):
-        out.publisher, out.sources["publisher"] = name, "named-on-cover" if name in _count_publishers(imprint) \
+        out.publisher, out.sources["publisher"] = name, "named-on-cover" if name in _count_publishers(imprint, names_in_titles=False) \
             else "named-in-text"
 
 

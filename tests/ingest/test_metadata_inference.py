@@ -325,3 +325,37 @@ def test_a_body_the_text_speaks_of_throughout_is_its_publisher(tmp_path: Path) -
     assert load_file(_write(tmp_path, "a.md", page(6, 1))).document.publisher == "NHSX"
     assert load_file(_write(tmp_path, "b.md", page(6, 4))).document.publisher is None  # not twice any other
     assert load_file(_write(tmp_path, "c.md", page(3, 0))).document.publisher is None  # a few mentions only
+
+
+def test_a_saved_web_page_names_its_site_in_its_title(tmp_path: Path) -> None:
+    """A browser saves "NHS England | Planning framework" as "NHS England _ Planning framework.md":
+    the side of the title that is only a body's name is the site that published the page."""
+    page = "# Planning framework\n\nIntegrated care boards will agree five-year plans with their partners.\n\n" + BODY
+    doc = load_file(_write(tmp_path, "NHS England _ Planning framework.md", page)).document
+    assert (doc.publisher, doc.extra["metadata_sources"]["publisher"]) == ("NHS England", "site-name-in-title")
+    # A title that only mentions a body beside other words names no site.
+    other = load_file(_write(tmp_path, "Working with NHS England _ a guide for practices.md", page)).document
+    assert other.extra["metadata_sources"].get("publisher") != "site-name-in-title"
+
+
+def test_a_letter_is_published_by_the_body_it_is_signed_for(tmp_path: Path) -> None:
+    """A notice written as a letter names its sender only in its close ("Yours sincerely … On behalf
+    of Secretary of State for Health and Social Care"), after mentioning other bodies it concerns."""
+    letter = ("# Notice to organisations\n\nThis notice does not apply to NHS Digital, which is subject to a "
+              "separate notice.\n\n" + "\n\n".join([BODY] * 16) + "\n\nYours sincerely\n\nOn behalf of\n\nSecretary of State for "
+              "Health and Social Care\n")
+    doc = load_file(_write(tmp_path, "notice.md", letter)).document
+    assert (doc.publisher, doc.extra["metadata_sources"]["publisher"]) == (
+        "Department of Health and Social Care", "letter-signature")
+    unsigned = letter.replace("Yours sincerely", "With thanks")
+    assert load_file(_write(tmp_path, "notice2.md", unsigned)).document.publisher is None
+
+
+def test_a_body_name_that_opens_a_longer_title_on_the_cover_is_not_an_imprint(tmp_path: Path) -> None:
+    """"NHS Digital Health Technology Standard" on a cover is the document's name; the imprint line
+    "www.nhsx.nhs.uk | @NHSX" and the text's own voice name who published it."""
+    said = " ".join(["NHSX will review the standard with developers."] * 5)
+    cover = [("www.nhsx.nhs.uk | @NHSX", 10), ("NHS Digital Health Technology Standard", 26),
+             ("Draft", 14), (said, 11), (BODY, 11)]
+    doc = load_file(_write(tmp_path, "NHS_Digital_Health_Technology_Standard_draft.pdf", _pdf(cover))).document
+    assert doc.publisher == "NHSX"
