@@ -4,9 +4,10 @@ reads off them (tests/ingest/real_metadata.yaml, written by reading every file i
 
 Targets: the title right for at least 95% of documents, the date for at least 85% of those that
 state one, the kind for at least 85%. Publishers (no target in the issue; floors that only look
-down): right, or rightly none, for at least 80% of documents, and at most two documents given a
-body that did not publish them (a wrong publisher misleads; a missing one only leaves a blank). A title is right when it equals the expected one once case,
-punctuation and spacing are ignored, or contains it with little else. Misses are printed.
+down): right, or rightly none, for at least 85% of documents (measured 41 of 45 and 30 of 33), and
+at most one document given a body that did not publish it (measured none; a wrong publisher
+misleads, a missing one only leaves a blank). A title is right when it equals the expected one
+once case, punctuation and spacing are ignored, or contains it with little else. Misses are printed.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from evidence_ingest.load import SUPPORTED_EXTENSIONS, load_file
 EXPECTED_FILE = Path(__file__).with_name("real_metadata.yaml")
 NOT_DOCUMENTS = {"SOURCES.md", "REPO_README.md", "REPO_LICENSE_MIT.txt"}  # notes that came with the data
 TITLE_TARGET, DATE_TARGET, KIND_TARGET = 0.95, 0.85, 0.85
-PUBLISHER_FLOOR, WRONG_PUBLISHERS_AT_MOST = 0.80, 2
+PUBLISHER_FLOOR, WRONG_PUBLISHERS_AT_MOST = 0.85, 1
 
 
 def _expected() -> list[dict]:
