@@ -23,6 +23,7 @@ class Candidate:
     context: str = ""  # what a leaning sentence is read with: its lead (and the lead's, if that leans too)
     block: int = 0  # which block (text between blank lines) of its passage it is in
     kind: str = "sentence"  # sentence, item (of a list), lead-in (introduces a list), row (of a table) or fragment
+    title: str = ""  # the title of its passage's document
     items: str = ""  # a lead-in's list items, as read after it ("… the following partners:", then the names)
     furniture: bool = False  # page furniture: navigation, a contents line, a document describing itself
     hand: float = 0.0  # the hand-weighted score (``score`` adds the learned one's when that is on)

@@ -12,7 +12,8 @@ import numpy as np
 from evidence_assistant.answering import sentence_scorer
 from evidence_assistant.answering.answerable import (DAY, DURATION, MONTHS, NAME, REFERENCE, asks_for_day,
                                                      asks_for_duration, counted_thing, counts, expected_type,
-                                                     given_values, holds_type, row_heads, row_label_words, row_words)
+                                                     given_values, holds_type, named_in, row_heads, row_label_words,
+                                                     row_words)
 from evidence_assistant.answering.candidate import Candidate
 from evidence_assistant.answering.citations import quotations
 from evidence_assistant.answering.sentences import ENDS_SENTENCE, pieces
@@ -39,7 +40,11 @@ _LEANS = re.compile(r"^(?:It|Its|This|That|These|Those|They|Their|Them|He|His|Sh
                     # … or a few words in, "these" standing for what the sentence before named:
                     # "We expect these to include …" (not "Getting these foundations right …").
                     r"^(?:[\w&'’-]+\s+){1,4}(?:these|those)(?:\s+(?:to|are|were|will|would|include\w*|can|could|"
-                    r"should|may|might|must|have|had|be|being)\b|[.,;:])")
+                    r"should|may|might|must|have|had|be|being)\b|[.,;:])|"
+                    # … or what the sentence before said, done: "We will do this by delivering:",
+                    # "To achieve this, …", "In doing so, …".
+                    r"^(?:[\w&'’-]+\s+){0,4}(?:do|does|did|doing|done|achieve|achieves|achieving|achieved)\s+"
+                    r"(?:this|that|so|these)\b")
 
 
 # A sentence that qualifies the one before it: "However, …", "But …", "Even so, …".
@@ -161,7 +166,8 @@ def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
                 # "Report by: Julian Kelly, …" is about the document it heads: read it with the
                 # document's title, as its reader does.
                 context = sp.passage.title
-            c = Candidate(rank, a, b, sent, lead_end=prev_end, leans=leans, context=context, block=block)
+            c = Candidate(rank, a, b, sent, lead_end=prev_end, leans=leans, context=context, block=block,
+                          title=sp.passage.title or "")
             c.kind = kind
             out.append(c)
     return out
@@ -196,11 +202,25 @@ _FILE_NAMED = re.compile(r"\w\.(?:pdf|docx?|xlsx?|csv|odt|pptx?|md|html?|json|nj
                          r"\(\s*\d[\d.,]*\s*(?:[KMG]B|bytes)\s*\)", re.I)
 
 
-def boilerplate(sentence: str) -> bool:
+# What a reader may be invited to do ("Please contact …", "download …"), as a question asks it.
+_INVITED = re.compile(r"\b(?:contact(?:ed|ing)?|e-?mail(?:ed|ing)?|visit(?:ed|ing)?|download(?:ed|ing)?)\b", re.I)
+
+
+def invitations(question: str) -> set[str]:
+    """What the question asks about being invited to do ("whom should people contact to be
+    included?"): a line inviting just that is its answer, not page furniture."""
+    return {re.sub(r"(?:ed|ing)$", "", w.lower().replace("-", "")) for w in _INVITED.findall(question)}
+
+
+def boilerplate(sentence: str, asked: set[str] = frozenset()) -> bool:  # type: ignore[assignment]
     """Whether ``sentence`` is a document describing itself, its contents or its surroundings
     (contents lines, breadcrumbs, lists of titles, download and contact lines) — never the
-    answer to a question about what the document reports."""
-    if _SELF_DESCRIBING.search(sentence) or _FURNITURE.search(sentence) or _FILE_NAMED.search(sentence):
+    answer to a question about what the document reports. ``asked``: what the question asks about
+    being invited to do (``invitations``); a line inviting that is kept."""
+    furniture = _FURNITURE.search(sentence)
+    if furniture and asked and invitations(furniture.group(0)) & asked:
+        furniture = None
+    if _SELF_DESCRIBING.search(sentence) or furniture or _FILE_NAMED.search(sentence):
         return True
     if is_table_row(sentence):
         return False  # a row's headers are capitalised and joined by semicolons: not a list of titles
@@ -549,6 +569,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     acronyms = asked_acronyms(question)
     listed = asked_list(question)
     terms = quoted_terms(question)
+    invited = invitations(question)
     # Dates and figures the question names ("in December 2021") should be in the sentence too.
     labels = named_labels(question)
     anchors = [a.lower() for a in re.findall(rf"{MONTHS}\s+\d{{4}}|\b\d[\d,.]*%?", question)]
@@ -560,11 +581,24 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
                 and (found := row_label_words(c.text, in_rows)) is not None}
     other_rows = {key for key, (heads, found) in row_hits.items()
                   if any(found < more for table, more in row_hits.values() if table == heads)}
+    # The name a question gives its document ("… reported by the AnalystX Observatory's State of
+    # the Nation survey?", "… NHS England's neighbourhood health guidelines for 2025/26?") is said
+    # by every sentence of that document: it scopes the question, and the sentence stating the
+    # fact seldom repeats it. The question names the document when it holds most of its title's
+    # words; otherwise only the proper names it shares with the title count: a title sharing a
+    # few of the question's plain words ("… secondary care trusts …") says nothing about which
+    # of its sentences answers.
+    names = set(named_in(question))
+    titled = {}
+    for t in {c.title for c in cands}:
+        words = set(tokenize(t))
+        shared = words & q_tokens
+        titled[t] = shared if len(shared) >= WEIGHTS.title_named * len(words) else shared & names
     rows: list[list[float]] = []
     for c, v in zip(cands, sv):
         c.cos = float(v @ q)
         s_tokens = _expand(set(tokenize(c.text)), abbr)
-        c.lex = share(s_tokens)
+        c.lex = share(s_tokens | titled[c.title])
         if id(c) in with_items:
             # A line introducing a list means what it and its items say together.
             c.cos += WEIGHTS.context * max(float(with_items[id(c)] @ q) - c.cos, 0.0)
@@ -574,7 +608,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
             # before it. Most, not all, of what the lead adds counts, so that a sentence saying
             # nothing to the question itself ("It was chaired by …") does not ride on its lead.
             c.cos += WEIGHTS.context * max(float(in_context[id(c)] @ q) - c.cos, 0.0)
-            ctx_tokens = s_tokens | _expand(set(tokenize(c.context)), abbr)
+            ctx_tokens = s_tokens | titled[c.title] | _expand(set(tokenize(c.context)), abbr)
             with_context = share(ctx_tokens)
             c.lex += WEIGHTS.context * (with_context - c.lex)
         prior = 1.0 - c.rank / max(n_passages, 1)
@@ -587,7 +621,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
         # headings, but is the document's record of itself, not furniture — except that the list
         # of who made the document answers nothing but who made it.
         author = names_its_author(question, c)
-        furniture = boilerplate(c.text) if c.kind != "field" else bool(_AUTHOR_FIELD.match(c.text)) and not author
+        furniture = boilerplate(c.text, invited) if c.kind != "field" else bool(_AUTHOR_FIELD.match(c.text)) and not author
         # A line with no word the question lacks ("NHS England | National engagement on data",
         # asked who leads that engagement) is a running title, not an answer.
         if c.kind == "fragment" and s_tokens and s_tokens <= q_tokens:

@@ -9,7 +9,7 @@ import pytest
 
 from evidence_assistant.answering.answerable import answers_the_type, counted_thing, counts
 from evidence_assistant.answering.extractive import (asked_acronyms, asked_list, boilerplate, candidates, continue_lists,
-                                                     expansion_in, score_candidates, select)
+                                                     expansion_in, invitations, leans_on_lead, score_candidates, select)
 from evidence_assistant.answering.premise import check_premise, contradicted_detail
 from evidence_assistant.answering.sentences import pieces
 from evidence_assistant.answering.weights import WEIGHTS
@@ -942,3 +942,59 @@ def test_a_sentence_the_layout_broke_across_a_blank_line_is_one_piece():
     assert text[ps[0].start:ps[0].end].startswith("If the product") and text[ps[0].start:ps[0].end].endswith("CE mark .")
     # A block ending on a word a sentence can end on stays a block of its own.
     assert len(pieces("Clinical safety\n\nThe product must be registered.")) == 2
+
+
+def test_words_naming_the_document_are_said_by_each_of_its_sentences():
+    """"… reported by the Workforce Observatory survey?" names the document, not the fact: the
+    sentence stating the tenure does not repeat the survey's name, and still answers it best,
+    over one of the same document that only repeats the name."""
+    question = "What was the most frequent average tenure reported by the Workforce Observatory survey?"
+    title = "Workforce Observatory survey key findings"
+    cands = candidates([passage("The Workforce Observatory survey was sent to every team and promoted on "
+                                "social media in the spring.\n\n"
+                                "The most frequent average tenure was 2-4 years (34%).", title=title)])
+    score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    fact = next(c for c in cands if c.text.startswith("The most frequent"))
+    named = next(c for c in cands if c.text.startswith("The Workforce"))
+    assert fact.score > named.score
+    # The title adds only the question's words: a sentence of another document gains nothing.
+    other = candidates([passage("The most frequent average tenure was 2-4 years (34%).", title="Annual accounts")])
+    score_candidates(question, other, WordEmbedder(), n_passages=1)
+    assert other[0].lex < fact.lex
+    # A title sharing a few of a question's plain words is not the question naming it.
+    plain = "What was the most frequent average tenure of data professionals?"
+    sentence = "Most teams kept their staff for longer than the national average."
+    lex = {}
+    for title in ("", "Data professionals in health and care: pay, vacancies and recruitment across England"):
+        cs = candidates([passage(sentence, title=title)])
+        score_candidates(plain, cs, WordEmbedder(), n_passages=1)
+        lex[title] = cs[0].lex
+    assert len(set(lex.values())) == 1
+
+
+def test_a_line_inviting_what_the_question_asks_about_is_not_furniture():
+    """"Please contact Sarah Blundell to be included …" is a contact line, furniture to most
+    questions, and the answer to "whom should people contact to be included?"."""
+    line = "Please contact Sarah Blundell to be included in the next year's distribution."
+    assert boilerplate(line)
+    assert not boilerplate(line, invitations("Whom does the survey ask people to contact to be included?"))
+    assert boilerplate(line, invitations("Where can the survey's results be downloaded?"))
+    cands = candidates([passage(line)])
+    score_candidates("Whom does the report ask people to contact to be included in future surveys?", cands,
+                     WordEmbedder(), n_passages=1)
+    assert not cands[0].furniture
+
+
+def test_a_lead_in_saying_how_the_sentence_before_will_be_done_leans_on_it():
+    """"We will do this by delivering:" means nothing alone: it is read with the commitment before
+    it, so the commitment's list is found by what the commitment is about."""
+    assert leans_on_lead("We will do this by delivering:")
+    assert leans_on_lead("To achieve this, the unit will publish a guide.")
+    assert not leans_on_lead("We will do the work in three phases.")
+    question = "What will be delivered to implement secure data environments?"
+    cands = candidates([passage("We will work with partners to implement secure data environments.\n\n"
+                                "We will do this by delivering:\n\n"
+                                "• a clear public guide;\n\n"
+                                "• an accreditation regime.")])
+    lead = next(c for c in cands if c.kind == "lead-in")
+    assert lead.leans and "secure data environments" in lead.context
