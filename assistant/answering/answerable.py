@@ -89,6 +89,19 @@ REFERENCE = re.compile(r"\b(?:HC|HL|DHS|No\.?|para(?:graph)?s?|pages?|p\.|Sessio
                        r"\b(?i:regulations?|sections?|articles?|clauses?|schedules?|annex(?:es)?|appendix|"
                        r"chapters?|tables?|figures?|parts?)\s\d[\d.\-–]*(?:\(\d+\))*|"
                         r"\b[A-Z]{2,}\d+\b|\b(?:19|20)\d{2}(?:\s?[/–-]\s?(?:(?:19|20)?\d{2})\b)?\b|^\s*\d+\.\s|\(\d+\)")
+# … and the numbers of things a document sets out ("case study 7", "Recommendation 4", "Phase 2")
+# and web addresses: no answer to "how many" or "by how much", though two sentences citing the
+# same case study by its number and address say the same thing.
+_NUMBERED = re.compile(r"\b(?i:case stud(?:y|ies)|recommendations?|phases?|steps?|stages?|options?|priorit(?:y|ies)|"
+                       r"themes?|cohorts?|tiers?|waves?|versions?|objectives?|principles?|commitments?|actions?|"
+                       r"domains?|boxes|box|exhibits?|footnotes?|questions?)\s\d[\d.\-–]*|https?://\S+|www\.\S+")
+
+
+def _unlabelled(text: str) -> str:
+    """``text`` without the numbers that name or label things (REFERENCE, _NUMBERED)."""
+    return REFERENCE.sub(" ", _NUMBERED.sub(" ", text))
+
+
 _QUANTITY = re.compile(r"(?<![\w.])\d[\d,.]*\s?(?:%|per cent)?")
 _MONEY = re.compile(r"£\s?\d|\b\d[\d,.]*\s?(million|billion|bn|m)\b|\b(million|billion) (pounds|of funding)", re.I)
 
@@ -169,7 +182,7 @@ def holds_type(text: str, kind: str | None, given: set[str] = frozenset()) -> bo
         return bool(_MONEY.search(text))
     if kind == "number":
         return any(m.group(0).strip().rstrip(".,%").replace(",", "").removesuffix(" per cent") not in given
-                   for m in _QUANTITY.finditer(REFERENCE.sub(" ", text))) or \
+                   for m in _QUANTITY.finditer(_unlabelled(text))) or \
             bool(re.search(rf"\b({_COUNT_WORDS}|half|third|quarter|most|all)\b", text, re.I))
     if kind == "name":
         return any(m.group(0).lower() not in given for m in NAME.finditer(text)) or \
@@ -189,7 +202,7 @@ def stated_values(text: str, kind: str | None) -> set[str]:
     written alike; empty for kinds without such values. Two sentences stating the same values
     state the asked-for fact twice."""
     if kind in ("number", "share", "money", "duration"):
-        return {v for m in _QUANTITY.finditer(REFERENCE.sub(" ", text))
+        return {v for m in _QUANTITY.finditer(_unlabelled(text))
                 if (v := m.group(0).strip().rstrip(".,").replace(",", "").replace(" per cent", "%"))}
     if kind == "date":
         return {re.sub(r"\s+", " ", m.group(0).lower().replace(",", "")) for m in DATE.finditer(text)}
@@ -483,7 +496,7 @@ def counts(text: str, thing: Sequence[str], window: int = 6) -> bool:
     on its own in a sentence about it ("nine commitments were evaluated, four were rated
     inadequate") — not an amount of money, nor a number that is part of a name ("Covid-19",
     "Type 1", "Regulation 3(1)", "2025/26")."""
-    plain = REFERENCE.sub(" ", text)
+    plain = _unlabelled(text)
     words = re.findall(r"£?\d[\d,.]*%?|[A-Za-z][\w'’-]*", plain)
     # What is counted is the thing's last word ("clinical [coders]", "team [leaders]"): a sentence
     # about clinical coding holds no count of coders.

@@ -216,3 +216,15 @@ def test_the_publisher_a_question_names_may_be_the_passages_documents():
     other = [ScoredPassage(Passage(passage_id="p0", doc_id="d0", seq=0, text=text, char_start=0, char_end=len(text),
                                    title="Annual Impact Report", publisher="Another Trust"), 1.0)]
     assert not answers_the_type(q, candidates(other), other)[0]
+
+
+def test_the_number_of_a_case_study_or_a_web_address_is_no_figure():
+    """"By how much did the team reduce emergency admissions?" is not answered by a pointer to
+    "case study 7" at a web address full of digits; a sentence stating the reduction answers it."""
+    q = "By how much did the frailty team in Northamptonshire reduce emergency admissions?"
+    pointer = ("Learn more about Northamptonshire's frailty team and emergency admissions in case study 7 "
+               "(https://www.england.nhs.uk/long-read/frailty-2025-26/).")
+    assert not holds_type(pointer, "number")
+    assert not judged(q, pointer)[0]
+    assert judged(q, pointer + " The frailty team in Northamptonshire reduced emergency admissions by 12%.")[0]
+    assert holds_type("Recommendation 4 asks for 300 more analysts.", "number")
