@@ -998,3 +998,18 @@ def test_a_lead_in_saying_how_the_sentence_before_will_be_done_leans_on_it():
                                 "• an accreditation regime.")])
     lead = next(c for c in cands if c.kind == "lead-in")
     assert lead.leans and "secure data environments" in lead.context
+
+
+def test_a_list_of_nine_uncounted_items_is_quoted_whole_by_default():
+    """A summary's nine general categories, introduced without a count, come whole with their
+    lead-in under the default settings (WEIGHTS.list_items)."""
+    items = ["Major diagnoses", "Chronic conditions", "Repeat medications", "Contraindications",
+             "Major operations", "Significant therapies", "Significant investigations", "Fractures", "Immunisations"]
+    text = ("The college recommends enriched content for the summary, which includes the following general "
+            "categories:\n\n" + "\n\n".join(f"• {i}" for i in items) + "\n\nHow this is done depends on the platform.")
+    question = "Which general categories does the college recommend for the enriched summary content?"
+    cands = candidates([passage(text)])
+    vecs = score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    picked = [c.text for c in select(cands, vecs, max_sentences=1)]
+    assert picked[0].startswith("The college recommends")
+    assert [p.lstrip("• ") for p in picked[1:10]] == items
