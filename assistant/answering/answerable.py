@@ -34,6 +34,16 @@ _BODIES = ("supplier|company|companies|firm|organisation|organization|body|bodie
            "agencies|institute|staff|author|chair|regulator|department|council|commission|authority|authorities")
 
 
+_SCOPE_CLAUSE = re.compile(r"^\W*(?:according to|under|in|within|across|from|for)\b[^?]*?,\s*"
+                           r"(?=(?:which|what|who|whom|whose|where|when|how)\b)", re.I)
+
+
+def main_clause(question: str) -> str:
+    """The question without the clause that scopes it to a document ("According to NHSX's case
+    study, which bodies administer …?" -> "which bodies administer …?")."""
+    return _SCOPE_CLAUSE.sub("", question, count=1)
+
+
 def expected_type(question: str) -> str | None:
     """What kind of thing the question asks for, when it asks for a specific one: a date, an
     amount of money, a number, a rating, how often, or a name."""

@@ -12,8 +12,8 @@ import numpy as np
 from evidence_assistant.answering import sentence_scorer
 from evidence_assistant.answering.answerable import (DAY, DURATION, MONTHS, NAME, REFERENCE, asks_for_day,
                                                      asks_for_duration, counted_thing, counts, expected_type,
-                                                     given_values, holds_type, named_in, row_heads, row_label_words,
-                                                     row_words)
+                                                     given_values, holds_type, main_clause, named_in, row_heads,
+                                                     row_label_words, row_words)
 from evidence_assistant.answering.candidate import Candidate
 from evidence_assistant.answering.citations import quotations
 from evidence_assistant.answering.sentences import ENDS_SENTENCE, pieces
@@ -559,7 +559,9 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     abbr = abbreviations([c.text for c in cands])
     q_tokens = _expand(set(tokenize(question)), abbr)
     share = _word_share(q_tokens, idf)
-    want = expected_type(question)
+    # What is asked for is read past a clause scoping the question to a document ("According to
+    # the case study, which bodies …"); the judge of whether it is answered reads the whole.
+    want = expected_type(main_clause(question))
     given = given_values(question)
     # "How many unique organisations …": a figure answers only as a count of them ("90 unique
     # organisations were represented"), not as a count of something else ("17,000+ members").

@@ -1013,3 +1013,19 @@ def test_a_list_of_nine_uncounted_items_is_quoted_whole_by_default():
     picked = [c.text for c in select(cands, vecs, max_sentences=1)]
     assert picked[0].startswith("The college recommends")
     assert [p.lstrip("• ") for p in picked[1:10]] == items
+
+
+def test_a_clause_scoping_the_question_to_a_document_does_not_hide_what_it_asks_for():
+    """"According to the case study, which bodies administer the Test Bed?" asks for names as
+    "which bodies administer …" does: the sentence naming them is scored as holding the answer."""
+    from evidence_assistant.answering.answerable import main_clause
+    question = "According to the consortium's case study, which bodies administer the Test Bed project?"
+    assert main_clause(question) == "which bodies administer the Test Bed project?"
+    assert main_clause("In what year was it issued?") == "In what year was it issued?"
+    cands = candidates([passage("The consortium formed a partnership to develop and test the tools in the "
+                                "screening programme of the region.\n\n"
+                                "The Test Bed project is administered by NHS England and the Office for Life Sciences.")])
+    score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    named = next(c for c in cands if "administered" in c.text)
+    from evidence_assistant.answering.sentence_scorer import FEATURES
+    assert named.features[FEATURES.index("answer_type")] == 1.0  # it holds the names asked for
