@@ -212,7 +212,7 @@ def invitations(question: str) -> set[str]:
     return {re.sub(r"(?:ed|ing)$", "", w.lower().replace("-", "")) for w in _INVITED.findall(question)}
 
 
-def boilerplate(sentence: str, asked: set[str] = frozenset()) -> bool:  # type: ignore[assignment]
+def boilerplate(sentence: str, asked: set[str] | frozenset[str] = frozenset()) -> bool:
     """Whether ``sentence`` is a document describing itself, its contents or its surroundings
     (contents lines, breadcrumbs, lists of titles, download and contact lines) — never the
     answer to a question about what the document reports. ``asked``: what the question asks about

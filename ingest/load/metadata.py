@@ -797,12 +797,11 @@ _VALEDICTION = re.compile(r"\byours\s+(?:sincerely|faithfully|truly)\b", re.I)
 
 def _signatory(closing_text: str) -> str | None:
     """The body a letter is sent on behalf of, named in the lines after its valediction."""
-    m = None
-    for m in _VALEDICTION.finditer(closing_text):
-        pass
-    if m is None:
+    closes = list(_VALEDICTION.finditer(closing_text))
+    if not closes:
         return None
-    found = _count_publishers(closing_text[m.end():m.end() + 400])
+    end = closes[-1].end()
+    found = _count_publishers(closing_text[end:end + 400])
     return next(iter(found)) if len(found) == 1 else None
 
 

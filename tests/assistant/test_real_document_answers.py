@@ -998,6 +998,9 @@ def test_a_lead_in_saying_how_the_sentence_before_will_be_done_leans_on_it():
                                 "• an accreditation regime.")])
     lead = next(c for c in cands if c.kind == "lead-in")
     assert lead.leans and "secure data environments" in lead.context
+    vecs = score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    picked = [c.text for c in select(cands, vecs, max_sentences=2)]
+    assert "We will do this by delivering:" in picked and "a clear public guide;" in " ".join(picked)
 
 
 def test_a_list_of_nine_uncounted_items_is_quoted_whole_by_default():
