@@ -194,7 +194,11 @@ _SELF_DESCRIBING = re.compile(
     r"brings? together|is prefaced|is structured|is divided|focuses|considers|is the outcome)\b", re.I)
 _FURNITURE = re.compile(
     r"\bcontents\b|\.{4,}|…{2,}|\s>\s.*\s>\s|\bdownload\b|\bplease (?:e-?mail|contact|visit|see)\b|"
-    r"\bclick here\b|\bfind out more\b|\bfor more information\b|\bthis page\b|\bpublished on\s+\w+\s+website\b",
+    r"\bclick here\b|\bfind out more\b|\bthis page\b|\bpublished on\s+\w+\s+website\b|"
+    # "For more information, visit …", "… for more information about the scheme": a pointer, not
+    # "larger monitors allow for more information to be shown".
+    r"^\W*for more information\b|\bfor more information\s*(?:[,:]|,?\s*(?:see|visit|contact|please|go to|click|"
+    r"call|e-?mail|read|refer|about|on)\b)",
     re.I)
 # A file named by its name or size ("Full report - Mar 21.pdf (3.3 MB)"): a catalogue of files or a
 # download link describes a file, not what the file reports.

@@ -1032,3 +1032,13 @@ def test_a_clause_scoping_the_question_to_a_document_does_not_hide_what_it_asks_
     named = next(c for c in cands if "administered" in c.text)
     from evidence_assistant.answering.sentence_scorer import FEATURES
     assert named.features[FEATURES.index("answer_type")] == 1.0  # it holds the names asked for
+
+
+def test_more_information_shown_is_no_pointer_to_more_information():
+    """"For more information, visit …" points elsewhere; a table row saying larger monitors "allow
+    for more information to be shown" states what the row is about, and can answer."""
+    assert boilerplate("For more information, visit the practice's website.")
+    assert boilerplate("Read the case study for more information about the surgery's approach.")
+    row = ("Monitors | Larger monitors allow for more information to be shown; a rotating base and inbuilt "
+           "speakers or USB hubs are also useful")
+    assert not boilerplate(row)
