@@ -672,10 +672,21 @@ def cover_title(lines: Sequence[CoverLine], path: Path | None) -> tuple[str, str
     return text, source
 
 
+# What separates a web page's title from its site's name: "Page | Site", "Site » Page", "Page – Site".
+_SITE_SEPARATOR = r"\s+[|»·]\s+|\s+[-–—]\s+"
+
+
+def _title_sides(text: str, *, saved: bool = False) -> list[str]:
+    """A page title's parts between site separators; ``saved``: also " _ ", which stands for "|"
+    in a file name a browser saved the page under."""
+    pattern = _SITE_SEPARATOR + (r"|\s+_\s+" if saved else "")
+    return [p.strip() for p in re.split(pattern, text) if p.strip()]
+
+
 def strip_site_name(title: str, heading: str | None) -> str:
     """"Page - Site" or "Site | Page" -> "Page", using the page's own heading when it has one."""
     t = _clean(title)
-    parts = [p.strip() for p in re.split(r"\s+[|»·]\s+|\s+[-–—]\s+", t) if p.strip()]
+    parts = _title_sides(t)
     if len(parts) < 2:
         return t
     if heading:
@@ -779,7 +790,7 @@ def _site_name(text: str) -> str | None:
     """The body a web page's title names as its site: "NHS England | Planning framework …" (saved
     to disk as "NHS England _ Planning framework …") or "Page – NHSX". Only a side that is a known
     body's name and little else counts."""
-    parts = [p.strip() for p in re.split(r"\s+[|»·_]\s+|\s+[-–—]\s+", _clean(text)) if p.strip()]
+    parts = _title_sides(_clean(text), saved=True)
     if len(parts) < 2:
         return None
     for side in (parts[0], parts[-1]):
