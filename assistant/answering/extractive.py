@@ -269,10 +269,10 @@ def _expand(tokens: set[str], abbr: dict[str, set[str]]) -> set[str]:
 
 
 _STOP = {"of", "and", "the", "in", "for", "to", "on", "a", "an", "&", "with", "by", "at"}
-_ASKS_EXPANSION = re.compile(r"\bstands?\s+for\b|\brefers?\s+to\b|\bletters\b|\bacronym\b|\babbreviat|"
+_ASKS_EXPANSION = re.compile(r"\bstands?\s+for\b|\brefers?\s+to\b|\bletters\s+(?:of|in)\b|\bacronym\b|\babbreviat|"
                              r"\bshort\s+for\b|\bexpan(?:d|sion)\b|\bfull\s+(?:name|form|title)\b|\bname\b.*\bstand\b|"
                              r"\bwhat\s+(?:does|do|is|are)\s+(?:the\s+)?[\"'‘“]?[A-Z][A-Za-z]*[A-Z][\"'’”]?\s*(?:mean|\?)", re.I)
-_ACRONYM = re.compile(r"(?<![\w-])([A-Z][A-Za-z]?[A-Z][A-Z0-9]{0,6}s?)(?![\w-])")
+_ACRONYM = re.compile(r"(?<![\w-])([A-Z][A-Za-z]?[A-Z](?:[A-Z0-9]{0,6}|[A-Za-z0-9]{0,5}[A-Z0-9])s?)(?![\w-])")
 
 
 def asked_acronyms(question: str) -> list[str]:
@@ -572,7 +572,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     counted = counted_thing(question) if want == "number" else []
     duration = asks_for_duration(question)
     day = asks_for_day(question)
-    acronyms = asked_acronyms(question)
+    acronyms = asked_acronyms(main_clause(question))
     listed = asked_list(question)
     terms = quoted_terms(question)
     invited = invitations(question)

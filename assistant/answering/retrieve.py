@@ -13,6 +13,8 @@ import numpy as np
 
 from evidence_ingest.store import Index
 
+from evidence_assistant.answering.answerable import main_clause
+from evidence_assistant.answering.extractive import asked_acronyms, expansion_in
 from evidence_assistant.answering.parts import question_parts
 from evidence_assistant.core.errors import EmptyIndexError, InvalidFilterError
 from evidence_assistant.core.settings import Settings
@@ -249,6 +251,21 @@ TITLE_MIN_SHARE = 0.15
 TITLE_MAX_NAMED = 4  # dev: 4-8 gave the same figures, 3 a lower nDCG@10
 
 
+SPELLED_POOL = 100
+SPELLED_FIRST = 3
+
+
+def spelled_out_first(order: list[str], acronyms: Sequence[str], passages: dict[str, Any]) -> list[str]:
+    """``order`` with the first ``SPELLED_FIRST`` passages that spell out an abbreviation the
+    question asks about ("what does SEPR stand for?": a glossary's "SEPR | Shared Electronic
+    Patient Record …") moved to the front, in their order."""
+    spelled = [pid for pid in order[:SPELLED_POOL] if pid in passages
+               and any(expansion_in(a, passages[pid].text) for a in acronyms)][:SPELLED_FIRST]
+    if not spelled:
+        return order
+    return [*spelled, *(pid for pid in order if pid not in spelled)]
+
+
 def file_name_words(path: str) -> str:
     """The words of a file's name without its extension: "NHSX_AI_report.pdf" → "NHSX AI report",
     "CoreInformationStandard.json" → "Core Information Standard"."""
@@ -395,6 +412,9 @@ class Retriever:
         shared = self.index.manifest.shared_works()
         if shared:  # some work is indexed as several documents: keep one of them per work
             order = one_document_per_work(order, self.index.manifest.doc_ids_of(order), shared)
+        acronyms = asked_acronyms(main_clause(query))
+        if acronyms:
+            order = spelled_out_first(order, acronyms, self.index.manifest.passages(order[:SPELLED_POOL]))
         sims = dict(dense)
         d_rank = {pid: i for i, (pid, _) in enumerate(dense, 1)}
         l_rank = {pid: i for i, (pid, _) in enumerate(lexical, 1)}
