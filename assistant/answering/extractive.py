@@ -179,8 +179,11 @@ def reads_as_prose(text: str, min_words: int = 10) -> bool:
     words = re.findall(r"[A-Za-z][\w'’-]*", text)
     if len(words) < min_words:
         return False
-    lower = sum(w[0].islower() for w in words)
-    return lower / len(words) >= 0.7  # a title keeps a third of its words capitalised
+    lower = sum(w[0].islower() for w in words) / len(words)
+    # A title keeps a third of its words capitalised; a long line may name more ("… used to
+    # classify a person for National Reporting on Short and Long Term Services (SALT) e.g. …"),
+    # as no heading runs to its length.
+    return lower >= 0.7 or (len(words) >= WEIGHTS.long_prose_words and lower >= 0.5)
 
 
 # What a document says about itself, and the furniture around its text, rather than anything it

@@ -56,6 +56,9 @@ class ExtractiveWeights:
     # many words is a sentence the extraction cut off (a table cell run into the next column),
     # not a heading, even when a capitalised line follows it (10 took headings; 15 and 20 alike).
     cut_sentence_words: int = 20
+    # A line without a full stop this long reads as prose with half its words in lower case,
+    # not 70%: it names bodies and programmes, no heading runs to it.
+    long_prose_words: int = 20
     boilerplate: float = 0.15
     # A short list item ("Screening") is read only with the line that introduces its list.
     short_item: float = 1.0

@@ -1042,3 +1042,16 @@ def test_more_information_shown_is_no_pointer_to_more_information():
     row = ("Monitors | Larger monitors allow for more information to be shown; a rotating base and inbuilt "
            "speakers or USB hubs are also useful")
     assert not boilerplate(row)
+
+
+def test_a_long_line_naming_many_bodies_reads_as_prose_though_it_has_no_full_stop():
+    # A standard's element description, as its JSON export gives it: no full stop, and a third of
+    # its words capitalised; a heading before it is still no answer.
+    text = ("Primary support reason\n\nThe Primary Support Reason used to classify a person for National Reporting "
+            "on Short and Long Term Services (SALT) e.g. Learning disability support, mental health support, "
+            "physical support")
+    got = [c.text for c in candidates([passage(text)])]
+    assert got == [text.split("\n\n")[1]]
+    heading = "Primary Support Reason And Other Elements Of The Core Information Standard For Social Care"
+    assert [c.text for c in candidates([passage(f"{heading}\n\nThe standard was revised in 2024.")])] == \
+        ["The standard was revised in 2024."]
