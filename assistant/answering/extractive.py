@@ -368,6 +368,34 @@ def asked_list(question: str) -> tuple[int, str] | None:
     return _count_and_noun(_LIST_QUESTION.search(question))
 
 
+# "Which items …", "what kinds of user needs …", "what typical incidents …": a list asked for
+# without its size, by the plural noun its items are (not "what does …", "which is …").
+_UNCOUNTED_LIST = re.compile(r"^\W*(?:which|what)\s+(?:(?:kinds?|types?|sorts?)\s+of\s+)?(?:[a-z][\w-]*[^\Ws]\s+){0,2}?"
+                             r"([a-z]{3,}s)(?=\s+(?:does|do|did|is|are|were|was|should|must|may|might|can|could|will|"
+                             r"would|have|has|had|of|for|from|in|on|to|that|which|listed|named|given)\b)", re.I)
+_NOT_NOUNS = {"does", "was", "has", "this", "its", "his", "hers", "yours", "ours", "theirs", "across", "always",
+              "perhaps", "thus", "plus", "less", "unless", "whereas", "status", "process", "access", "business",
+              "progress", "success", "analysis", "basis", "address", "bus", "gas", "census", "consensus"}
+
+
+def asked_items(question: str) -> str | None:
+    """The plural noun a question asks for a list of without saying how many ("which items
+    does the chapter suggest …" -> "items"); None when it asks for no such list."""
+    asked = re.sub(r"^\W*(?:when|after|once|if)\b[^?]*?,\s*", "", main_clause(question), count=1, flags=re.I)
+    m = _UNCOUNTED_LIST.search(asked)
+    if m is None or asked_list(question) is not None or asked_acronyms(question):
+        return None
+    noun = m.group(1).lower()
+    return None if noun in _NOT_NOUNS or noun.endswith("ss") else noun
+
+
+def introduces(text: str, noun: str) -> bool:
+    """Whether a line introducing a list names what its items are ("Items practices should
+    consider recording include:" for "items", "Their needs may be:" for "needs")."""
+    stem = re.escape(noun[:max(4, len(noun) - 2)])
+    return re.search(rf"\b{stem}", text, re.I) is not None
+
+
 def states_count(text: str, count: int, noun: str) -> bool:
     """Whether ``text`` announces ``count`` of ``noun`` ("has three stages", "6 components",
     "four areas")."""
@@ -577,6 +605,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     day = asks_for_day(question)
     acronyms = asked_acronyms(main_clause(question))
     listed = asked_list(question)
+    uncounted = asked_items(question)
     terms = quoted_terms(question)
     invited = invitations(question)
     # Dates and figures the question names ("in December 2021") should be in the sentence too.
@@ -637,7 +666,8 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
             furniture = True
         c.furniture = furniture
         expands = bool(acronyms) and any(expansion_in(a, c.text) for a in acronyms)
-        leads = bool(listed) and states_count(c.text, *listed)
+        leads = (bool(listed) and states_count(c.text, *listed)) or \
+            (bool(uncounted) and c.kind == "lead-in" and introduces(c.text, uncounted))
         uses_term = bool(terms) and uses_terms(c.text, terms)
         c.score = WEIGHTS.cosine * c.cos + WEIGHTS.lexical * c.lex + WEIGHTS.rank_prior * prior
         if duration:

@@ -1055,3 +1055,30 @@ def test_a_long_line_naming_many_bodies_reads_as_prose_though_it_has_no_full_sto
     heading = "Primary Support Reason And Other Elements Of The Core Information Standard For Social Care"
     assert [c.text for c in candidates([passage(f"{heading}\n\nThe standard was revised in 2024.")])] == \
         ["The standard was revised in 2024."]
+
+
+def test_a_list_asked_for_without_its_size_is_read_by_its_noun():
+    from evidence_assistant.answering.extractive import asked_items, introduces
+
+    assert asked_items("Under the draft standard, what kinds of user needs may developers have to address?") == "needs"
+    assert asked_items("When practices summarise old paper records, which items does the chapter suggest "
+                       "they consider coding?") == "items"
+    assert asked_items("What typical incidents does the chapter report?") == "incidents"
+    # Not a list: a verb after a body ("which body considers applications"), a share of people,
+    # the letters of an abbreviation, a list whose size is given.
+    assert asked_items("Which body considers applications to use Section 251?") is None
+    assert asked_items("What share of respondents said records matter?") is None
+    assert asked_items("What do the letters COPI refer to?") is None
+    assert asked_items("Which three areas does the plan cover?") is None
+    assert introduces("Their needs may be:", "needs") and not introduces("The standard has two parts:", "needs")
+
+
+def test_the_line_introducing_the_kind_of_items_asked_for_is_chosen_with_its_items():
+    text = ("The standard was written with developers and clinicians over two years of work on digital tools.\n\n"
+            "Users may be patients, family, carers or staff. Their needs may be:\n\n"
+            "• Clinical\n\n• Practical\n\n• Emotional")
+    question = "Under the draft standard for digital tools, what kinds of user needs may developers have to address?"
+    cands = candidates([passage(text)])
+    vecs = score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    picked = [c.text for c in select(cands, vecs, max_sentences=1)]
+    assert picked[0] == "Their needs may be:" and picked[1:] == ["Clinical", "Practical", "Emotional"]
