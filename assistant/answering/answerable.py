@@ -50,7 +50,7 @@ def expected_type(question: str) -> str | None:
     # The question's own case is kept for the name check ("which NIHR unit …").
     named = re.sub(r"^(and|but|so|then)\s+", "", question.strip(), flags=re.I)
     # "When the standard was revised, which items replaced …?" asks what its main clause asks.
-    named = re.sub(r"^(?:when|after|once|if)\b[^?]*?,\s*(?=(?:which|what|who|whom|whose|how|where|why)\b)", "",
+    named = re.sub(r"^(?:when|after|once|if|according to)\b[^?]*?,\s*(?=(?:which|what|who|whom|whose|how|where|why)\b)", "",
                    named, flags=re.I)
     q = named.lower()
     if re.match(r"^(when|(on |by )?(what|which) date|by when|(in |from |since )?(what|which) years?)\b", q) \
@@ -70,11 +70,15 @@ def expected_type(question: str) -> str | None:
             not re.match(r"^(what|which)\b[^?]*\b(how|why)\b", q):
         return "money"
     if re.match(r"^how many\b", q) or re.match(r"^what\b[^?]*?\b(percentage|proportion|share|number|figure|"
-                                                r"score|count|total)\b", q):
+                                                r"score|(?:the|a) count|total)\b", q):
         return "number"
     if re.match(r"^(what|how|which)\b", q) and re.search(r"\b(rating|ratings|rated|rate|rank|ranked|judged)\b", q) \
             and not re.search(r"\bwhich (commitments|ones)\b", q):
         return "rating"
+    # "What website does the chapter give for the user group?": a web or e-mail address.
+    if re.match(r"^(?:what|which)\s+(?:web\s?sites?|web\s?pages?|web addresses|web address|urls?|links?|"
+                r"e-?mail address(?:es)?)\b", q):
+        return "address"
     if re.match(r"^how (often|frequently)\b", q) or re.match(r"^(at )?(what|which) (intervals?|frequency)\b", q):
         return "frequency"
     # "Where were the workshops held?", "in which four places …": a place, which has a name.
@@ -181,6 +185,11 @@ def given_values(question: str) -> set[str]:
         {w.lower() for w in re.findall(r"\b[A-Z][a-z]{2,}\b", question)}
 
 
+# A web or e-mail address: "www.nvug.org", "https://…", "nvug.org", "IGPolicyTeam@dhsc.gov.uk".
+WEB_ADDRESS = re.compile(r"https?://\S+|\bwww\.\S+|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
+                         r"\b[\w-]+(?:\.[\w-]+)*\.(?:org|com|net|gov|nhs|uk|io|info|co|eu)\b", re.I)
+
+
 def holds_type(text: str, kind: str | None, given: set[str] = frozenset()) -> bool:
     """Whether ``text`` holds the kind of thing asked for, other than the years and figures the
     question gave (``given``, from ``given_values``)."""
@@ -199,6 +208,8 @@ def holds_type(text: str, kind: str | None, given: set[str] = frozenset()) -> bo
             _opens_with_name(text, given)
     if kind == "frequency":
         return bool(FREQUENCY.search(text))
+    if kind == "address":
+        return bool(WEB_ADDRESS.search(text))
     if kind == "place":
         # A capitalised word past the sentence's first, not an acronym, a month or a name the
         # question gave: "… held in Liverpool, Leicester, Portsmouth and South London".

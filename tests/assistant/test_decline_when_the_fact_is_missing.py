@@ -228,3 +228,30 @@ def test_the_number_of_a_case_study_or_a_web_address_is_no_figure():
     assert not judged(q, pointer)[0]
     assert judged(q, pointer + " The frailty team in Northamptonshire reduced emergency admissions by 12%.")[0]
     assert holds_type("Recommendation 4 asks for 300 more analysts.", "number")
+
+
+def test_what_is_asked_for_is_read_past_according_to_the_document():
+    from evidence_assistant.answering.answerable import expected_type
+
+    question = "According to the workforce report, how much did the 2017 cyber-attack cost the NHS in pounds?"
+    assert expected_type(question) == "money"
+    ok, want = judged(question, "The 2017 cyber-attack led to 19,000 patient appointments being cancelled.")
+    assert (ok, want) == (False, "money")  # a count of appointments is no cost
+    assert judged(question, "The 2017 cyber-attack cost the NHS £92 million in lost output and IT support.")[0]
+
+
+def test_what_counts_as_something_asks_for_no_number():
+    from evidence_assistant.answering.answerable import expected_type
+
+    assert expected_type("What activities count as 'processing' of information?") is None
+    assert expected_type("What was the count of beds in the survey?") == "number"
+
+
+def test_a_website_asked_for_is_answered_only_by_an_address():
+    question = "What website does the paperless chapter give for the ACS Crosscare user group?"
+    rows = ("Table 9.1: System: INPS Vision; User group website: www.nvug.org\n\n"
+            "Table 9.1: System: ACS Crosscare; User group website: ???")
+    ok, want = judged(question, "GP computer systems often have user groups which can help and advise practices.",
+                      "Table 9.1: System: ACS Crosscare; User group website: ???")
+    assert (ok, want) == (False, "address")
+    assert judged("What website does the paperless chapter give for the INPS Vision user group?", rows)[0]
