@@ -302,6 +302,7 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
         weights = idf(words) if idf and words else [1.0] * len(words)
         shares.append((words, weights, sum(weights) or 1.0))
     asked_bases = verb_bases(question)
+    members = series_members(question)
     given = given_values(question)
     ranked = sorted(cands, key=lambda c: -c.score)
     day = asks_for_day(question)
@@ -333,6 +334,8 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
         # A sentence that sets aside what the question asks about ("the all staff (excluding
         # medics) leaver rate", asked the rate for medical staff) answers about something else.
         if shares[0][0] and set(tokenize(" ".join(_EXCLUDED.findall(c.text)))) & set(shares[0][0]):
+            continue
+        if about_another_member(members, c.in_context):
             continue
         if not row_matches(c.text, shares[0][0]):
             continue
@@ -420,6 +423,37 @@ _DIGITS = {tokenize(w)[0]: str(n) for n, w in enumerate(
 
 # What a sentence sets aside ("all staff (excluding medics)", "every region apart from London") is
 # not what it is about.
+# One of a numbered series a document reports on in turn: "Tier 2", "cohort 1", "the second cohort",
+# "Phase three". A question about one is not answered by a sentence about another.
+_SERIES = r"cohort|tier|phase|wave|round|stage"
+_ORDINALS = {w: n for n, w in enumerate("first second third fourth fifth sixth seventh eighth ninth tenth".split(), 1)}
+_CARDINALS = {w: n for n, w in enumerate("one two three four five six seven eight nine ten".split(), 1)}
+_SERIES_NUMBERED = re.compile(rf"\b({_SERIES})s?\s+(\d{{1,2}}|{'|'.join(_CARDINALS)})\b", re.I)
+_SERIES_ORDINAL = re.compile(rf"\b({'|'.join(_ORDINALS)})\s+(?:[a-z]+\s+)?({_SERIES})\b", re.I)
+
+
+def series_members(text: str) -> dict[str, set[int]]:
+    """The members of numbered series ``text`` names: {"tier": {2}, "cohort": {1}} for "Tier 2 of
+    cohort 1", {"cohort": {2}} for "the second cohort"."""
+    out: dict[str, set[int]] = {}
+    for m in _SERIES_NUMBERED.finditer(text):
+        n = m.group(2).lower()
+        out.setdefault(m.group(1).lower(), set()).add(int(n) if n.isdigit() else _CARDINALS[n])
+    for m in _SERIES_ORDINAL.finditer(text):
+        out.setdefault(m.group(2).lower(), set()).add(_ORDINALS[m.group(1).lower()])
+    return out
+
+
+def about_another_member(asked: dict[str, set[int]], text: str) -> bool:
+    """Whether ``text`` is about another member of a series the question names one of: it names
+    that series, and only members other than the one asked about ("… Tier 2 for the second
+    cohort", asked about cohort 1)."""
+    if not asked:
+        return False
+    said = series_members(text)
+    return any(kind in said and not (said[kind] & wanted) for kind, wanted in asked.items())
+
+
 _EXCLUDED = re.compile(r"\b(?:excluding|except(?:\s+for)?|other\s+than|apart\s+from|not\s+including)\s+(?:the\s+)?"
                        r"(?:[\w'’-]+(?:\s+(?:and|or)\s+[\w'’-]+)?)", re.I)
 

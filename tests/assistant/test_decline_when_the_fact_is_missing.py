@@ -255,3 +255,17 @@ def test_a_website_asked_for_is_answered_only_by_an_address():
                       "Table 9.1: System: ACS Crosscare; User group website: ???")
     assert (ok, want) == (False, "address")
     assert judged("What website does the paperless chapter give for the INPS Vision user group?", rows)[0]
+
+
+def test_a_figure_for_another_member_of_a_series_does_not_answer():
+    from evidence_assistant.answering.answerable import about_another_member, series_members
+
+    question = "How many people took part in Tier 2 of cohort 1 of the national engagement on data?"
+    assert series_members(question) == {"tier": {2}, "cohort": {1}}
+    asked = series_members(question)
+    assert about_another_member(asked, "In total, 76 people took part in Tier 2 for the second cohort.")
+    assert not about_another_member(asked, "In total, 80 people took part in Tier 2 for the first cohort.")
+    assert not about_another_member(asked, "In total, 76 people took part.")  # names no member
+    ok, want = judged(question, "In total, 76 people took part in Tier 2 for the second cohort.")
+    assert (ok, want) == (False, "number")
+    assert judged(question, "In total, 80 people took part in Tier 2 for the first cohort.")[0]
