@@ -53,7 +53,7 @@ def expected_type(question: str) -> str | None:
     named = re.sub(r"^(?:when|after|once|if|according to)\b[^?]*?,\s*(?=(?:which|what|who|whom|whose|how|where|why)\b)", "",
                    named, flags=re.I)
     q = named.lower()
-    if re.match(r"^(when|(on |by )?(what|which) date|by when|(in |from |since )?(what|which) years?)\b", q) \
+    if re.match(r"^(when|(on |by )?(what|which) date|by when|(in |from |since |by |before |until )?(what|which) years?)\b", q) \
             or "what date" in q or re.match(r"^how (many|long)\s+(days|weeks|months|years)\b", q) \
             or re.match(r"^(what|which)\b", q) and re.search(r"\b(deadline|due date|target date)\b", q):
         return "date"  # "how many days after …" is answered by the two dates
@@ -70,7 +70,7 @@ def expected_type(question: str) -> str | None:
             not re.match(r"^(what|which)\b[^?]*\b(how|why)\b", q):
         return "money"
     if re.match(r"^how many\b", q) or re.match(r"^what\b[^?]*?\b(percentage|proportion|share|number|figure|"
-                                                r"score|(?:the|a) count|total)\b", q):
+                                                r"score|(?:the|a) count|total|maximum|minimum|ratio|size)\b", q):
         return "number"
     if re.match(r"^(what|how|which)\b", q) and re.search(r"\b(rating|ratings|rated|rate|rank|ranked|judged)\b", q) \
             and not re.search(r"\bwhich (commitments|ones)\b", q):

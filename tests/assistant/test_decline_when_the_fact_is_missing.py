@@ -269,3 +269,16 @@ def test_a_figure_for_another_member_of_a_series_does_not_answer():
     ok, want = judged(question, "In total, 76 people took part in Tier 2 for the second cohort.")
     assert (ok, want) == (False, "number")
     assert judged(question, "In total, 80 people took part in Tier 2 for the first cohort.")[0]
+
+
+def test_a_limit_a_ratio_or_a_year_by_which_asks_for_a_figure_or_a_date():
+    from evidence_assistant.answering.answerable import expected_type
+
+    assert expected_type("By what year does the company expect to have sequenced 5 million genomes?") == "date"
+    assert expected_type("What is the maximum file size for attachments sent with a record?") == "number"
+    assert expected_type("What maximum penalty does the Act set?") == "number"
+    assert expected_type("What is the ratio of librarians to staff?") == "number"
+    question = "What is the maximum file size for attachments sent with a patient record between practices?"
+    ok, want = judged(question, "Attachments such as scanned letters can be sent with the patient record between practices.")
+    assert (ok, want) == (False, "number")
+    assert judged(question, "Attachments sent with the patient record between practices may be at most 5 MB each.")[0]
