@@ -247,11 +247,12 @@ _DOWN = re.compile(r"\b(fall\w*|fell|declin\w*|decreas\w*|drop\w*|reduc\w*|down|
 _FROM_TO = re.compile(r"\bfrom\s+(\d[\d,.]*)\s*%?\s*(?:\w+\s+)?to\s+(\d[\d,.]*)", re.I)
 
 
-# A share the question takes for granted, in words; "most" and "the majority" mean over half.
+# A share the question takes for granted, in words; "most" and "the majority" mean over half,
+# "a minority" under half.
 _FRACTIONS = {"a quarter": 25.0, "one quarter": 25.0, "a third": 33.3, "one third": 33.3, "half": 50.0,
               "a fifth": 20.0, "one fifth": 20.0, "a tenth": 10.0, "two thirds": 66.7, "three quarters": 75.0}
 # Not a stretch of time: "in the first half of 2024/25".
-_SHARE_CLAIM = re.compile(rf"(?<!first )(?<!second )(?<!last )\b({'|'.join(_FRACTIONS)}|most|the majority|a majority)"
+_SHARE_CLAIM = re.compile(rf"(?<!first )(?<!second )(?<!last )\b({'|'.join(_FRACTIONS)}|most|the majority|a majority|a minority|the minority)"
                           r"\s+(?:of\s+)?(?!(?:the\s+|this\s+|that\s+)?(?:year|month|decade|century|day|week|\d)\b)"
                           r"[a-z]", re.I)
 _PERCENT = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s?(?:%|per cent)")
@@ -290,7 +291,9 @@ def contradicted_detail(question: str, passages: Sequence[ScoredPassage],
         if said:
             shares = [float(x) for x in _PERCENT.findall(said[0])]
             wanted = _FRACTIONS.get(claim)
-            if (wanted is None and all(x < 50 for x in shares)) or \
+            fewer = claim.endswith("minority")  # "only a minority of respondents …" means under half
+            if (wanted is None and not fewer and all(x < 50 for x in shares)) or \
+                    (fewer and all(x > 50 for x in shares)) or \
                     (wanted is not None and all(abs(x - wanted) > 5 for x in shares)):
                 return f"the documents give {shares[0]:g}%, not {claim}: “{said[0].strip()}”"
     q_dates = _dates(question)

@@ -1082,3 +1082,15 @@ def test_the_line_introducing_the_kind_of_items_asked_for_is_chosen_with_its_ite
     vecs = score_candidates(question, cands, WordEmbedder(), n_passages=1)
     picked = [c.text for c in select(cands, vecs, max_sentences=1)]
     assert picked[0] == "Their needs may be:" and picked[1:] == ["Clinical", "Practical", "Emotional"]
+
+
+def test_premise_that_only_a_minority_did_what_most_did_is_rejected():
+    survey = [passage("A large majority (86%) of Tier 3 respondents say they would feel fairly or very confident "
+                      "about the security of a single patient record. Only 12% say they would not feel confident.")]
+    check = check_premise("Why did only a minority of Tier 3 respondents feel confident about the security of a "
+                          "single patient record?", survey)
+    assert check.rejected and "86%, not a minority" in check.reasons[0]
+    few = [passage("Only 14% of Tier 3 respondents say they would feel confident about the security of a single "
+                   "patient record.")]
+    assert not check_premise("Why did only a minority of Tier 3 respondents feel confident about the security of a "
+                             "single patient record?", few).rejected
