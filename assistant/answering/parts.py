@@ -19,7 +19,8 @@ from evidence_assistant.core.text import tokenize
 
 # What opens a new question after "and": an interrogative, alone or after a preposition ("on
 # what date", "for how many years", "by how much", "in which years").
-_OPENER = (r"(?:(?:on|in|at|for|by|over|across|to|from|of|with|under|since|until)\s+)?"
+_OPENER = (r"(?:(?:on|in|at|for|by|over|across|to|from|of|with|under|since|until|within|during|after|before|"
+           r"about|through|between|among|against|into)\s+)?"
            r"(?:what|which|who|whom|whose|when|where|why|how)\b")
 # A new question may open with where to read it: "…, and according to the FAQs, which project …".
 _SOURCE_FIRST = r"(?:(?:according to|in|under|within|from)\s+[^,?]{3,80},\s*)?"

@@ -176,3 +176,14 @@ def test_how_often_is_searched_for_in_the_words_documents_use(sample_index):
         a.retriever.index.lexical.search = lambda q, *args, **kw: searched.append(q) or search(q, *args, **kw)
         a.retriever.search("How frequently is the evaluation repeated?")
     assert searched and all(q.endswith(" frequency") for q in searched)
+
+
+def test_a_second_question_opening_with_within_or_during_is_its_own_part():
+    from evidence_assistant.answering.parts import question_parts
+
+    q = ("Which three conditions are the first service frameworks focused on, and within what period will the NHS "
+         "move to a single national formulary?")
+    assert question_parts(q) == ["Which three conditions are the first service frameworks focused on?",
+                                 "Within what period will the NHS move to a single national formulary?"]
+    q = "How many people took part in the survey, and during which months did it run?"
+    assert len(question_parts(q)) == 2
