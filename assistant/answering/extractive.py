@@ -286,6 +286,12 @@ def asked_acronyms(question: str) -> list[str]:
     return [a.rstrip("s") if a.endswith("s") and a[:-1].isupper() else a for a in _ACRONYM.findall(question)]
 
 
+def spelled_out(text: str, acronyms: Sequence[str]) -> set[str]:
+    """The long forms ``text`` gives of the abbreviations asked about, written alike: two
+    sentences spelling out FAIR the same way state one fact."""
+    return {" ".join(re.findall(r"\w+", e.lower())) for a in acronyms if (e := expansion_in(a, text))}
+
+
 def _long_form_matches(short: str, long_form: str, skips: int = 2) -> bool:
     """Whether the letters of ``short`` can be read, in order, from ``long_form``: each letter
     from the start of a word or from inside one (EQUATOR from "Enhancing the QUAlity and

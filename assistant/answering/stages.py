@@ -26,9 +26,10 @@ import numpy as np
 from evidence_assistant.answering.answer import NO_ANSWER_TEXT, Answer, AnswerSentence, Citation
 from evidence_assistant.answering.citations import verbatim_citations
 from evidence_assistant.answering.conversation import condense_without_model, history_questions, is_follow_up
-from evidence_assistant.answering.answerable import answers_the_type, expected_type, stated_values
-from evidence_assistant.answering.extractive import (Candidate, asked_list, candidates, continue_lists, coverage,
-                                                     part_bests, score_candidates, select, whole_lists)
+from evidence_assistant.answering.answerable import answers_the_type, expected_type, main_clause, stated_values
+from evidence_assistant.answering.extractive import (Candidate, asked_acronyms, asked_list, candidates,
+                                                     continue_lists, coverage, part_bests, score_candidates, select,
+                                                     spelled_out, whole_lists)
 from evidence_assistant.answering.parts import question_parts
 from evidence_assistant.answering.premise import PremiseCheck, check_premise, premise_note
 from evidence_assistant.answering.retrieve import Filters, Retrieval, Retriever
@@ -160,9 +161,12 @@ class ExtractiveAnswerer:
         listed = asked_list(turn.standalone)
         items = listed[0] if listed else WEIGHTS.list_items
         want = expected_type(turn.standalone)
+        acronyms = asked_acronyms(main_clause(turn.standalone))
+        # What states the answer again: its figure, date or name, or the same spelling-out.
+        values = (lambda text: stated_values(text, want)) if want else \
+            (lambda text: spelled_out(text, acronyms)) if acronyms else None
         chosen = select(turn.cands, turn.vecs, max_sentences=self.max_sentences, list_items=items,
-                        first=turn.part_best, list_asked=bool(listed),
-                        values=(lambda text: stated_values(text, want)) if want else None)
+                        first=turn.part_best, list_asked=bool(listed), values=values)
         turn.picked = whole_lists(continue_lists(chosen, turn.shown, turn.following, list_items=items), turn.shown)
         for c in turn.picked:
             yield f"{c.text} [{c.rank + 1}] "

@@ -67,3 +67,23 @@ def test_the_row_spelling_out_the_asked_abbreviation_beats_one_spelling_out_the_
     score_candidates("In the glossary to the GP guidelines, what is DMIP?", cands, WordEmbedder(), n_passages=1)
     best = max(cands, key=lambda c: c.score)
     assert best.text.startswith("DMIP")
+
+
+def test_an_abbreviation_spelled_out_again_is_not_quoted_twice():
+    from evidence_assistant.answering.extractive import candidates, score_candidates, select, spelled_out
+    from evidence_assistant.core.types import Passage, ScoredPassage
+    from test_extractive import WordEmbedder
+
+    texts = ["Research needs large volumes of FAIR data (findable, accessible, interoperable, and reusable).",
+             "More work is needed so that datasets are FAIR (findable, accessible, interoperable and reusable).",
+             "The lab will publish its FAIR data principles for developers next year."]
+    sps = [ScoredPassage(Passage(passage_id=f"p{n}", doc_id=f"d{n}", seq=0, text=t, char_start=0, char_end=len(t)),
+                         1.0 - n / 10) for n, t in enumerate(texts)]
+    assert spelled_out(texts[0], ["FAIR"]) == spelled_out(texts[1], ["FAIR"]) != set()
+    assert spelled_out(texts[2], ["FAIR"]) == set()
+    question = "What do the letters of FAIR data stand for?"
+    cands = candidates(sps)
+    vecs = score_candidates(question, cands, WordEmbedder(), n_passages=3)
+    picked = [c.text for c in select(cands, vecs, max_sentences=3, gap=1.0, redundancy=1.01,
+                                     values=lambda text: spelled_out(text, ["FAIR"]))]
+    assert sum("findable" in t for t in picked) == 1
