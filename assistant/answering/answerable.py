@@ -31,9 +31,13 @@ NAME = re.compile(r"\b(?:Professor|Dame|Sir|Dr|Lord|Baroness|Minister|Secretary)
 
 _BODIES = ("supplier|company|companies|firm|organisation|organization|body|bodies|minister|person|people|provider|"
            "vendor|trust|group|team|unit|charity|charities|university|universities|partner|consortium|agency|"
-           "agencies|institute|staff|author|chair|regulator|department|council|commission|authority|authorities")
+           "agencies|institute|staff|author|chair|regulator|department|council|commission|authority|authorities|"
+           "foundation")
 
 
+# A word qualifying the kind of body asked about ("which [cloud hosting] supplier", "which
+# [named NHS] trust"), not the question going on past it ("which areas does the trust …").
+_MODIFIER = r"(?!(?i:does|do|did|is|are|was|were|has|have|had|will|would|should|can|could|the|a|an|of|in|for)\b)"
 _SCOPE_CLAUSE = re.compile(r"^\W*(?:according to|under|in|within|across|from|for)\b[^?]*?,\s*"
                            r"(?=(?:which|what|who|whom|whose|where|when|how)\b)", re.I)
 
@@ -91,7 +95,7 @@ def expected_type(question: str) -> str | None:
     # "Which groups …" asks as often for groups of people ("people with frailty") as for bodies.
     if re.match(r"^which\s+groups\b", q):
         return None
-    if re.match(r"^(who|whom|whose)\b", q) or re.match(rf"^(?i:which)\s+(?:(?i:it)\s+|(?:[A-Z][\w'’&-]*\s+){{1,3}})?"
+    if re.match(r"^(who|whom|whose)\b", q) or re.match(rf"^(?i:which)\s+(?:(?i:it)\s+|(?:{_MODIFIER}[\w'’&-]+\s+){{1,3}})?"
                                                       rf"(?i:{_BODIES})s?\b", named):
         return "name"
     return None
@@ -190,6 +194,11 @@ WEB_ADDRESS = re.compile(r"https?://\S+|\bwww\.\S+|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)
                          r"\b[\w-]+(?:\.[\w-]+)*\.(?:org|com|net|gov|nhs|uk|io|info|co|eu)\b", re.I)
 
 
+# Names of one word each, three or more listed: "Microsoft, Google and Amazon" (not "Health and
+# Care", two words of a title).
+_NAME_LIST = re.compile(r"\b[A-Z][a-z]+(?:, [A-Z][a-z]+)+,? (?:and|or) [A-Z][a-z]+\b")
+
+
 def holds_type(text: str, kind: str | None, given: set[str] = frozenset()) -> bool:
     """Whether ``text`` holds the kind of thing asked for, other than the years and figures the
     question gave (``given``, from ``given_values``)."""
@@ -205,7 +214,7 @@ def holds_type(text: str, kind: str | None, given: set[str] = frozenset()) -> bo
             bool(re.search(rf"\b({_COUNT_WORDS}|half|third|quarter|most|all)\b", text, re.I))
     if kind == "name":
         return any(m.group(0).lower() not in given for m in NAME.finditer(text)) or \
-            _opens_with_name(text, given)
+            _opens_with_name(text, given) or bool(_NAME_LIST.search(text))
     if kind == "frequency":
         return bool(FREQUENCY.search(text))
     if kind == "address":

@@ -282,3 +282,18 @@ def test_a_limit_a_ratio_or_a_year_by_which_asks_for_a_figure_or_a_date():
     ok, want = judged(question, "Attachments such as scanned letters can be sent with the patient record between practices.")
     assert (ok, want) == (False, "number")
     assert judged(question, "Attachments sent with the patient record between practices may be at most 5 MB each.")[0]
+
+
+def test_which_kind_of_body_asks_for_a_name_whatever_words_qualify_it():
+    from evidence_assistant.answering.answerable import expected_type, holds_type
+
+    assert expected_type("Which cloud hosting supplier does the tech plan name?") == "name"
+    assert expected_type("Which named NHS trust is used in the worked example?") == "name"
+    assert expected_type("Which charitable foundation funds the initiative?") == "name"
+    assert expected_type("Which areas does the trust cover?") is None  # the question goes on past "which areas"
+    ok, want = judged("Which cloud hosting supplier does the tech plan for health and care name?",
+                      "NHSX will be engaging on a tech plan for health and care throughout the spring.")
+    assert (ok, want) == (False, "name")
+    # Single-word names, three or more listed, are names; two words of a title are not.
+    assert holds_type("Microsoft, Google and Amazon have all said they are exploring search.", "name")
+    assert not holds_type("The plan for Health and Care will be published in the spring.", "name")
