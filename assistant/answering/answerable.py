@@ -35,8 +35,11 @@ _BODIES = ("supplier|company|companies|firm|organisation|organization|body|bodie
            "foundation")
 
 
-# A word qualifying the kind of body asked about ("which [cloud hosting] supplier", "which
-# [named NHS] trust"), not the question going on past it ("which areas does the trust …").
+# A word qualifying the kind of organisation asked about ("which [cloud hosting] supplier", "which
+# [named NHS] trust"), not the question going on past it ("which areas does the trust …"). Only
+# for kinds that are always organisations: "which age group", "which data team" name a category.
+_FIRMS = ("organi[sz]ations?|bod(?:y|ies)|suppliers?|compan(?:y|ies)|firms?|vendors?|trusts?|charit(?:y|ies)|foundations?|consortium|"
+          "agenc(?:y|ies)|universit(?:y|ies)|regulators?|departments?|councils?|providers?|institutes?")
 _MODIFIER = r"(?!(?i:does|do|did|is|are|was|were|has|have|had|will|would|should|can|could|the|a|an|of|in|for)\b)"
 _SCOPE_CLAUSE = re.compile(r"^\W*(?:according to|under|in|within|across|from|for)\b[^?]*?,\s*"
                            r"(?=(?:which|what|who|whom|whose|where|when|how)\b)", re.I)
@@ -95,8 +98,9 @@ def expected_type(question: str) -> str | None:
     # "Which groups …" asks as often for groups of people ("people with frailty") as for bodies.
     if re.match(r"^which\s+groups\b", q):
         return None
-    if re.match(r"^(who|whom|whose)\b", q) or re.match(rf"^(?i:which)\s+(?:(?i:it)\s+|(?:{_MODIFIER}[\w'’&-]+\s+){{1,3}})?"
-                                                      rf"(?i:{_BODIES})s?\b", named):
+    if re.match(r"^(who|whom|whose)\b", q) or re.match(rf"^(?i:which)\s+(?:(?i:it)\s+|(?:[A-Z][\w'’&-]*\s+){{1,3}})?"
+                                                      rf"(?i:{_BODIES})s?\b", named) or \
+            re.match(rf"^(?i:which)\s+(?:{_MODIFIER}[\w'’&-]+\s+){{1,3}}(?i:{_FIRMS})\b", named):
         return "name"
     return None
 

@@ -290,7 +290,9 @@ def test_which_kind_of_body_asks_for_a_name_whatever_words_qualify_it():
     assert expected_type("Which cloud hosting supplier does the tech plan name?") == "name"
     assert expected_type("Which named NHS trust is used in the worked example?") == "name"
     assert expected_type("Which charitable foundation funds the initiative?") == "name"
+    assert expected_type("Which four organisations were chosen as exemplar sites?") == "name"
     assert expected_type("Which areas does the trust cover?") is None  # the question goes on past "which areas"
+    assert expected_type("Which age group was surveyed?") is None  # a category, not an organisation
     ok, want = judged("Which cloud hosting supplier does the tech plan for health and care name?",
                       "NHSX will be engaging on a tech plan for health and care throughout the spring.")
     assert (ok, want) == (False, "name")
