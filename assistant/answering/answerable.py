@@ -35,8 +35,8 @@ _BODIES = ("supplier|company|companies|firm|organisation|organization|body|bodie
            "foundation")
 
 
-# A word qualifying the kind of organisation asked about ("which [cloud hosting] supplier", "which
-# [named NHS] trust"), not the question going on past it ("which areas does the trust …"). Only
+# A word qualifying the kind of organisation asked about ("which [software] supplier", "which
+# [acute] trust"), not the question going on past it ("which areas does the trust …"). Only
 # for kinds that are always organisations: "which age group", "which data team" name a category.
 _FIRMS = ("organi[sz]ations?|bod(?:y|ies)|suppliers?|compan(?:y|ies)|firms?|vendors?|trusts?|charit(?:y|ies)|foundations?|consortium|"
           "agenc(?:y|ies)|universit(?:y|ies)|regulators?|departments?|councils?|providers?|institutes?")
@@ -82,7 +82,7 @@ def expected_type(question: str) -> str | None:
     if re.match(r"^(what|how|which)\b", q) and re.search(r"\b(rating|ratings|rated|rate|rank|ranked|judged)\b", q) \
             and not re.search(r"\bwhich (commitments|ones)\b", q):
         return "rating"
-    # "What website does the chapter give for the user group?": a web or e-mail address.
+    # "What website does the guide give for the helpline?": a web or e-mail address.
     if re.match(r"^(?:what|which)\s+(?:web\s?sites?|web\s?pages?|web addresses|web address|urls?|links?|"
                 r"e-?mail address(?:es)?)\b", q):
         return "address"
@@ -193,12 +193,12 @@ def given_values(question: str) -> set[str]:
         {w.lower() for w in re.findall(r"\b[A-Z][a-z]{2,}\b", question)}
 
 
-# A web or e-mail address: "www.nvug.org", "https://…", "nvug.org", "IGPolicyTeam@dhsc.gov.uk".
+# A web or e-mail address: "www.example.org", "https://…", "example.org", "team@example.gov.uk".
 WEB_ADDRESS = re.compile(r"https?://\S+|\bwww\.\S+|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
                          r"\b[\w-]+(?:\.[\w-]+)*\.(?:org|com|net|gov|nhs|uk|io|info|co|eu)\b", re.I)
 
 
-# Names of one word each, three or more listed: "Microsoft, Google and Amazon" (not "Health and
+# Names of one word each, three or more listed: "Siemens, Philips and Oracle" (not "Health and
 # Care", two words of a title).
 _NAME_LIST = re.compile(r"\b[A-Z][a-z]+(?:, [A-Z][a-z]+)+,? (?:and|or) [A-Z][a-z]+\b")
 

@@ -181,8 +181,8 @@ def reads_as_prose(text: str, min_words: int = 10) -> bool:
         return False
     lower = sum(w[0].islower() for w in words) / len(words)
     # A title keeps a third of its words capitalised; a long line may name more ("… used to
-    # classify a person for National Reporting on Short and Long Term Services (SALT) e.g. …"),
-    # as no heading runs to its length.
+    # report to the Regional Returns on Adult Care Services (RRACS) e.g. …"), as no heading runs
+    # to its length.
     return lower >= 0.7 or (len(words) >= WEIGHTS.long_prose_words and lower >= 0.5)
 
 
@@ -288,7 +288,7 @@ def asked_acronyms(question: str) -> list[str]:
 
 def spelled_out(text: str, acronyms: Sequence[str]) -> set[str]:
     """The long forms ``text`` gives of the abbreviations asked about, written alike: two
-    sentences spelling out FAIR the same way state one fact."""
+    sentences spelling out one abbreviation the same way state one fact."""
     return {" ".join(re.findall(r"\w+", e.lower())) for a in acronyms if (e := expansion_in(a, text))}
 
 
@@ -374,7 +374,7 @@ def asked_list(question: str) -> tuple[int, str] | None:
     return _count_and_noun(_LIST_QUESTION.search(question))
 
 
-# "Which items …", "what kinds of user needs …", "what typical incidents …": a list asked for
+# "Which items …", "what kinds of risk …", "what common errors …": a list asked for
 # without its size, by the plural noun its items are (not "what does …", "which is …").
 _UNCOUNTED_LIST = re.compile(r"^\W*(?:which|what)\s+(?:(?:kinds?|types?|sorts?)\s+of\s+)?(?:[a-z][\w-]*[^\Ws]\s+){0,2}?"
                              r"([a-z]{3,}s)(?=\s+(?:does|do|did|is|are|were|was|should|must|may|might|can|could|will|"
@@ -396,8 +396,8 @@ def asked_items(question: str) -> str | None:
 
 
 def introduces(text: str, noun: str) -> bool:
-    """Whether a line introducing a list names what its items are ("Items practices should
-    consider recording include:" for "items", "Their needs may be:" for "needs")."""
+    """Whether a line introducing a list names what its items are ("Items to check include:" for
+    "items", "Their risks may be:" for "risks")."""
     stem = re.escape(noun[:max(4, len(noun) - 2)])
     return re.search(rf"\b{stem}", text, re.I) is not None
 

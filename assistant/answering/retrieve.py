@@ -257,8 +257,8 @@ SPELLED_FIRST = 3
 
 def spelled_out_first(order: list[str], acronyms: Sequence[str], passages: dict[str, Any]) -> list[str]:
     """``order`` with the first ``SPELLED_FIRST`` passages that spell out an abbreviation the
-    question asks about ("what does SEPR stand for?": a glossary's "SEPR | Shared Electronic
-    Patient Record …") moved to the front, in their order."""
+    question asks about ("what does ABC stand for?": a glossary's "ABC | Adult Bed Census …")
+    moved to the front, in their order."""
     spelled = [pid for pid in order[:SPELLED_POOL] if pid in passages
                and any(expansion_in(a, passages[pid].text) for a in acronyms)][:SPELLED_FIRST]
     if not spelled:
