@@ -398,16 +398,19 @@ def asked_items(question: str) -> str | None:
 def introduces(text: str, noun: str) -> bool:
     """Whether a line introducing a list names what its items are ("Items to check include:" for
     "items", "Their risks may be:" for "risks")."""
-    stem = re.escape(noun[:max(4, len(noun) - 2)])
-    return re.search(rf"\b{stem}", text, re.I) is not None
+    return re.search(rf"\b{_stem(noun)}", text, re.I) is not None
 
 
 def states_count(text: str, count: int, noun: str) -> bool:
     """Whether ``text`` announces ``count`` of ``noun`` ("has three stages", "6 components",
     "four areas")."""
     words = [w for w, c in _COUNTS.items() if c == count] + [str(count)]
-    stem = re.escape(noun[:max(4, len(noun) - 2)])
-    return any(re.search(rf"\b{w}\s+(?:[\w-]+\s+){{0,2}}{stem}", text, re.I) for w in words)
+    return any(re.search(rf"\b{w}\s+(?:[\w-]+\s+){{0,2}}{_stem(noun)}", text, re.I) for w in words)
+
+
+def _stem(noun: str) -> str:
+    """A pattern for ``noun`` in its other forms ("stages" -> "stag", matching "stage", "staged")."""
+    return re.escape(noun[:max(4, len(noun) - 2)])
 
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
