@@ -408,6 +408,20 @@ def states_count(text: str, count: int, noun: str) -> bool:
     return any(re.search(rf"\b{w}\s+(?:[\w-]+\s+){{0,2}}{_stem(noun)}", text, re.I) for w in words)
 
 
+def announcing_lead_in(cands: Sequence[Candidate], listed: tuple[int, str],
+                       reach: float = WEIGHTS.announced_list_reach) -> int | None:
+    """The best line introducing a list that announces the count and kind of item the question
+    asks for ("what are the four elements …?": "The four elements are:"), when it scores within
+    ``reach`` of the best sentence: the list is the answer, even when a sentence about its subject
+    outscores the line that introduces it."""
+    if not cands:
+        return None
+    best = max(c.score for c in cands)
+    found = [i for i, c in enumerate(cands) if c.kind == "lead-in" and c.score >= best - reach
+             and states_count(c.text, *listed)]
+    return max(found, key=lambda i: cands[i].score, default=None)
+
+
 def _stem(noun: str) -> str:
     """A pattern for ``noun`` in its other forms ("stages" -> "stag", matching "stage", "staged")."""
     return re.escape(noun[:max(4, len(noun) - 2)])

@@ -133,4 +133,37 @@ def _lists(text: str, out: list[Piece]) -> list[Piece]:
             ended = fixed[i - 1].kind == "item" and bool(ENDS_SENTENCE.search(before))
             if not ended and (_list_like(text, p) or _LIST_ITEM_END.search(before)):
                 fixed[i] = Piece(p.start, p.end, "item")
+    return _block_items(text, fixed)
+
+
+# The longest one-sentence block read as an item of the list a colon introduces.
+BLOCK_ITEM_WORDS = 20
+
+
+def _block_items(text: str, out: list[Piece]) -> list[Piece]:
+    """A colon's list set out as short paragraphs of a sentence each ("The key questions were:"
+    then "What are the purposes …?", "How can they be delivered safely?", each on its own between
+    blank lines): two or more such blocks right after the line ending in a colon are its items,
+    up to the first block that holds more than one sentence or runs longer. A list already read
+    as one (its lines marked, numbered or in lower case) is left as it is."""
+    def gap_breaks(a: int, b: int) -> bool:
+        return bool(re.search(r"\n[ \t]*\n", text[a:b]))
+
+    def own_block(j: int) -> bool:
+        before = gap_breaks(out[j - 1].end, out[j].start)
+        after = j + 1 == len(out) or gap_breaks(out[j].end, out[j + 1].start)
+        return before and after and len(text[out[j].start:out[j].end].split()) <= BLOCK_ITEM_WORDS
+
+    fixed = list(out)
+    for i, p in enumerate(out):
+        if p.kind != "lead-in" or not text[p.start:p.end].rstrip().endswith(":"):
+            continue
+        run = []
+        j = i + 1
+        while j < len(out) and out[j].kind in ("sentence", "fragment") and own_block(j):
+            run.append(j)
+            j += 1
+        if len(run) >= 2:
+            for j in run:
+                fixed[j] = Piece(out[j].start, out[j].end, "item")
     return fixed

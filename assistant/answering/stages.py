@@ -27,7 +27,7 @@ from evidence_assistant.answering.answer import NO_ANSWER_TEXT, Answer, AnswerSe
 from evidence_assistant.answering.citations import verbatim_citations
 from evidence_assistant.answering.conversation import condense_without_model, history_questions, is_follow_up
 from evidence_assistant.answering.answerable import answers_the_type, expected_type, main_clause, stated_values
-from evidence_assistant.answering.extractive import (Candidate, asked_acronyms, asked_list, candidates,
+from evidence_assistant.answering.extractive import (Candidate, announcing_lead_in, asked_acronyms, asked_list, candidates,
                                                      continue_lists, coverage, part_bests, score_candidates, select,
                                                      spelled_out, whole_lists)
 from evidence_assistant.answering.parts import question_parts
@@ -165,8 +165,12 @@ class ExtractiveAnswerer:
         # What states the answer again: its figure, date or name, or the same spelling-out.
         values = (lambda text: stated_values(text, want)) if want else \
             (lambda text: spelled_out(text, acronyms)) if acronyms else None
+        first = list(turn.part_best)
+        lead = announcing_lead_in(turn.cands, listed) if listed else None
+        if lead is not None and lead not in first:
+            first.append(lead)
         chosen = select(turn.cands, turn.vecs, max_sentences=self.max_sentences, list_items=items,
-                        first=turn.part_best, list_asked=bool(listed), values=values)
+                        first=first, list_asked=bool(listed), values=values)
         turn.picked = whole_lists(continue_lists(chosen, turn.shown, turn.following, list_items=items), turn.shown)
         for c in turn.picked:
             yield f"{c.text} [{c.rank + 1}] "

@@ -37,6 +37,9 @@ class ExtractiveWeights:
     # document describing itself or its contents answers nothing.
     expansion: float = 0.3
     list_lead_in: float = 0.1
+    # Real suite's dev split: the line announcing the counted list asked for is taken first when
+    # it scores within this of the best sentence.
+    announced_list_reach: float = 0.25
     # Real suite's dev split: a sentence using the very words the question puts in quotation
     # marks ("what is meant by 'triadic consulting'?") is about that term, not its neighbours.
     quoted_term: float = 0.1

@@ -1094,3 +1094,56 @@ def test_premise_that_only_a_minority_did_what_most_did_is_rejected():
                    "patient record.")]
     assert not check_premise("Why did only a minority of Tier 3 respondents feel confident about the security of a "
                              "single patient record?", few).rejected
+
+
+QUESTIONS_AS_BLOCKS = ("The review was asked to settle who may change a record that several teams share. "
+                       "It reported to the regional board.\n\n"
+                       "The questions the review had to answer were:\n\n"
+                       "Who may read a shared record?\n\n"
+                       "How is a patient's consent recorded?\n\n"
+                       "What happens when two entries disagree?\n\n"
+                       "The review's findings then shaped the guidance that practices across the region were "
+                       "given on sharing the records of prime entry.")
+
+
+def test_a_colons_list_set_out_as_one_sentence_paragraphs_is_read_as_its_items():
+    """Short paragraphs of one sentence each, right after a line ending in a colon, are that
+    line's items (and come with it); the longer paragraph after them is not one of them, nor is a
+    paragraph of two sentences after a colon."""
+    got = [(QUESTIONS_AS_BLOCKS[p.start:p.end], p.kind) for p in pieces(QUESTIONS_AS_BLOCKS)]
+    assert [k for _, k in got] == ["sentence", "sentence", "lead-in", "item", "item", "item", "sentence"]
+    cands = candidates([passage(QUESTIONS_AS_BLOCKS)])
+    vecs = score_candidates("What questions did the review have to answer?", cands, WordEmbedder(), n_passages=1)
+    picked = [c.text for c in select(cands, vecs, max_sentences=1, list_items=9)]
+    assert picked[0] == "The questions the review had to answer were:"
+    assert picked[1:4] == ["Who may read a shared record?", "How is a patient's consent recorded?",
+                           "What happens when two entries disagree?"]
+    prose = ("The review's terms were these:\n\nIt met monthly. It reported to the board.\n\n"
+             "Who chaired it was decided later.")
+    assert [p.kind for p in pieces(prose)] == ["lead-in", "sentence", "sentence", "sentence"]
+
+
+FOUR_ELEMENTS = ("This programme, Building a ready workforce, is under way and covers digital literacy for the "
+                 "whole workforce. The four elements are:\n\n• Leadership\n\n• Professionalism\n\n• An academy\n\n"
+                 "• Digital literacy")
+
+
+def test_the_line_announcing_the_counted_list_asked_for_is_taken_first():
+    """Asked for "the four elements" of a programme, the sentence naming the programme scores
+    best, but the line announcing four elements is the answer: it is taken first, with its items;
+    a line announcing another count, or one scoring far below the best, is not."""
+    from evidence_assistant.answering.extractive import announcing_lead_in
+
+    question = "What are the four elements of the Building a ready workforce programme?"
+    cands = candidates([passage(FOUR_ELEMENTS)])
+    vecs = score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    lead = next(i for i, c in enumerate(cands) if c.text == "The four elements are:")
+    # As the packaged model scores them: the sentence naming the programme well ahead.
+    cands[0].score = cands[lead].score + WEIGHTS.gap + 0.05
+    alone = [c.text for c in select(cands, vecs, max_sentences=2, list_items=4)]
+    assert alone == [cands[0].text]  # without it, the gap leaves the list out
+    assert announcing_lead_in(cands, asked_list(question)) == lead
+    picked = [c.text for c in select(cands, vecs, max_sentences=2, list_items=4, first=[lead], list_asked=True)]
+    assert picked[0] == "The four elements are:" and "Digital literacy" in picked
+    assert announcing_lead_in(cands, asked_list("What are the three elements of the programme?")) is None
+    assert announcing_lead_in(cands, asked_list(question), reach=WEIGHTS.gap) is None
