@@ -138,32 +138,58 @@ def _lists(text: str, out: list[Piece]) -> list[Piece]:
 
 # The longest one-sentence block read as an item of the list a colon introduces.
 BLOCK_ITEM_WORDS = 20
+# A paragraph that opens with a short label and a dash or colon ("Minimum dataset - the practice
+# can confirm …"): one entry of a list of labelled paragraphs.
+_LABELLED = re.compile(r"^[A-Z][\w'’/&,()]*(?: [\w'’/&,()]+){0,5} (?:-|–|—|:) \S")
 
 
 def _block_items(text: str, out: list[Piece]) -> list[Piece]:
-    """A colon's list set out as short paragraphs of a sentence each ("The key questions were:"
-    then "What are the purposes …?", "How can they be delivered safely?", each on its own between
-    blank lines): two or more such blocks right after the line ending in a colon are its items,
-    up to the first block that holds more than one sentence or runs longer. A list already read
-    as one (its lines marked, numbered or in lower case) is left as it is."""
+    """A colon's list set out as paragraphs, one item to each, read as its items: two or more
+    paragraphs of one short sentence each ("The key questions were:" then "What are the purposes
+    …?", "How can they be delivered safely?"), or paragraphs each opening with a label and a dash
+    ("… check the following:" then "Minimum dataset - the practice can confirm …. Ideally …"),
+    each such paragraph one item however many sentences it holds. The list ends at the first
+    paragraph that is neither. A list already read as one (its lines marked, numbered or in lower
+    case) is left as it is."""
     def gap_breaks(a: int, b: int) -> bool:
         return bool(re.search(r"\n[ \t]*\n", text[a:b]))
 
-    def own_block(j: int) -> bool:
-        before = gap_breaks(out[j - 1].end, out[j].start)
-        after = j + 1 == len(out) or gap_breaks(out[j].end, out[j + 1].start)
-        return before and after and len(text[out[j].start:out[j].end].split()) <= BLOCK_ITEM_WORDS
+    def block_end(j: int) -> int:
+        """The index of the last piece of the paragraph that ``out[j]`` opens."""
+        while j + 1 < len(out) and not gap_breaks(out[j].end, out[j + 1].start):
+            j += 1
+        return j
 
-    fixed = list(out)
-    for i, p in enumerate(out):
+    def opens_block(j: int) -> bool:
+        return gap_breaks(out[j - 1].end, out[j].start)
+
+    fixed: list[Piece] = []
+    i = 0
+    while i < len(out):
+        p = out[i]
+        fixed.append(p)
+        i += 1
         if p.kind != "lead-in" or not text[p.start:p.end].rstrip().endswith(":"):
             continue
+        # Paragraphs of one short sentence each.
         run = []
-        j = i + 1
-        while j < len(out) and out[j].kind in ("sentence", "fragment") and own_block(j):
+        j = i
+        while j < len(out) and out[j].kind in ("sentence", "fragment") and opens_block(j) and block_end(j) == j \
+                and len(text[out[j].start:out[j].end].split()) <= BLOCK_ITEM_WORDS:
             run.append(j)
             j += 1
         if len(run) >= 2:
-            for j in run:
-                fixed[j] = Piece(out[j].start, out[j].end, "item")
+            fixed.extend(Piece(out[k].start, out[k].end, "item") for k in run)
+            i = j
+            continue
+        # Labelled paragraphs, each one item.
+        blocks = []
+        j = i
+        while j < len(out) and out[j].kind in ("sentence", "fragment") and opens_block(j) \
+                and _LABELLED.match(text[out[j].start:out[j].end]):
+            blocks.append((j, block_end(j)))
+            j = block_end(j) + 1
+        if len(blocks) >= 2:
+            fixed.extend(Piece(out[a].start, out[b].end, "item") for a, b in blocks)
+            i = j
     return fixed

@@ -90,6 +90,8 @@ class ExtractiveWeights:
     # about: sharing at least ``type_overlap`` of its distinctive words (IDF-weighted).
     type_top: int = 3
     type_overlap: float = 0.4
+    # A line introducing a list or a quotation shares the words of this much of the text after it.
+    introduced_chars: int = 300
     # Whether there is enough to answer at all: the best sentence's score and the share of the
     # question's distinctive words the first ``coverage_passages`` passages hold, mixed.
     relevance_best: float = 0.5

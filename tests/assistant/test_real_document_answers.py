@@ -1147,3 +1147,57 @@ def test_the_line_announcing_the_counted_list_asked_for_is_taken_first():
     assert picked[0] == "The four elements are:" and "Digital literacy" in picked
     assert announcing_lead_in(cands, asked_list("What are the three elements of the programme?")) is None
     assert announcing_lead_in(cands, asked_list(question), reach=WEIGHTS.gap) is None
+
+
+CHECKS = ("Before data leaves the practice it should be able to check the following:\n\n"
+          "Incomplete data - gaps can mislead any study. Errors found may be corrected in the record.\n\n"
+          "Minimum dataset - only the fields needed for the purpose are taken. Each field is explained.\n\n"
+          "The agency then sends the extract on a fixed day each month, whatever the practice has checked.")
+
+
+def test_a_colons_list_of_labelled_paragraphs_reads_each_paragraph_as_one_item():
+    """"… check the following:" then paragraphs each opening "Label - …": each paragraph, all its
+    sentences, is one item of the list; the paragraph after them, which opens with no label, is
+    not."""
+    got = [(CHECKS[p.start:p.end], p.kind) for p in pieces(CHECKS)]
+    assert [k for _, k in got] == ["lead-in", "item", "item", "sentence"]
+    assert got[1][0] == "Incomplete data - gaps can mislead any study. Errors found may be corrected in the record."
+    cands = candidates([passage(CHECKS)])
+    vecs = score_candidates("What should the practice check before data leaves it?", cands, WordEmbedder(), n_passages=1)
+    picked = [c.text for c in select(cands, vecs, max_sentences=1, list_items=9)]
+    assert picked[0].endswith("the following:") and picked[2].startswith("Minimum dataset - ")
+    one = ("It should check the following:\n\nIncomplete data - gaps can mislead. Errors are corrected.\n\n"
+           "The agency then sends the extract. It does so monthly.")
+    assert [p.kind for p in pieces(one)] == ["lead-in"] + ["sentence"] * 4  # one labelled paragraph is no list
+
+
+def test_initials_that_do_or_write_something_name_a_body():
+    """"… by NICE", "The MHRA guidance …" name a body by its initials; initials anywhere else
+    ("the NHS", "AI tools") do not, nor do initials the question itself gives."""
+    from evidence_assistant.answering.answerable import given_values, holds_type
+
+    assert holds_type("Development of the registration service by NICE:", "name")
+    assert holds_type("The MHRA guidance on software sets out the classes.", "name")
+    assert not holds_type("The NHS will adopt AI tools across ICB areas.", "name")
+    given = given_values("Whose guidance does the MHRA cite?")
+    assert "mhra" in given
+    assert not holds_type("The MHRA guidance on software sets out the classes.", "name", given)
+
+
+SOURCE_QUOTE = ("Contacts with professionals\n\n"
+                "The NICE guideline on shared decisions (see its website) states:\n\n"
+                "\"Offer support before, during and after each discussion with a professional.\"\n\n"
+                "The details of the contact are recorded.")
+
+
+def test_a_line_introducing_a_quotation_is_about_what_it_quotes():
+    """"The NICE guideline … states:" answers "whose guideline says support should be offered
+    before, during and after discussions?" through the words it introduces, which the line
+    itself does not share."""
+    ps = [passage(SOURCE_QUOTE)]
+    cands = candidates(ps)
+    question = "Whose guideline is quoted saying support should be offered before, during and after discussions?"
+    score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    for c in cands:  # only the line naming the guideline's author is among the best
+        c.score = 1.0 if c.text.startswith("The NICE guideline") else 0.0
+    assert answers_the_type(question, cands, ps, top=1)[0]
