@@ -42,7 +42,7 @@ _FIRMS = ("organi[sz]ations?|bod(?:y|ies)|suppliers?|compan(?:y|ies)|firms?|vend
           "agenc(?:y|ies)|universit(?:y|ies)|regulators?|departments?|councils?|providers?|institutes?")
 _MODIFIER = r"(?!(?i:does|do|did|is|are|was|were|has|have|had|will|would|should|can|could|the|a|an|of|in|for)\b)"
 _SCOPE_CLAUSE = re.compile(r"^\W*(?:according to|under|in|within|across|from|for)\b[^?]*?,\s*"
-                           r"(?=(?:which|what|who|whom|whose|where|when|how)\b)", re.I)
+                           r"(?=(?:which|what|who|whom|whose|where|when|why|how)\b)", re.I)
 
 
 def main_clause(question: str) -> str:

@@ -14,7 +14,7 @@ from typing import Sequence
 from evidence_assistant.core.text import sentence_spans
 from evidence_assistant.core.text import tokenize
 
-from evidence_assistant.answering.answerable import named_in
+from evidence_assistant.answering.answerable import main_clause, named_in
 from evidence_assistant.answering.citations import normalise, numbers_in
 from evidence_assistant.answering.extractive import leans_on_lead
 from evidence_assistant.answering.weights import WEIGHTS
@@ -87,9 +87,10 @@ _ENUM = re.compile(r"\(\d+\)")
 
 def number_contexts(text: str) -> list[tuple[str, set[str]]]:
     """Each quantity in ``text`` with the words that follow it ("nine commitments" → 9, {commit}).
-    Paragraph numbers, enumerations like "(4)" and years are not quantities."""
+    Paragraph numbers, enumerations like "(4)", labels like "v4" and years are not quantities."""
     text = _ENUM.sub(" ", _PARA_PREFIX.sub(" ", text))
-    words = re.findall(r"£?\d[\d,.]*%?|[A-Za-z]+", text)
+    # A figure glued to letters ("v4", "Ch8e") is part of a label, not a quantity.
+    words = re.findall(r"(?<![A-Za-z\d])£?\d[\d,.]*%?|[A-Za-z]+\d*\w*", text)
     out = []
     for i, w in enumerate(words):
         lw = w.lower().rstrip("%").lstrip("£").replace(",", "")
@@ -148,7 +149,9 @@ def check_premise(question: str, passages: Sequence[ScoredPassage], *,
                   idf=None, min_proposition: float = 0.0) -> PremiseCheck:
     """``registry_ratings`` maps each commitment the question is about to its registered rating;
     ``all_ratings`` are the ratings of every registered commitment the Panel evaluated."""
-    if not _PRESUPPOSES.search(question) and not re.search(r"\b(rated|given the|after the)\b", question, re.I):
+    # "According to the chapter, why do entries …?" assumes what "why do entries …?" assumes.
+    presupposes = bool(_PRESUPPOSES.search(main_clause(question)))
+    if not presupposes and not re.search(r"\b(rated|given the|after the)\b", question, re.I):
         return PremiseCheck(False)
     evidence = " ".join(normalise(sp.passage.text) for sp in passages)
     check = PremiseCheck(False)
@@ -185,7 +188,6 @@ def check_premise(question: str, passages: Sequence[ScoredPassage], *,
         elif about and not any(about & ctx for ctx in stated):
             check.rejected = True
             check.reasons.append(f"no document retrieved states {n} of what the question counts")
-    presupposes = bool(_PRESUPPOSES.search(question))
     person = _person_in(question) if presupposes else None
     if not check.rejected and person:
         # "Why did Jeremy Hunt chair the Expert Panel?": where the documents state the rest of the

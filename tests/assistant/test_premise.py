@@ -83,3 +83,23 @@ def test_the_clearest_statement_of_the_act_decides():
     assert check.rejected and "Jane Dacre" in check.reasons[0]
     assert not check_premise("Why did Dame Jane Dacre chair the Expert Panel's evaluation of digitisation?",
                              [committee, panel]).rejected
+
+
+SMARTCARD = passage(
+    "Entries made when not logged on with a smartcard, or in the wrong role, will not update the shared "
+    "summary record. Entries made in the right role update it at once.", 3)
+DAILY = passage("Entries made without logging on with a smartcard still update the shared summary record, "
+                "at the end of each day.", 4)
+
+
+def test_a_why_question_scoped_to_a_document_assumes_what_its_main_clause_assumes():
+    """"According to the chapter, why do entries made without a smartcard still update the summary?"
+    assumes what the question without its opening clause assumes, which the chapter denies; a
+    version label in the document's name ("(v4)") is not a figure the question claims. Where the
+    documents state the assumption, it stands."""
+    q = ("According to the records chapter of the practice guidelines (v4), why do entries made without "
+         "logging on with a smartcard still update the shared summary record?")
+    check = check_premise(q, [SMARTCARD])
+    assert check.rejected and "will not update" in check.reasons[0]
+    assert "4" not in check.claims
+    assert not check_premise(q, [DAILY]).rejected
