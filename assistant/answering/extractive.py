@@ -67,6 +67,8 @@ _FIELD_LINE = re.compile(rf"^(?:[A-Z][a-z]+\s+){{0,3}}(?:[Pp]ublished|[Uu]pdated
 _DATED_LINE = re.compile(rf"\b(?:[Uu]pdated|[Pp]ublished|[Ii]ssued|[Rr]evised)\s+(?:on\s+)?"
                          rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?{MONTHS},?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?\d{{4}}\b")
 _DATED_LINE_WORDS = 15
+# A terminology code followed by its term between bars: "27113001 |Body weight (observable entity)|".
+_CODED_LINE = re.compile(r"\b\d{5,18}\s*\|[^|\n]{3,}\|")
 
 
 # Who made a document, as a question asks it ("which staff prepared …", "who presented the board
@@ -153,6 +155,10 @@ def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
                         b = all_pieces[k].end
                         k += 1
                     sent = text[a:b].strip()
+            elif kind == "fragment" and _CODED_LINE.search(sent):
+                # "SNOMED CT : - 27113001 |Body weight (observable entity)|": a code with its term
+                # states a fact, read with the line before it, which says what is coded.
+                kind, context = "code", prev
             elif kind == "fragment" and not prev.endswith(":") and " | " not in sent:
                 # A table's row ("SCIMP | Scottish Clinical …") is kept: it states a fact. Other
                 # text without a full stop is kept when it reads as prose and runs on — into

@@ -1201,3 +1201,20 @@ def test_a_line_introducing_a_quotation_is_about_what_it_quotes():
     for c in cands:  # only the line naming the guideline's author is among the best
         c.score = 1.0 if c.text.startswith("The NICE guideline") else 0.0
     assert answers_the_type(question, cands, ps, top=1)[0]
+
+
+CODED = ("Weight\n\nThe person's weight in kilograms.\n\nCoded value\n\nThe coded value of weight\n\n"
+         "SNOMED CT : - 27113001 |Body weight (observable entity)|")
+
+
+def test_a_code_with_its_term_is_an_answer_read_with_the_line_before_it():
+    """A standard's coded value ("27113001 |Body weight (observable entity)|") states a fact though
+    it is no sentence: it is a candidate, read with the line saying what is coded; a bare label
+    line is not."""
+    cands = candidates([passage(CODED)])
+    coded = [c for c in cands if "27113001" in c.text]
+    assert len(coded) == 1 and coded[0].kind == "code" and coded[0].context == "The coded value of weight"
+    assert not any(c.text == "Coded value" for c in cands)
+    vecs = score_candidates("Which SNOMED CT concept ID does the standard give for body weight?", cands,
+                            WordEmbedder(), n_passages=1)
+    assert "27113001" in select(cands, vecs, max_sentences=1)[0].text
