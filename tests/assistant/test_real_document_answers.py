@@ -1218,3 +1218,15 @@ def test_a_code_with_its_term_is_an_answer_read_with_the_line_before_it():
     vecs = score_candidates("Which SNOMED CT concept ID does the standard give for body weight?", cands,
                             WordEmbedder(), n_passages=1)
     assert "27113001" in select(cands, vecs, max_sentences=1)[0].text
+
+
+def test_a_question_after_a_source_clause_may_open_with_a_preposition():
+    """"According to the report, over which years …?" asks for a date as "over which years …?"
+    does; the clause placing it is read past when it is followed by "on what date", "in which"."""
+    from evidence_assistant.answering.answerable import expected_type, main_clause
+
+    assert expected_type("Over which years did trusts assess themselves?") == "date"
+    assert expected_type("According to the full report, over which years did trusts assess themselves?") == "date"
+    assert main_clause("In the annual report, on what date was the plan published?") == \
+        "on what date was the plan published?"
+    assert main_clause("In which year was it published?") == "In which year was it published?"
