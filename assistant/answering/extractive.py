@@ -382,7 +382,7 @@ def asked_list(question: str) -> tuple[int, str] | None:
 
 # "Which items …", "what kinds of risk …", "what common errors …": a list asked for
 # without its size, by the plural noun its items are (not "what does …", "which is …").
-_UNCOUNTED_LIST = re.compile(r"^\W*(?:which|what)\s+(?:(?:kinds?|types?|sorts?)\s+of\s+)?(?:[a-z][\w-]*[^\Ws]\s+){0,2}?"
+_UNCOUNTED_LIST = re.compile(r"^\W*(?:which|what)\s+(?:(?:kinds?|types?|sorts?)\s+of\s+)?(?:[a-z][\w-]*[^\Ws]\s+){0,4}?"
                              r"([a-z]{3,}s)(?=\s+(?:does|do|did|is|are|were|was|should|must|may|might|can|could|will|"
                              r"would|have|has|had|of|for|from|in|on|to|that|which|listed|named|given)\b)", re.I)
 _NOT_NOUNS = {"does", "was", "has", "this", "its", "his", "hers", "yours", "ours", "theirs", "across", "always",
@@ -399,6 +399,11 @@ def asked_items(question: str) -> str | None:
         return None
     noun = m.group(1).lower()
     return None if noun in _NOT_NOUNS or noun.endswith("ss") else noun
+
+
+# A sentence listing what the sentence before it introduced: "These include cardiovascular disease
+# risk prediction, dermatology and …" after "… several domains have emerged as priorities."
+_NAMES_THEM = re.compile(r"^(?:These|They|Those|Such \w+) (?:include|includes|included|are|were|comprise|cover)\b")
 
 
 def introduces(text: str, noun: str) -> bool:
@@ -696,7 +701,9 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
         c.furniture = furniture
         expands = bool(acronyms) and any(expansion_in(a, c.text) for a in acronyms)
         leads = (bool(listed) and states_count(c.text, *listed)) or \
-            (bool(uncounted) and c.kind == "lead-in" and introduces(c.text, uncounted))
+            (bool(uncounted) and c.kind == "lead-in" and introduces(c.text, uncounted)) or \
+            (bool(listed or uncounted) and c.leans and bool(_NAMES_THEM.match(c.text))
+             and introduces(c.context, listed[1] if listed else uncounted))
         uses_term = bool(terms) and uses_terms(c.text, terms)
         c.score = WEIGHTS.cosine * c.cos + WEIGHTS.lexical * c.lex + WEIGHTS.rank_prior * prior
         if duration:
@@ -875,6 +882,10 @@ def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap:
         # itself points further back ("She said …" after "She said …") would not help.
         if lead is not None and lead not in chosen and not cands[lead].leans:
             unit.insert(0, lead)
+            # The same sentence already chosen from an overlapping passage gives way to this one,
+            # which comes with what goes on from it: it is quoted once.
+            same = [j for j in chosen if j not in first and cands[j].text == cands[lead].text]
+            chosen = [j for j in chosen if j not in same]
         if len(chosen) - extra + len(unit) > max_sentences:
             if chosen:
                 continue  # no room for the sentence with what it leans on

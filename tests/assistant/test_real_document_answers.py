@@ -1230,3 +1230,26 @@ def test_a_question_after_a_source_clause_may_open_with_a_preposition():
     assert main_clause("In the annual report, on what date was the plan published?") == \
         "on what date was the plan published?"
     assert main_clause("In which year was it published?") == "In which year was it published?"
+
+
+DOMAINS_A = ("The group set up a framework for benchmarks. As the work progressed, several clinical and public "
+             "health domains emerged as priority areas.")
+DOMAINS_B = ("As the work progressed, several clinical and public health domains emerged as priority areas. "
+             "These include dermatology, histopathology and malaria detection. The framework is open to all.")
+
+
+def test_the_sentence_listing_what_the_one_before_introduced_answers_a_list_question():
+    """"Which clinical and public health domains have emerged …?" is answered by "These include …" after
+    the sentence introducing the domains, which comes with it, quoted once although two
+    overlapping passages both hold it."""
+    from evidence_assistant.answering.extractive import asked_items
+
+    question = "Which clinical and public health domains have emerged as priority areas?"
+    assert asked_items(question) == "domains"
+    cands = candidates([passage(DOMAINS_A, 0), passage(DOMAINS_B, 1)])
+    vecs = score_candidates(question, cands, WordEmbedder(), n_passages=2)
+    listing = next(c for c in cands if c.text.startswith("These include"))
+    assert listing.features[15] == 1.0  # it leads the list asked for
+    picked = [c.text for c in select(cands, vecs, max_sentences=3, gap=1.0)]
+    assert any(t.startswith("These include") for t in picked)
+    assert sum(t.startswith("As the work progressed") for t in picked) == 1
