@@ -26,7 +26,8 @@ import numpy as np
 from evidence_assistant.answering.answer import NO_ANSWER_TEXT, Answer, AnswerSentence, Citation
 from evidence_assistant.answering.citations import verbatim_citations
 from evidence_assistant.answering.conversation import condense_without_model, history_questions, is_follow_up
-from evidence_assistant.answering.answerable import answers_the_type, expected_type, main_clause, stated_values
+from evidence_assistant.answering.answerable import (answers_the_type, expected_type, main_clause, named_in, never_indexed,
+                                                     stated_values)
 from evidence_assistant.answering.extractive import (Candidate, announcing_lead_in, asked_acronyms, asked_list, candidates,
                                                      continue_lists, coverage, part_bests, score_candidates, select,
                                                      spelled_out, whole_lists)
@@ -36,6 +37,7 @@ from evidence_assistant.answering.retrieve import Filters, Retrieval, Retriever
 from evidence_assistant.answering.weights import WEIGHTS
 from evidence_assistant.core.errors import LLMError
 from evidence_assistant.core.settings import Settings
+from evidence_assistant.core.text import tokenize
 from evidence_assistant.core.types import Passage, ScoredPassage
 
 log = logging.getLogger(__name__)
@@ -247,6 +249,16 @@ class Stages:
         turn.timings["score_s"] = time.perf_counter() - t
 
         idf = self.index.lexical.idf
+        # A name the question gives that no indexed document holds anywhere ("… such as the Waterlow
+        # scale"): whatever is near in topic, the documents cannot say what is asked of it.
+        unknown = never_indexed(named_in(turn.standalone), idf)
+        if unknown:
+            words = list(dict.fromkeys(w for w in re.findall(r"[\w'’-]+", turn.standalone)
+                                       if set(tokenize(w)) & set(unknown)))
+            named = " or ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
+            turn.answer = decline(turn, f"No indexed document mentions {named}, which the question names. The "
+                                        "nearest passages are listed.")
+            return
         turn.premise = check_premise(turn.standalone, turn.shown, registry_ratings=turn.ratings,
                                      all_ratings=self.all_ratings(), idf=idf,
                                      min_proposition=self.settings.answering.min_proposition)
