@@ -249,16 +249,6 @@ class Stages:
         turn.timings["score_s"] = time.perf_counter() - t
 
         idf = self.index.lexical.idf
-        # A name the question gives that no indexed document holds anywhere ("… such as the Waterlow
-        # scale"): whatever is near in topic, the documents cannot say what is asked of it.
-        unknown = never_indexed(named_in(turn.standalone), idf)
-        if unknown:
-            words = list(dict.fromkeys(w for w in re.findall(r"[\w'’-]+", turn.standalone)
-                                       if set(tokenize(w)) & set(unknown)))
-            named = " or ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
-            turn.answer = decline(turn, f"No indexed document mentions {named}, which the question names. The "
-                                        "nearest passages are listed.")
-            return
         turn.premise = check_premise(turn.standalone, turn.shown, registry_ratings=turn.ratings,
                                      all_ratings=self.all_ratings(), idf=idf,
                                      min_proposition=self.settings.answering.min_proposition)
@@ -285,6 +275,16 @@ class Stages:
         if relevance < self.settings.answering.min_relevance and not turn.boosted:
             turn.answer = decline(turn, f"The closest passages score {relevance:.2f}, below the "
                                         f"{self.settings.answering.min_relevance:.2f} needed to answer; the nearest are listed.")
+            return
+        # A name the question gives that no indexed document holds anywhere ("… such as the Waterlow
+        # scale"): whatever is near in topic, the documents cannot say what is asked of it.
+        unknown = never_indexed(named_in(turn.standalone), idf)
+        if unknown and not turn.premise.rejected:
+            words = list(dict.fromkeys(w for w in re.findall(r"[\w'’-]+", turn.standalone)
+                                       if set(tokenize(w)) & set(unknown)))
+            named = " or ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
+            turn.answer = decline(turn, f"No indexed document mentions {named}, which the question names. The "
+                                        "nearest passages are listed.")
             return
         if turn.premise.rejected:
             turn.notes.append(premise_note(turn.premise))

@@ -119,6 +119,9 @@ def recording(a: Assistant) -> RecordingStages:
     pytest.param("What is the recipe for a Victoria sponge cake?", {},
                  r"The closest passages score 0\.\d\d, below the 0\.50 needed to answer; the nearest are listed\.",
                  id="below-the-relevance-floor"),
+    pytest.param("What did the Expert Panel conclude about the Zanzibar integrated care record?", {},
+                 r"No indexed document mentions Zanzibar, which the question names\. The nearest passages are listed\.",
+                 id="a-name-no-document-holds"),
 ])
 def test_every_decline_of_the_judge_comes_from_the_one_builder(sample_assistant, declines, question, kwargs, note):
     pieces, ans = run(sample_assistant, question, **kwargs)
