@@ -67,6 +67,8 @@ _FIELD_LINE = re.compile(rf"^(?:[A-Z][a-z]+\s+){{0,3}}(?:[Pp]ublished|[Uu]pdated
 _DATED_LINE = re.compile(rf"\b(?:[Uu]pdated|[Pp]ublished|[Ii]ssued|[Rr]evised)\s+(?:on\s+)?"
                          rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?{MONTHS},?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?\d{{4}}\b")
 _DATED_LINE_WORDS = 15
+# A question about a coded value: "which SNOMED CT concept ID …", "what code is used …".
+_ASKS_CODE = re.compile(r"\b(?:codes?|coded|coding|concept|ID|identifiers?|SNOMED|reference set|terminology)\b")
 # A terminology code followed by its term between bars: "27113001 |Body weight (observable entity)|".
 _CODED_LINE = re.compile(r"\b\d{5,18}\s*\|[^|\n]{3,}\|")
 
@@ -642,6 +644,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     uncounted = asked_items(question)
     terms = quoted_terms(question)
     invited = invitations(question)
+    asks_code = bool(_ASKS_CODE.search(question))
     # Dates and figures the question names ("in December 2021") should be in the sentence too.
     labels = named_labels(question)
     anchors = [a.lower() for a in re.findall(rf"{MONTHS}\s+\d{{4}}|\b\d[\d,.]*%?", question)]
@@ -697,6 +700,9 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
         # A line with no word the question lacks ("NHS England | National engagement on data",
         # asked who leads that engagement) is a running title, not an answer.
         if c.kind == "fragment" and s_tokens and s_tokens <= q_tokens:
+            furniture = True
+        # A terminology code answers only a question about codes; elsewhere it is a data line.
+        if c.kind == "code" and not asks_code:
             furniture = True
         c.furniture = furniture
         expands = bool(acronyms) and any(expansion_in(a, c.text) for a in acronyms)

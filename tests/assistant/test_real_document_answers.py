@@ -1218,6 +1218,9 @@ def test_a_code_with_its_term_is_an_answer_read_with_the_line_before_it():
     vecs = score_candidates("Which SNOMED CT concept ID does the standard give for body weight?", cands,
                             WordEmbedder(), n_passages=1)
     assert "27113001" in select(cands, vecs, max_sentences=1)[0].text
+    # Asked about something else, the code line is a data line, not an answer.
+    score_candidates("What does the standard say about the person's weight?", cands, WordEmbedder(), n_passages=1)
+    assert next(c for c in cands if "27113001" in c.text).furniture
 
 
 def test_a_question_after_a_source_clause_may_open_with_a_preposition():
