@@ -260,6 +260,13 @@ _SHARE_CLAIM = re.compile(rf"(?<!first )(?<!second )(?<!last )\b({'|'.join(_FRAC
 _PERCENT = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s?(?:%|per cent)")
 
 
+# "the most common", "the largest": a claim that something ranks first; "the second most common",
+# "the third largest": a rank below it.
+_SUPERLATIVE = re.compile(r"\bthe (?:single )?(most|largest|biggest|highest|greatest|leading|main)\b", re.I)
+_RANKED = re.compile(r"\b(second|third|fourth|fifth|2nd|3rd|4th|5th)[ -](most|largest|biggest|highest|greatest|"
+                     r"leading|main)\b", re.I)
+
+
 def _dates(text: str) -> set[str]:
     return {re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", d.lower()) for d in _WHEN.findall(text)}
 
@@ -322,6 +329,15 @@ def contradicted_detail(question: str, passages: Sequence[ScoredPassage],
         top = stating[:2]
         if any(opposite.search(t) for t in top) and not any(same.search(t) for t in top):
             return f"the documents say it went the other way: “{top[0].strip()}”"
+    top_claim = _SUPERLATIVE.search(question)
+    if top_claim and not _RANKED.search(question):
+        # "Why is COPD the most common cause …?" where the closest statements say "the second most
+        # common cause": the question ranks it first, the documents lower.
+        word = top_claim.group(1).lower()
+        for t in stating[:2]:
+            ranked = _RANKED.search(t)
+            if ranked and ranked.group(2).lower() == word:
+                return f"the documents rank it {ranked.group(1).lower()}, not first: “{t.strip()}”"
     m = _FROM_TO.search(question)
     if m:
         a, b = m.group(1), m.group(2)

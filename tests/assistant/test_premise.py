@@ -103,3 +103,16 @@ def test_a_why_question_scoped_to_a_document_assumes_what_its_main_clause_assume
     assert check.rejected and "will not update" in check.reasons[0]
     assert "4" not in check.claims
     assert not check_premise(q, [DAILY]).rejected
+
+
+RANKED = passage("Chronic lung disease, the second most common cause of emergency admissions in the region, "
+                 "affects one adult in twenty. Falls are the most common cause of emergency admissions.", 5)
+
+
+def test_a_question_ranking_first_what_the_documents_rank_second_is_a_false_premise():
+    """"Why is chronic lung disease the most common cause …?" where the documents call it the second
+    most common: rejected, saying so; asked why falls are the most common cause, it stands."""
+    check = check_premise("Why is chronic lung disease the most common cause of emergency admissions in the region?",
+                          [RANKED])
+    assert check.rejected and "rank it second" in check.reasons[0]
+    assert not check_premise("Why are falls the most common cause of emergency admissions?", [RANKED]).rejected
