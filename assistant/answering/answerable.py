@@ -189,7 +189,7 @@ def given_values(question: str) -> set[str]:
     """The years, figures and names a question itself states ("… the workforce in 2030", "… no
     longer than 18 weeks", "which unit leads NHS England's …"): said again in a sentence, they are
     what the question is about, not its answer. Names, and each capitalised word, are kept
-    lower-cased, as are initials ("NICE")."""
+    lower-cased, as are initials ("ABC")."""
     return {m.group(0).replace(",", "") for m in re.finditer(r"(?<![\w.])\d[\d,]*(?:\.\d+)?", question)} | \
         {m.group(0).lower() for m in NAME.finditer(question)} | \
         {w.lower() for w in re.findall(r"\b[A-Z][a-z]{2,}\b|\b[A-Z]{3,}\b", question)}
@@ -204,7 +204,7 @@ WEB_ADDRESS = re.compile(r"https?://\S+|\bwww\.\S+|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)
 # Care", two words of a title).
 _NAME_LIST = re.compile(r"\b[A-Z][a-z]+(?:, [A-Z][a-z]+)+,? (?:and|or) [A-Z][a-z]+\b")
 # A body named by its initials alone where the sentence makes it the doer or the author: "… by
-# NICE", "the MHRA guidance …" (not any acronym: "NHS", "AI" and "ICB" fill every passage).
+# ABC", "the ABC guidance …" (not any acronym: "NHS", "AI" and "ICB" fill every passage).
 _INITIALS_AS_BODY = re.compile(r"\bby (?:the )?([A-Z]{3,})\b(?! [A-Z])|"
                                r"\b(?:[Tt]he|[Aa]n?|[Ii]ts) ([A-Z]{3,}) (?:guideline|guidance|report|review|standard|"
                                r"framework|code|strategy|policy|survey|toolkit)s?\b")
@@ -371,8 +371,8 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
             heading = not ENDS_SENTENCE.search(c.context.strip())
             present |= set(tokenize(c.context if heading else " ".join(re.findall(r"\b[A-Z][\w'’-]*", c.context))))
         if c.kind == "lead-in":
-            # A line ending in a colon is about what it introduces: "Development of X by NICE:"
-            # then what X does; "The NICE guideline … states:" then the words it quotes.
+            # A line ending in a colon is about what it introduces: "Development of the register by
+            # ABC:" then what the register does; "The ABC guideline … states:" then the words it quotes.
             following = passages[c.rank].passage.text[c.end:c.end + WEIGHTS.introduced_chars]
             present |= set(tokenize(f"{c.items} {following}"))
         held = present | {t for t, bases in asked_bases.items() if bases & present}

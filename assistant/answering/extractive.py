@@ -67,9 +67,9 @@ _FIELD_LINE = re.compile(rf"^(?:[A-Z][a-z]+\s+){{0,3}}(?:[Pp]ublished|[Uu]pdated
 _DATED_LINE = re.compile(rf"\b(?:[Uu]pdated|[Pp]ublished|[Ii]ssued|[Rr]evised)\s+(?:on\s+)?"
                          rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?{MONTHS},?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?\d{{4}}\b")
 _DATED_LINE_WORDS = 15
-# A question about a coded value: "which SNOMED CT concept ID …", "what code is used …".
+# A question about a coded value: "what concept ID does the standard give …", "what code is used …".
 _ASKS_CODE = re.compile(r"\b(?:codes?|coded|coding|concept|ID|identifiers?|SNOMED|reference set|terminology)\b")
-# A terminology code followed by its term between bars: "27113001 |Body weight (observable entity)|".
+# A terminology code followed by its term between bars: "123456789 |Heart rate (observable entity)|".
 _CODED_LINE = re.compile(r"\b\d{5,18}\s*\|[^|\n]{3,}\|")
 
 
@@ -158,7 +158,7 @@ def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
                         k += 1
                     sent = text[a:b].strip()
             elif kind == "fragment" and _CODED_LINE.search(sent):
-                # "SNOMED CT : - 27113001 |Body weight (observable entity)|": a code with its term
+                # "Code : - 123456789 |Heart rate (observable entity)|": a code with its term
                 # states a fact, read with the line before it, which says what is coded.
                 kind, context = "code", prev
             elif kind == "fragment" and not prev.endswith(":") and " | " not in sent:
@@ -403,8 +403,8 @@ def asked_items(question: str) -> str | None:
     return None if noun in _NOT_NOUNS or noun.endswith("ss") else noun
 
 
-# A sentence listing what the sentence before it introduced: "These include cardiovascular disease
-# risk prediction, dermatology and …" after "… several domains have emerged as priorities."
+# A sentence listing what the sentence before it introduced: "These include dental care, eye care
+# and …" after "… several services were chosen as priorities."
 _NAMES_THEM = re.compile(r"^(?:These|They|Those|Such \w+) (?:include|includes|included|are|were|comprise|cover)\b")
 
 
@@ -424,7 +424,7 @@ def states_count(text: str, count: int, noun: str) -> bool:
 def announcing_lead_in(cands: Sequence[Candidate], listed: tuple[int, str],
                        reach: float = WEIGHTS.announced_list_reach) -> int | None:
     """The best line introducing a list that announces the count and kind of item the question
-    asks for ("what are the four elements …?": "The four elements are:"), when it scores within
+    asks for ("what are the three strands …?": "The three strands are:"), when it scores within
     ``reach`` of the best sentence: the list is the answer, even when a sentence about its subject
     outscores the line that introduces it."""
     if not cands:

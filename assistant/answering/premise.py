@@ -149,7 +149,7 @@ def check_premise(question: str, passages: Sequence[ScoredPassage], *,
                   idf=None, min_proposition: float = 0.0) -> PremiseCheck:
     """``registry_ratings`` maps each commitment the question is about to its registered rating;
     ``all_ratings`` are the ratings of every registered commitment the Panel evaluated."""
-    # "According to the chapter, why do entries …?" assumes what "why do entries …?" assumes.
+    # "According to the guidance, why do late returns …?" assumes what "why do late returns …?" assumes.
     presupposes = bool(_PRESUPPOSES.search(main_clause(question)))
     if not presupposes and not re.search(r"\b(rated|given the|after the)\b", question, re.I):
         return PremiseCheck(False)
@@ -331,8 +331,8 @@ def contradicted_detail(question: str, passages: Sequence[ScoredPassage],
             return f"the documents say it went the other way: “{top[0].strip()}”"
     top_claim = _SUPERLATIVE.search(question)
     if top_claim and not _RANKED.search(question):
-        # "Why is COPD the most common cause …?" where the closest statements say "the second most
-        # common cause": the question ranks it first, the documents lower.
+        # "Why is flu the most common reason …?" where the closest statements say "the second most
+        # common reason": the question ranks it first, the documents lower.
         word = top_claim.group(1).lower()
         for t in stating[:2]:
             ranked = _RANKED.search(t)

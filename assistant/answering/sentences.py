@@ -138,16 +138,16 @@ def _lists(text: str, out: list[Piece]) -> list[Piece]:
 
 # The longest one-sentence block read as an item of the list a colon introduces.
 BLOCK_ITEM_WORDS = 20
-# A paragraph that opens with a short label and a dash or colon ("Minimum dataset - the practice
-# can confirm …"): one entry of a list of labelled paragraphs.
+# A paragraph that opens with a short label and a dash or colon ("Missing data - gaps can mislead
+# …"): one entry of a list of labelled paragraphs.
 _LABELLED = re.compile(r"^[A-Z][\w'’/&,()]*(?: [\w'’/&,()]+){0,5} (?:-|–|—|:) \S")
 
 
 def _block_items(text: str, out: list[Piece]) -> list[Piece]:
     """A colon's list set out as paragraphs, one item to each, read as its items: two or more
-    paragraphs of one short sentence each ("The key questions were:" then "What are the purposes
-    …?", "How can they be delivered safely?"), or paragraphs each opening with a label and a dash
-    ("… check the following:" then "Minimum dataset - the practice can confirm …. Ideally …"),
+    paragraphs of one short sentence each ("The review asked:" then "Who may read the record?",
+    "How is consent kept?"), or paragraphs each opening with a label and a dash ("… check the
+    following:" then "Missing data - gaps can mislead …. Errors are …"),
     each such paragraph one item however many sentences it holds. The list ends at the first
     paragraph that is neither. A list already read as one (its lines marked, numbered or in lower
     case) is left as it is."""

@@ -276,8 +276,8 @@ class Stages:
             turn.answer = decline(turn, f"The closest passages score {relevance:.2f}, below the "
                                         f"{self.settings.answering.min_relevance:.2f} needed to answer; the nearest are listed.")
             return
-        # A name the question gives that no indexed document holds anywhere ("… such as the Waterlow
-        # scale"): whatever is near in topic, the documents cannot say what is asked of it.
+        # A name the question gives that no indexed document holds anywhere ("… such as the Smithfield
+        # index"): whatever is near in topic, the documents cannot say what is asked of it.
         unknown = never_indexed(named_in(turn.standalone), idf)
         if unknown and not turn.premise.rejected:
             words = list(dict.fromkeys(w for w in re.findall(r"[\w'’-]+", turn.standalone)
