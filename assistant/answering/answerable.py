@@ -41,9 +41,10 @@ _BODIES = ("supplier|company|companies|firm|organisation|organization|body|bodie
 _FIRMS = ("organi[sz]ations?|bod(?:y|ies)|suppliers?|compan(?:y|ies)|firms?|vendors?|trusts?|charit(?:y|ies)|foundations?|consortium|"
           "agenc(?:y|ies)|universit(?:y|ies)|regulators?|departments?|councils?|providers?|institutes?")
 _MODIFIER = r"(?!(?i:does|do|did|is|are|was|were|has|have|had|will|would|should|can|could|the|a|an|of|in|for)\b)"
+# A question may open with a preposition before its interrogative: "on what date …", "over which years …".
+_ASK_PREPOSITION = r"(?:(?:on|in|at|by|for|over|from|since|until|during|between|under|within)\s+)?"
 _SCOPE_CLAUSE = re.compile(r"^\W*(?:according to|under|in|within|across|from|for)\b[^?]*?,\s*"
-                           r"(?=(?:(?:on|in|at|by|for|over|from|since|until|during|between|under|within)\s+)?"
-                           r"(?:which|what|who|whom|whose|where|when|why|how)\b)", re.I)
+                           rf"(?={_ASK_PREPOSITION}(?:which|what|who|whom|whose|where|when|why|how)\b)", re.I)
 
 
 def main_clause(question: str) -> str:
@@ -58,9 +59,8 @@ def expected_type(question: str) -> str | None:
     # The question's own case is kept for the name check ("which NIHR unit …").
     named = re.sub(r"^(and|but|so|then)\s+", "", question.strip(), flags=re.I)
     # "When the standard was revised, which items replaced …?" asks what its main clause asks.
-    named = re.sub(r"^(?:when|after|once|if|according to)\b[^?]*?,\s*(?=(?:(?:on|in|at|by|for|over|from|since|until|"
-                   r"during|between|under|within)\s+)?(?:which|what|who|whom|whose|how|where|why)\b)", "",
-                   named, flags=re.I)
+    named = re.sub(rf"^(?:when|after|once|if|according to)\b[^?]*?,\s*(?={_ASK_PREPOSITION}"
+                   r"(?:which|what|who|whom|whose|how|where|why)\b)", "", named, flags=re.I)
     q = named.lower()
     if re.match(r"^(when|(on |by )?(what|which) date|by when|(in |from |since |by |before |until |over |during |between |across )?(what|which) years?)\b", q) \
             or "what date" in q or re.match(r"^how (many|long)\s+(days|weeks|months|years)\b", q) \
