@@ -654,6 +654,9 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     in_rows = row_words(question)
     row_hits = {id(c): (row_heads(c.text), found) for c in cands if c.kind == "row"
                 and (found := row_label_words(c.text, in_rows)) is not None}
+    for c in cands:
+        if id(c) in row_hits:
+            c.row_named = frozenset(row_hits[id(c)][1])
     other_rows = {key for key, (heads, found) in row_hits.items()
                   if any(found < more for table, more in row_hits.values() if table == heads)}
     # The name a question gives its document ("… reported by the AnalystX Observatory's State of
@@ -814,6 +817,23 @@ def restates(a: str, b: str, near: float = WEIGHTS.restated_words) -> bool:
     return len(ta) >= 4 and len(ta & tb) / len(ta) >= near
 
 
+def table_caption(row: str) -> str:
+    """What every row of a table read as "Caption: cells" shares: the text before its first ": "
+    (the whole row when it has none)."""
+    return row.split(": ", 1)[0]
+
+
+def another_row(row: Candidate, taken: Sequence[Candidate]) -> bool:
+    """Whether ``row`` is a row of a table that ``taken`` already has a row of, naming none of
+    the rows the question names that those do not: it repeats the table's caption and answers
+    another row's question ("how many came from trusts": not the local authorities' row)."""
+    if row.row_named is None:
+        return False
+    same = [c.row_named for c in taken if c.row_named is not None
+            and table_caption(c.text) == table_caption(row.text)]
+    return bool(same) and not row.row_named - frozenset().union(*same)
+
+
 def part_bests(parts: Sequence[Sequence[Candidate]], near: float = WEIGHTS.part_second_best) -> list[int]:
     """For a question asking two things, the index of each part's best sentence (``parts``: the
     same candidates scored for each part), in the parts' order. When another part's best is this
@@ -824,7 +844,9 @@ def part_bests(parts: Sequence[Sequence[Candidate]], near: float = WEIGHTS.part_
     picked: list[tuple[int, Sequence[Candidate]]] = []
     for own in parts:
         ranked = [i for i in sorted(range(len(own)), key=lambda i: -own[i].score) if own[i].kind != "short-item"]
-        pick = next((i for i in ranked if i not in out), None)
+        # A part asking something else of the row another part's best is: the next row of its
+        # table does not answer it.
+        pick = next((i for i in ranked if i not in out and not another_row(own[i], [own[j] for j in out])), None)
         if pick is not None and pick != ranked[0] and own[pick].score < own[ranked[0]].score - near:
             pick = None
         if pick is not None:
@@ -877,6 +899,10 @@ def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap:
         if i in chosen or any((float(vecs[i] @ vecs[j]) > redundancy and i not in first)
                               or says_again(cands[i].text, cands[j].text)
                               or (i not in first and restates(cands[i].text, cands[j].text)) for j in chosen):
+            continue
+        # Another row of a table a row was already taken from, naming no row the question names
+        # that those do not, repeats the table's caption and answers another row's question.
+        if i not in first and another_row(cands[i], [cands[j] for j in chosen]):
             continue
         if values is not None and chosen and i not in first and cands[i].kind != "lead-in":
             own = values(cands[i].text)

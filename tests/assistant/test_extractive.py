@@ -275,3 +275,35 @@ def test_sample_answers_state_the_fact_in_the_sentence_after_the_obvious_one(sam
     for c in ans.citations:
         assert re.sub(r"\s+", " ", passages[c.passage_id].text[c.quote_start:c.quote_end]) == \
             re.sub(r"\s+", " ", ans.sentences[c.sentence].text)
+
+
+SURVEY = ("Table 5: Replies by kind of body: Kind of body: Hospice; Replies: 21; Share of replies: 30%\n\n"
+          "Table 5: Replies by kind of body: Kind of body: Ambulance service; Replies: 9; Share of replies: 13%\n\n"
+          "Table 5: Replies by kind of body: Kind of body: Dental practice; Replies: 40; Share of replies: 57%")
+
+
+def test_another_row_of_a_table_already_quoted_is_left_out_unless_the_question_names_it():
+    """Asked about one row, the answer quotes that row, not the table's next row, which repeats
+    the caption and answers another row's question; asked about two rows, it quotes both."""
+    from evidence_assistant.answering.extractive import part_bests
+
+    def rows_quoted(question: str) -> list[str]:
+        cands = candidates([passage(SURVEY)])
+        vecs = score_candidates(question, cands, WordEmbedder(), n_passages=1)
+        assert [c.kind for c in cands] == ["row"] * 3
+        picked = select(cands, vecs, max_sentences=5, gap=1.0)
+        return [re.search(r"Kind of body: ([\w ]+);", c.text).group(1) for c in picked]
+
+    assert rows_quoted("In Table 5, how many replies came from hospices?") == ["Hospice"]
+    assert sorted(rows_quoted("In Table 5, how many replies came from hospices and from dental practices?")) == \
+        ["Dental practice", "Hospice"]
+
+    # A second part asking something else of the same row: its next best is another row, which
+    # answers it for another body, so that part adds nothing.
+    parts = []
+    for part in ("In Table 5, how many replies came from hospices?", "What share of replies did hospices give?"):
+        own = candidates([passage(SURVEY)])
+        score_candidates(part, own, WordEmbedder(), n_passages=1)
+        parts.append(own)
+    best = part_bests(parts, near=1.0)
+    assert [parts[0][i].text.split("; ")[0].rsplit(": ", 1)[1] for i in best] == ["Hospice"]
