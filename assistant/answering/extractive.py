@@ -51,9 +51,17 @@ _LEANS = re.compile(r"^(?:It|Its|This|That|These|Those|They|Their|Them|He|His|Sh
 _QUALIFIES = re.compile(r"^\W*(?:However|But|Nevertheless|Nonetheless|Even so|That said|Yet)\b")
 
 
+# … or does so after a word joining it to what went before: "However, it is the most widely used."
+_JOINED_THEN_LEANS = re.compile(r"^(?:However|But|Yet|Still|Nevertheless|Nonetheless|Even so|That said|Instead|"
+                                r"Indeed|Similarly|Likewise|Also|In addition|Moreover|Furthermore|Therefore|Thus|"
+                                r"Hence|So|And),?\s+(?:it|its|this|that|these|those|they|their|them|he|his|she|"
+                                r"her|such|both)\b")
+
+
 def leans_on_lead(sentence: str) -> bool:
     """Whether ``sentence`` refers back to the one before it for what it is about."""
-    return bool(_LEANS.match(sentence.strip()))
+    s = sentence.strip()
+    return bool(_LEANS.match(s) or _JOINED_THEN_LEANS.match(s))
 
 
 # A labelled line of a document's front matter: who wrote or presented it, when it was
@@ -514,7 +522,7 @@ def continue_lists(picked: list[Candidate], shown: list[ScoredPassage],
             if want is not None:
                 if _block(nxt.text, m.start) - first >= want - have:
                     break
-            elif m.kind not in ("item", "short-item") or j - i - 1 + len(add) >= list_items or \
+            elif m.kind not in ("item", "short-item", "fragment") or j - i - 1 + len(add) >= list_items or \
                     (add and m.lead_end != add[-1].end):
                 break
             m.rank = rank

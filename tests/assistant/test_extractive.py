@@ -307,3 +307,18 @@ def test_another_row_of_a_table_already_quoted_is_left_out_unless_the_question_n
         parts.append(own)
     best = part_bests(parts, near=1.0)
     assert [parts[0][i].text.split("; ")[0].rsplit(": ", 1)[1] for i in best] == ["Hospice"]
+
+
+def test_a_sentence_pointing_back_after_a_joining_word_comes_with_what_it_points_to():
+    """"However, it is the most widely used." says what "it" is only through the sentence before."""
+    assert leans_on_lead("However, it is the most widely used of the three.")
+    assert leans_on_lead("Similarly these were rated inadequate.")
+    assert not leans_on_lead("However, waiting times rose in 2024.")
+    text = ("Three definitions of triage are in use. The oldest, from 1961, is sorting patients by need. "
+            "However, it is the one most applicable to general practice.")
+    cands = candidates([passage(text)])
+    vecs = score_candidates("Which definition of triage is most applicable to general practice?", cands,
+                            WordEmbedder(), n_passages=1)
+    picked = [c.text for c in select(cands, vecs, max_sentences=2)]
+    assert picked[:2] == ["The oldest, from 1961, is sorting patients by need.",
+                          "However, it is the one most applicable to general practice."]

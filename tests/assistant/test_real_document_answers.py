@@ -783,6 +783,22 @@ def test_a_lead_in_ending_its_passage_takes_the_items_opening_the_next():
     assert all(second.text[c.start:c.end] == c.text and c.rank == 1 for c in out[1:])
 
 
+def test_a_list_read_on_takes_lines_without_a_full_stop_as_its_items():
+    """A long item without a full stop (a line, not a sentence) is still one of the list's items
+    when the list is read on into the next passage, and the list goes on past it."""
+    question = "What should practices do before they change system?"
+    first, second = _split_document(
+        "9.2 Changing system\n\nIn summary practices should:",
+        "Check that the new supplier meets the safety standard\n\n"
+        "Make sure every risk found is understood, looked into and dealt with by sensible checks such as "
+        "testing migrated records on a copy of the system first\n\n"
+        "A clear route for reporting any safety problems to the system supplier")
+    picked = _chosen(question, first, list_items=WEIGHTS.list_items)
+    assert [c.kind for c in picked] == ["lead-in"]
+    out = continue_lists(picked, [first], lambda p: second)
+    assert [c.text.split()[0] for c in out[1:]] == ["Check", "Make", "A"]
+
+
 def test_initials_joined_by_an_ampersand_are_a_word():
     """"A&E attendances" and "first attendances" differ only in "A&E": read as no word at all, a
     question about A&E could not tell the two rows of a table apart by their words."""
