@@ -283,6 +283,7 @@ def contradicted_detail(question: str, passages: Sequence[ScoredPassage],
     for sp in passages:
         held.update(tokenize(sp.passage.text))
         held.update(tokenize(sp.passage.title or ""))
+        held.update(tokenize(sp.passage.publisher or ""))  # "NHS England's report": who published it
     # (A "when did …" question about someone the documents never name is simply not answered;
     # "why did …" takes the act for granted.)
     missing = [n for n in named_in(question) if n not in held]

@@ -4,6 +4,8 @@ itself; and when it declines or rejects a premise because the detail asked about
 Small hand-written texts; no model."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -194,6 +196,11 @@ def test_premise_with_another_date_direction_or_order_is_rejected():
     towns = [passage("Workshops were held in Liverpool and Leicester for the second cohort.")]
     assert check_premise("Why were the second cohort's workshops held in Manchester?", towns).rejected
     assert not check_premise("Why were the second cohort's workshops held in Liverpool?", towns).rejected
+    # The body that published the document is named by it, though its text may never say so.
+    published = [ScoredPassage(replace(towns[0].passage, publisher="Eastshire Health Board"), 1.0)]
+    assert check_premise("Why were Eastshire's workshops for the second cohort held in Liverpool?", published).rejected \
+        is False
+    assert check_premise("Why were Eastshire's workshops for the second cohort held in Liverpool?", towns).rejected
 
 
 def test_premise_with_another_share_is_rejected():
