@@ -16,6 +16,7 @@ from evidence_assistant.answering.answerable import (DAY, DURATION, MONTHS, NAME
                                                      row_label_words, row_words)
 from evidence_assistant.answering.candidate import Candidate
 from evidence_assistant.answering.citations import quotations
+from evidence_assistant.answering.parts import statement_before
 from evidence_assistant.answering.sentences import ENDS_SENTENCE, pieces
 from evidence_assistant.answering.weights import WEIGHTS
 from evidence_assistant.core.text import is_table_row, tokenize
@@ -659,6 +660,10 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     # Which row of a table the question asks about is said by the row's own label cells: a row
     # holding only some of the question's words that another row of its table holds there is
     # another row.
+    # What the question itself states before asking ("The guidance says the flag will help
+    # analyse data for some groups. Which groups?") is given: a sentence saying only that again
+    # tells the asker nothing they did not say.
+    statement = _URL.sub(" ", statement_before(question))
     in_rows = row_words(question)
     row_hits = {id(c): (row_heads(c.text), found) for c in cands if c.kind == "row"
                 and (found := row_label_words(c.text, in_rows)) is not None}
@@ -715,6 +720,9 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
         # A terminology code answers only a question about codes; elsewhere it is a data line.
         if c.kind == "code" and not asks_code:
             furniture = True
+        # (A line introducing a list says it again to bring in its items, which are the answer.)
+        restating = bool(statement) and c.kind != "lead-in" and figures(c.text) <= figures(statement) and \
+            says_again(_URL.sub(" ", c.text), statement, near=WEIGHTS.given_statement)
         c.furniture = furniture
         expands = bool(acronyms) and any(expansion_in(a, c.text) for a in acronyms)
         leads = (bool(listed) and states_count(c.text, *listed)) or \
@@ -736,6 +744,8 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
             c.score += WEIGHTS.commitment_evidence
         if furniture:
             c.score -= WEIGHTS.boilerplate
+        if restating:
+            c.score -= WEIGHTS.given_penalty
         if c.kind == "short-item":
             c.score -= WEIGHTS.short_item  # read only with the line that introduces its list
         if expands:
@@ -772,6 +782,9 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     elif scorer != "features":
         raise ValueError(f"unknown sentence scorer {scorer!r}; answering.sentence_scorer is 'learned' or 'features'")
     return sv
+
+
+_URL = re.compile(r"\(?https?://\S+")
 
 
 def says_again(a: str, b: str, near: float = WEIGHTS.repeat_overlap) -> bool:

@@ -52,6 +52,13 @@ def question_parts(question: str) -> list[str]:
     return list(_parts(question))
 
 
+def statement_before(question: str) -> str:
+    """What a question says before it asks ("The strategy set a target for care records. What was
+    it?" -> "The strategy set a target for care records."); empty when it only asks."""
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", " ".join(question.split()))
+    return " ".join(sentences[:-1])
+
+
 @functools.lru_cache(maxsize=1024)
 def _parts(question: str) -> tuple[str, ...]:
     text = " ".join(question.split())

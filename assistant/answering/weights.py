@@ -86,6 +86,10 @@ class ExtractiveWeights:
     # (real suite's dev split).
     repeat_overlap: float = 0.8
     restated_words: float = 0.5
+    # A sentence this much of whose words the question's own opening statement holds, stating no
+    # figure it lacks, says again what the asker said, and scores ``given_penalty`` less.
+    given_statement: float = 0.75
+    given_penalty: float = 0.3
     # Whether the best ``type_top`` sentences hold what the question asks for, about what it is
     # about: sharing at least ``type_overlap`` of its distinctive words (IDF-weighted).
     type_top: int = 3

@@ -322,3 +322,27 @@ def test_a_sentence_pointing_back_after_a_joining_word_comes_with_what_it_points
     picked = [c.text for c in select(cands, vecs, max_sentences=2)]
     assert picked[:2] == ["The oldest, from 1961, is sorting patients by need.",
                           "However, it is the one most applicable to general practice."]
+
+
+def test_a_sentence_saying_again_what_the_question_states_is_not_its_answer():
+    """"The plan says the flag will help analyse data for some groups. Which groups?": the
+    passage's sentence saying just that tells the asker nothing new and scores lower than when
+    the same words are asked in one breath; the sentence naming the groups does not. A line
+    introducing a list is exempt: its items are the answer."""
+    from evidence_assistant.answering.weights import WEIGHTS
+
+    text = ("The new access flag will help analyse data for some groups of patients. "
+            "As examples of the groups it gives carers, veterans and people with sight loss.")
+    stated = "The plan says the new access flag will help analyse data for some groups of patients"
+    asked = "which groups does it give as examples?"
+
+    def scores(question: str, body: str = text) -> list[float]:
+        cands = candidates([passage(body)])
+        score_candidates(question, cands, WordEmbedder(), n_passages=1)
+        return [c.score for c in cands]
+
+    (restating, naming), (restating_1, naming_1) = scores(f"{stated}. W{asked[1:]}"), scores(f"{stated}; {asked}")
+    assert restating == pytest.approx(restating_1 - WEIGHTS.given_penalty)
+    assert naming == pytest.approx(naming_1)
+    listed = f"{stated[9:].capitalize()}:\n\nCarers\n\nVeterans\n\nPeople with sight loss"
+    assert scores(f"{stated}. W{asked[1:]}", listed)[0] == pytest.approx(scores(f"{stated}; {asked}", listed)[0])
