@@ -236,11 +236,14 @@ def invitations(question: str) -> set[str]:
     return {re.sub(r"(?:ed|ing)$", "", w.lower().replace("-", "")) for w in _INVITED.findall(question)}
 
 
-def boilerplate(sentence: str, asked: set[str] | frozenset[str] = frozenset()) -> bool:
+def boilerplate(sentence: str, asked: set[str] | frozenset[str] = frozenset(), *, names_asked: bool = False) -> bool:
     """Whether ``sentence`` is a document describing itself, its contents or its surroundings
     (contents lines, breadcrumbs, lists of titles, download and contact lines) — never the
     answer to a question about what the document reports. ``asked``: what the question asks about
-    being invited to do (``invitations``); a line inviting that is kept."""
+    being invited to do (``invitations``); a line inviting that is kept. ``names_asked``: the
+    question asks for a name, so that a sentence naming bodies one after another ("For example,
+    the Royal College of Nursing (RCN); the Health Visitors' Council (HVC).") answers it; only
+    capitalised text that does not end like a sentence is then taken for a run of headings."""
     furniture = _FURNITURE.search(sentence)
     if furniture and asked and invitations(furniture.group(0)) & asked:
         furniture = None
@@ -256,7 +259,8 @@ def boilerplate(sentence: str, asked: set[str] | frozenset[str] = frozenset()) -
     # sentence naming people and bodies ("Guy Boersma is the AHSN Network Chief Officer for
     # Digital and Artificial Intelligence (AI).": it ends like one and has a verb to be or have).
     if len(words) >= 8 and sum(w[0].isupper() for w in words) / len(words) >= 0.7:
-        return not (ENDS_SENTENCE.search(sentence.strip()) and _LINKING_VERB.search(sentence))
+        ends = bool(ENDS_SENTENCE.search(sentence.strip()))
+        return not (ends and (names_asked or _LINKING_VERB.search(sentence)))
     return False
 
 
@@ -712,7 +716,8 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
         # headings, but is the document's record of itself, not furniture — except that the list
         # of who made the document answers nothing but who made it.
         author = names_its_author(question, c)
-        furniture = boilerplate(c.text, invited) if c.kind != "field" else bool(_AUTHOR_FIELD.match(c.text)) and not author
+        furniture = boilerplate(c.text, invited, names_asked=want == "name") if c.kind != "field" else \
+            bool(_AUTHOR_FIELD.match(c.text)) and not author
         # A line with no word the question lacks ("NHS England | National engagement on data",
         # asked who leads that engagement) is a running title, not an answer.
         if c.kind == "fragment" and s_tokens and s_tokens <= q_tokens:

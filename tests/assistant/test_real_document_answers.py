@@ -122,6 +122,12 @@ def test_a_document_describing_itself_is_boilerplate():
     # Capitalised names and titles in a sentence with a verb are a statement, not glued headings.
     assert not boilerplate("Guy Boersma is the AHSN Network Chief Officer for Digital and Artificial Intelligence (AI).")
     assert boilerplate("Guy Boersma AHSN Network Chief Officer For Digital And Artificial Intelligence Programme")
+    # Bodies named one after another answer a question asking for a name when they end like a
+    # sentence; glued headings do not end so, whatever the question asks.
+    bodies = "For example, Royal College of Nursing (RCN); Health and Care Professions Council (HCPC) numbers."
+    assert boilerplate(bodies) and not boilerplate(bodies, names_asked=True)
+    assert boilerplate("Guy Boersma AHSN Network Chief Officer For Digital And Artificial Intelligence Programme",
+                       names_asked=True)
     # A catalogue of files, or a download link, describes a file rather than what it reports.
     assert boilerplate("File: Full report - Mar 21.pdf (3.3 MB); What it is: the interim report; Pages: 207")
     assert boilerplate("Summary report - Mar 21 (1.2 MB) | summary of the above | 14")
