@@ -26,8 +26,8 @@ class Candidate:
     title: str = ""  # the title of its passage's document
     items: str = ""  # a lead-in's list items, as read after it ("… the following partners:", then the names)
     furniture: bool = False  # page furniture: navigation, a contents line, a document describing itself
-    # For a row of a table, the question's words its own label cells hold ("Local authority"
-    # when asked about local authorities): which row it is, as the question names rows.
+    # For a row of a table, the question's words its own label cells hold ("Hospice" when asked
+    # about hospices): which row it is, as the question names rows.
     row_named: frozenset[str] | None = None
     hand: float = 0.0  # the hand-weighted score (``score`` adds the learned one's when that is on)
     learned: float = 0.0  # the learned scorer's probability that it holds the answer

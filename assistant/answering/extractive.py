@@ -52,7 +52,7 @@ _LEANS = re.compile(r"^(?:It|Its|This|That|These|Those|They|Their|Them|He|His|Sh
 _QUALIFIES = re.compile(r"^\W*(?:However|But|Nevertheless|Nonetheless|Even so|That said|Yet)\b")
 
 
-# … or does so after a word joining it to what went before: "However, it is the most widely used."
+# … or does so after a word joining it to what went before: "However, it is still in use."
 _JOINED_THEN_LEANS = re.compile(r"^(?:However|But|Yet|Still|Nevertheless|Nonetheless|Even so|That said|Instead|"
                                 r"Indeed|Similarly|Likewise|Also|In addition|Moreover|Furthermore|Therefore|Thus|"
                                 r"Hence|So|And),?\s+(?:it|its|this|that|these|those|they|their|them|he|his|she|"
@@ -661,13 +661,13 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     # Dates and figures the question names ("in December 2021") should be in the sentence too.
     labels = named_labels(question)
     anchors = [a.lower() for a in re.findall(rf"{MONTHS}\s+\d{{4}}|\b\d[\d,.]*%?", question)]
-    # Which row of a table the question asks about is said by the row's own label cells: a row
-    # holding only some of the question's words that another row of its table holds there is
-    # another row.
     # What the question itself states before asking ("The guidance says the flag will help
     # analyse data for some groups. Which groups?") is given: a sentence saying only that again
     # tells the asker nothing they did not say.
     statement = _URL.sub(" ", statement_before(question))
+    # Which row of a table the question asks about is said by the row's own label cells: a row
+    # holding only some of the question's words that another row of its table holds there is
+    # another row.
     in_rows = row_words(question)
     row_hits = {id(c): (row_heads(c.text), found) for c in cands if c.kind == "row"
                 and (found := row_label_words(c.text, in_rows)) is not None}
@@ -852,7 +852,7 @@ def table_caption(row: str) -> str:
 def another_row(row: Candidate, taken: Sequence[Candidate]) -> bool:
     """Whether ``row`` is a row of a table that ``taken`` already has a row of, naming none of
     the rows the question names that those do not: it repeats the table's caption and answers
-    another row's question ("how many came from trusts": not the local authorities' row)."""
+    another row's question ("how many came from hospices": not the ambulance services' row)."""
     if row.row_named is None:
         return False
     same = [c.row_named for c in taken if c.row_named is not None

@@ -52,11 +52,16 @@ def question_parts(question: str) -> list[str]:
     return list(_parts(question))
 
 
+def _stated_and_asked(text: str) -> tuple[str, str]:
+    """A question's statement before the sentence that asks, and that sentence."""
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text)
+    return " ".join(sentences[:-1]), sentences[-1]
+
+
 def statement_before(question: str) -> str:
     """What a question says before it asks ("The strategy set a target for care records. What was
     it?" -> "The strategy set a target for care records."); empty when it only asks."""
-    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", " ".join(question.split()))
-    return " ".join(sentences[:-1])
+    return _stated_and_asked(" ".join(question.split()))[0]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -65,8 +70,7 @@ def _parts(question: str) -> tuple[str, ...]:
     if " and " not in text.lower():
         return (question,)
     # A lead statement ("The standard points to another standard. Which is it, and …?").
-    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text)
-    lead, asked = " ".join(sentences[:-1]), sentences[-1]
+    lead, asked = _stated_and_asked(text)
     pieces = [p.strip(" ,;") for p in _SPLIT.split(asked)]
     pieces = [p for p in pieces if p]
     if len(pieces) < 2:
