@@ -49,14 +49,14 @@ _LEANS = re.compile(r"^(?:It|Its|This|That|These|Those|They|Their|Them|He|His|Sh
 
 
 # A sentence that qualifies the one before it: "However, …", "But …", "Even so, …".
-_QUALIFIES = re.compile(r"^\W*(?:However|But|Nevertheless|Nonetheless|Even so|That said|Yet)\b")
+_QUALIFYING = r"However|But|Nevertheless|Nonetheless|Even so|That said|Yet"
+_QUALIFIES = re.compile(rf"^\W*(?:{_QUALIFYING})\b")
 
 
 # … or does so after a word joining it to what went before: "However, it is still in use."
-_JOINED_THEN_LEANS = re.compile(r"^(?:However|But|Yet|Still|Nevertheless|Nonetheless|Even so|That said|Instead|"
-                                r"Indeed|Similarly|Likewise|Also|In addition|Moreover|Furthermore|Therefore|Thus|"
-                                r"Hence|So|And),?\s+(?:it|its|this|that|these|those|they|their|them|he|his|she|"
-                                r"her|such|both)\b")
+_JOINED_THEN_LEANS = re.compile(rf"^(?:{_QUALIFYING}|Still|Instead|Indeed|Similarly|Likewise|Also|In addition|"
+                                r"Moreover|Furthermore|Therefore|Thus|Hence|So|And),?\s+(?:it|its|this|that|these|"
+                                r"those|they|their|them|he|his|she|her|such|both)\b")
 
 
 def leans_on_lead(sentence: str) -> bool:
