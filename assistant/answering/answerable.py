@@ -210,6 +210,15 @@ _INITIALS_AS_BODY = re.compile(r"\bby (?:the )?([A-Z]{3,})\b(?! [A-Z])|"
                                r"framework|code|strategy|policy|survey|toolkit)s?\b")
 
 
+# A doer named by its role rather than its name, where the sentence makes it the doer: "… led by
+# the national director for primary care", "… chaired by a senior responsible officer".
+_ROLE_AS_DOER = re.compile(r"\b(?:led|chaired|run|headed|overseen|managed|co-?ordinated|convened|hosted|sponsored)"
+                           r"\s+by\s+(?:the\s+|an?\s+|its\s+|their\s+|each\s+)?(?:[\w-]+\s+){0,3}?"
+                           r"(?:directors?|officers?|secretar(?:y|ies)|ministers?|chairs?|executives?|"
+                           r"commissioners?|leads?|heads?|managers?|boards?|committees?|teams?|groups?|panels?|"
+                           r"councils?|units?|directorates?|networks?|forums?|partnerships?|offices?|agenc(?:y|ies))\b")
+
+
 def holds_type(text: str, kind: str | None, given: set[str] = frozenset()) -> bool:
     """Whether ``text`` holds the kind of thing asked for, other than the years and figures the
     question gave (``given``, from ``given_values``)."""
@@ -225,7 +234,7 @@ def holds_type(text: str, kind: str | None, given: set[str] = frozenset()) -> bo
             bool(re.search(rf"\b({_COUNT_WORDS}|half|third|quarter|most|all)\b", text, re.I))
     if kind == "name":
         return any(m.group(0).lower() not in given for m in NAME.finditer(text)) or \
-            _opens_with_name(text, given) or bool(_NAME_LIST.search(text)) or \
+            _opens_with_name(text, given) or bool(_NAME_LIST.search(text)) or bool(_ROLE_AS_DOER.search(text)) or \
             any((m.group(1) or m.group(2)).lower() not in given for m in _INITIALS_AS_BODY.finditer(text))
     if kind == "frequency":
         return bool(FREQUENCY.search(text))

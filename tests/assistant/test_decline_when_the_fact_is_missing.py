@@ -300,3 +300,16 @@ def test_which_kind_of_body_asks_for_a_name_whatever_words_qualify_it():
     # Single-word names, three or more listed, are names; two words of a title are not.
     assert holds_type("Microsoft, Google and Amazon have all said they are exploring search.", "name")
     assert not holds_type("The plan for Health and Care will be published in the spring.", "name")
+
+
+def test_a_doer_named_by_role_answers_who():
+    """"Who leads …?" is answered by a role as well as a name: "led by the regional director for
+    community services" says who, though no word of it is capitalised."""
+    q = "According to the trust's workforce paper, who leads the rota review project?"
+    role = ("A rota review project has been launched, led by the regional director for community services "
+            "and two deputy directors.")
+    assert holds_type(role, "name")
+    assert judged(q, role)[0]
+    # A role that does nothing in the sentence is no answer to who did it.
+    assert not holds_type("The rota review project will report to a director in the spring.", "name")
+    assert not judged(q, "The rota review project has been launched to make rotas fairer for staff.")[0]
