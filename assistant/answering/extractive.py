@@ -795,9 +795,10 @@ _URL = re.compile(r"\(?https?://\S+")
 def says_again(a: str, b: str, near: float = WEIGHTS.repeat_overlap) -> bool:
     """Whether sentence ``a`` says nothing that ``b`` has not said: most of its words (at least
     four) are words of ``b``. An answer states each fact once; a sentence that adds to one
-    already chosen is kept."""
+    already chosen is kept, and so is one stating a figure that ``b`` does not ("… a surplus of
+    around 300 by 2030" after "… a shortfall of around 800 by 2030": the same words, another fact)."""
     ta, tb = set(tokenize(a)), set(tokenize(b))
-    return len(ta) >= 4 and len(ta & tb) / len(ta) >= near
+    return len(ta) >= 4 and len(ta & tb) / len(ta) >= near and not figures(a) - figures(b)
 
 
 _FIGURE = re.compile(r"(?<![\w.])\d[\d,.]*(?:/\d+)?%?")

@@ -317,6 +317,22 @@ def test_a_figure_stated_again_in_other_words_is_said_once():
     assert len(picked) == 1
 
 
+def test_the_same_words_with_another_figure_are_another_fact():
+    """Two scenarios described in one form of words, each with its own figure: both are
+    answers (one to each part of the question), not one sentence said twice."""
+    from evidence_assistant.answering.extractive import says_again
+
+    a = "In the first scenario there will be a shortfall of around 820 nurses by 2030, without new funding."
+    b = "In the second scenario there will be a shortfall of around 310 nurses by 2030, without new funding."
+    assert not says_again(b, a)
+    assert says_again("In the first scenario there will be a shortfall of 820 nurses by 2030.", a)
+    cands = candidates([passage(a, 0), passage(b, 1)])
+    q = "What shortfall is projected in the first scenario, and what shortfall in the second scenario?"
+    vecs = score_candidates(q, cands, WordEmbedder(), n_passages=2)
+    picked = select(cands, vecs, max_sentences=3, gap=1.0, redundancy=1.1, first=[0, 1])
+    assert [c.text for c in picked] == [a, b]
+
+
 def test_a_name_opening_a_sentence_answers_who():
     """"Which organisation was commissioned …?": a sentence that opens with the organisation's
     name holds what is asked for, as one naming it further on does; a sentence opening with
