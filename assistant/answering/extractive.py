@@ -111,6 +111,7 @@ def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
     out: list[Candidate] = []
     for rank, sp in enumerate(passages):
         text = sp.passage.text
+        heading = sp.passage.heading_path[-1] if sp.passage.heading_path else ""
         lead, lead_end, lead_context = "", -1, ""
         all_pieces = pieces(text)
         block, counted_to = 0, 0  # the block each piece is in, counted on from the piece before
@@ -184,7 +185,7 @@ def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
                 # document's title, as its reader does.
                 context = sp.passage.title
             c = Candidate(rank, a, b, sent, lead_end=prev_end, leans=leans, context=context, block=block,
-                          title=sp.passage.title or "")
+                          title=sp.passage.title or "", heading=heading)
             c.kind = kind
             out.append(c)
     return out
@@ -735,6 +736,9 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
             (bool(listed or uncounted) and c.leans and bool(_NAMES_THEM.match(c.text))
              and introduces(c.context, listed[1] if listed else uncounted))
         uses_term = bool(terms) and uses_terms(c.text, terms)
+        # Asked what a quoted term is, the sentences of the section headed by that term itself
+        # ("'Record'": the entry headed "Record" in a data dictionary or a glossary) say it.
+        headed = bool(terms) and not want and bool(c.heading) and _folded(c.heading) in {_folded(t) for t in terms}
         c.score = WEIGHTS.cosine * c.cos + WEIGHTS.lexical * c.lex + WEIGHTS.rank_prior * prior
         if duration:
             # A stated span answers "how many days …" outright; a single date is half the answer.
@@ -759,6 +763,8 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
             c.score += WEIGHTS.list_lead_in
         if uses_term:
             c.score += WEIGHTS.quoted_term
+        if headed:
+            c.score += WEIGHTS.headed_term
         if author:
             c.score += WEIGHTS.authorship_field
         if labels and any(lab.search(c.in_context) for lab in labels):

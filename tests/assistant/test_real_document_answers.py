@@ -333,6 +333,27 @@ def test_the_same_words_with_another_figure_are_another_fact():
     assert [c.text for c in picked] == [a, b]
 
 
+def test_the_entry_headed_by_the_quoted_term_defines_it():
+    """A data dictionary gives each term an entry under its own heading, and another entry may
+    use the term where its own does not: asked what 'Visit' means, the entry headed "Visit"
+    answers, not the entry for a visit note that says "visit"."""
+    def entry(text: str, n: int, heading: str) -> ScoredPassage:
+        return ScoredPassage(Passage(passage_id=f"p{n}", doc_id="d0", seq=n, text=text, char_start=0,
+                                     char_end=len(text), heading_path=("Data set", heading)), 1.0 - n / 10)
+
+    note = entry("Visit note\n\nThis records what was done for the person during a visit.", 0, "Visit note")
+    visit = entry("Visit\n\nA single contact with the person, as distinct from the note made of it.", 1, "Visit")
+    q = "How does the data set define a 'Visit', as distinct from a visit note?"
+    cands = candidates([note, visit])
+    vecs = score_candidates(q, cands, WordEmbedder(), n_passages=2)
+    picked = select(cands, vecs, max_sentences=3)
+    assert picked[0].text.startswith("A single contact with the person")
+    # Asked for something else about the term (a date, a figure), the heading does not decide.
+    typed = candidates([note, visit])
+    score_candidates("When was a 'Visit' first recorded in the data set?", typed, WordEmbedder(), n_passages=2)
+    assert typed[0].score > typed[1].score
+
+
 def test_a_name_opening_a_sentence_answers_who():
     """"Which organisation was commissioned …?": a sentence that opens with the organisation's
     name holds what is asked for, as one naming it further on does; a sentence opening with
