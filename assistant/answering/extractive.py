@@ -755,6 +755,10 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
             c.score -= WEIGHTS.boilerplate
         if restating:
             c.score -= WEIGHTS.given_penalty
+        if c.text.rstrip(" \"'”’)").endswith("?"):
+            # A question the document asks (a heading, an FAQ's question, a figure's title "What
+            # is required for …?") states nothing; it names a topic the lines after it answer.
+            c.score -= WEIGHTS.question_line
         if c.kind == "short-item":
             c.score -= WEIGHTS.short_item  # read only with the line that introduces its list
         if expands:

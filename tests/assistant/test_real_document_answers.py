@@ -354,6 +354,19 @@ def test_the_entry_headed_by_the_quoted_term_defines_it():
     assert typed[0].score > typed[1].score
 
 
+def test_a_question_the_document_asks_is_no_answer():
+    """A figure titled with a question, which the question itself echoes, names the topic; the
+    row under it answers."""
+    text = ("Figure 4.2 - What is needed before prescribing goes paperless?\n\n"
+            "Record reasons | Before prescribing goes paperless, practices must record the reasons for each repeat item")
+    q = ("In Figure 4.2 (what is needed before prescribing goes paperless), what does the 'Record reasons' "
+         "item say?")
+    cands = candidates([passage(text, 0)])
+    vecs = score_candidates(q, cands, WordEmbedder(), n_passages=1)
+    picked = select(cands, vecs, max_sentences=3)
+    assert picked[0].text.startswith("Record reasons")
+
+
 def test_a_name_opening_a_sentence_answers_who():
     """"Which organisation was commissioned …?": a sentence that opens with the organisation's
     name holds what is asked for, as one naming it further on does; a sentence opening with
