@@ -210,12 +210,12 @@ def reads_as_prose(text: str, min_words: int = 10) -> bool:
 _SELF_DESCRIBING = re.compile(
     r"\b(?:this|the present|the following|our)\s+(?:\w+\s+){0,2}(?:report|document|paper|guidance|guide|"
     r"chapter|section|strategy|framework|standard|plan|publication|summary|appendix|annex|page|website|"
-    r"toolkit|note|briefing|manual|review)s?\s+(?:\w+\s+)?(?:sets? out|describes?|provides?|outlines?|"
+    r"toolkit|note|notice|leaflet|factsheet|briefing|manual|review)s?\s+(?:\w+\s+)?(?:sets? out|describes?|provides?|outlines?|"
     r"summari[sz]es?|presents?|gives?|looks? at|explains?|is intended|aims? to|covers?|contains?|"
     r"brings? together|is prefaced|is structured|is divided|focuses|considers|is the outcome)\b", re.I)
 _FURNITURE = re.compile(
     r"\bcontents\b|\.{4,}|…{2,}|\s>\s.*\s>\s|\bdownload\b|\bplease (?:e-?mail|contact|visit|see)\b|"
-    r"\bclick here\b|\bfind out more\b|\bthis page\b|\bpublished on\s+\w+\s+website\b|"
+    r"\bclick here\b|\bfind out more\b|\bthis page\b|\bavailable (?:\[here\]|here\b)|\bpublished on\s+\w+\s+website\b|"
     # "For more information, visit …", "… for more information about the scheme": a pointer, not
     # "larger monitors allow for more information to be shown".
     r"^\W*for more information\b|\bfor more information\s*(?:[,:]|,?\s*(?:see|visit|contact|please|go to|click|"

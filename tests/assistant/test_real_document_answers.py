@@ -134,6 +134,10 @@ def test_a_document_describing_itself_is_boilerplate():
     # A table row's capitalised headers and semicolons are not a list of titles.
     assert not boilerplate("Table 2: Area Of Work: Clinical Informatics; Band: Band 7; Headcount In 2020: 1,250; "
                            "Headcount In 2030: 2,100")
+    # A notice describing itself, and a pointer to a page elsewhere, say nothing asked about.
+    assert boilerplate("This notice describes how the clinic may use the details it holds during the outbreak.")
+    assert boilerplate("It adds to our main privacy notice, which is available [here].")
+    assert not boilerplate("The notice was sent to every clinic and is available in three languages.")
 
 
 def test_expansions_are_found_beside_the_abbreviation():
