@@ -210,7 +210,8 @@ def reads_as_prose(text: str, min_words: int = 10) -> bool:
 _SELF_DESCRIBING = re.compile(
     r"\b(?:this|the present|the following|our)\s+(?:\w+\s+){0,2}(?:report|document|paper|guidance|guide|"
     r"chapter|section|strategy|framework|standard|plan|publication|summary|appendix|annex|page|website|"
-    r"toolkit|note|notice|leaflet|factsheet|briefing|manual|review)s?\s+(?:\w+\s+)?(?:sets? out|describes?|provides?|outlines?|"
+    r"toolkit|note|notice|leaflet|factsheet|briefing|manual|review)s?\s+(?:\w+\s+)?"
+    r"(?:sets? out|describes?|provides?|outlines?|"
     r"summari[sz]es?|presents?|gives?|looks? at|explains?|is intended|aims? to|covers?|contains?|"
     r"brings? together|is prefaced|is structured|is divided|focuses|considers|is the outcome)\b", re.I)
 _FURNITURE = re.compile(
