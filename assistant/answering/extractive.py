@@ -658,6 +658,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     listed = asked_list(question)
     uncounted = asked_items(question)
     terms = quoted_terms(question)
+    folded_terms = {_folded(t) for t in terms}
     invited = invitations(question)
     asks_code = bool(_ASKS_CODE.search(question))
     # Dates and figures the question names ("in December 2021") should be in the sentence too.
@@ -739,7 +740,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
         uses_term = bool(terms) and uses_terms(c.text, terms)
         # Asked what a quoted term is, the sentences of the section headed by that term itself
         # ("'Record'": the entry headed "Record" in a data dictionary or a glossary) say it.
-        headed = bool(terms) and not want and bool(c.heading) and _folded(c.heading) in {_folded(t) for t in terms}
+        headed = not want and bool(c.heading) and _folded(c.heading) in folded_terms
         c.score = WEIGHTS.cosine * c.cos + WEIGHTS.lexical * c.lex + WEIGHTS.rank_prior * prior
         if duration:
             # A stated span answers "how many days …" outright; a single date is half the answer.
