@@ -668,6 +668,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     # analyse data for some groups. Which groups?") is given: a sentence saying only that again
     # tells the asker nothing they did not say.
     statement = _URL.sub(" ", statement_before(question))
+    stated_figures = figures(statement)
     # Which row of a table the question asks about is said by the row's own label cells: a row
     # holding only some of the question's words that another row of its table holds there is
     # another row.
@@ -729,7 +730,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
         if c.kind == "code" and not asks_code:
             furniture = True
         # (A line introducing a list says it again to bring in its items, which are the answer.)
-        restating = bool(statement) and c.kind != "lead-in" and figures(c.text) <= figures(statement) and \
+        restating = bool(statement) and c.kind != "lead-in" and figures(c.text) <= stated_figures and \
             says_again(_URL.sub(" ", c.text), statement, near=WEIGHTS.given_statement)
         c.furniture = furniture
         expands = bool(acronyms) and any(expansion_in(a, c.text) for a in acronyms)
