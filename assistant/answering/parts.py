@@ -7,8 +7,8 @@ A question is split only where "and" opens a new question ("…, and which …",
 "…, and on what date …"), or joins two things the question asks the same of, each after its own
 preposition ("… team size in trusts and in local health boards?"), and only when each side says
 enough on its own to be searched for; a statement before the question ("The strategy set a
-target. What was it, and …?") is carried into every part, and a later part that points back
-("its core extract") carries the first part's names.
+target. What was it, and …?") is carried into the first part and into any later part that points
+back to it, and a later part that points back ("its core extract") carries the first part's names.
 """
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ _ASKING = set(tokenize("what which who whom whose when where why how many much o
                        "number share percentage proportion figure value did does do was were is are will would "
                        "said say says"))
 _POINTS_BACK = re.compile(r"\b(?:it|its|they|their|them|this|these|those|he|she|his|her)\b", re.I)
+_REFERS_BACK = re.compile(r"\b(?:the\s+(?:former|latter|same)|such)\b", re.I)
 _NAMES = re.compile(r"\b(?:[A-Z]{2,}[\w/-]*|[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]*)*)")
 # At least this many words of substance on each side of a split.
 MIN_WORDS = 2
@@ -47,7 +48,8 @@ def _substance(text: str) -> list[str]:
 
 def question_parts(question: str) -> list[str]:
     """The questions that ``question`` asks, each readable on its own; ``[question]`` when it asks
-    one thing. Any statement before the question sentence leads every part. (Read once per
+    one thing. Any statement before the question sentence leads the first part and each part
+    pointing back to it. (Read once per
     question: retrieval, scoring and the judgement whether to answer all ask.)"""
     return list(_parts(question))
 
@@ -86,7 +88,13 @@ def _parts(question: str) -> tuple[str, ...]:
         if len(_substance(f"{lead} {piece}")) < MIN_WORDS:
             return (question,)  # "…, and over how long?" says too little to be searched alone
         piece = piece.rstrip("?") + "?"
-        if n and _POINTS_BACK.search(piece) and first_names:
+        points_back = bool(_POINTS_BACK.search(piece))
+        if n and points_back and first_names:
             piece = f"{piece} ({', '.join(first_names)})"
-        parts.append(f"{lead} {piece[0].upper()}{piece[1:]}".strip())
+        # The statement sets up the first part; a later part needs it only when it points back
+        # to it ("… progress towards it?", "according to the latter"). One that names its own
+        # source ("which code does the coding standard give …?") is searched for on its own
+        # words: the statement's would pull its search to the first part's document.
+        led = lead if not n or points_back or _REFERS_BACK.search(piece) else ""
+        parts.append(f"{led} {piece[0].upper()}{piece[1:]}".strip())
     return tuple(parts)
