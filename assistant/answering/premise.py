@@ -246,7 +246,15 @@ _MONTHS = ("January|February|March|April|May|June|July|August|September|October|
 _WHEN = re.compile(rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?(?:{_MONTHS})\s+(?:19|20)\d{{2}}\b|\b(?:19|20)\d{{2}}\b(?![/-]\d)")
 _UP = re.compile(r"\b(ris(?:e|es|en|ing)|rose|increas\w*|gr[eo]w\w*|up|higher|more|expand\w*)\b", re.I)
 _DOWN = re.compile(r"\b(fall\w*|fell|declin\w*|decreas\w*|drop\w*|reduc\w*|down|lower|fewer|less|shr[iu]nk\w*|cut)\b", re.I)
-_FROM_TO = re.compile(r"\bfrom\s+(\d[\d,.]*)\s*%?\s*(?:\w+\s+)?to\s+(\d[\d,.]*)", re.I)
+# "from 30 to 18 days", "from £7 million a month in July 2023 to £1 million": the two figures
+# with at most a few words (a unit, "a month", a date) between them.
+_FROM_TO = re.compile(r"\bfrom\s+[£$€]?(\d[\d,.]*)\s*%?(?:\s+[\w/]+){0,8}?\s+to\s+[£$€]?(\d[\d,.]*)", re.I)
+# What a document sets a thing against: "separate returns rather than a single return".
+_RATHER_THAN = re.compile(r"\b(?:rather than|instead of|as opposed to)\s+([^.,;:()?!]+)", re.I)
+# Statements this far down the closest to the question's claim are read for a reversal or a
+# "rather than" (either names the claim itself, so a weaker match of the rest is enough).
+_SET_AGAINST_POOL = 10
+_SET_AGAINST_SUPPORT = 0.2
 
 
 # A share the question takes for granted, in words; "most" and "the majority" mean over half,
@@ -312,6 +320,26 @@ def contradicted_detail(question: str, passages: Sequence[ScoredPassage],
     if not scored:
         return None
     best = scored[0][0]
+    nearby = [t for sc, t in scored[:_SET_AGAINST_POOL] if sc >= _SET_AGAINST_SUPPORT]
+    m = _FROM_TO.search(question)
+    if m:
+        # "Why did spending rise from 1 to 7 …" where a statement runs from 7 to 1: both figures,
+        # the other way round, name the claim itself.
+        a, b = (x.rstrip(".,") for x in m.groups())
+        for t in nearby:
+            n = _FROM_TO.search(t)
+            if n and tuple(x.rstrip(".,") for x in n.groups()) == (b, a):
+                return f"the documents say from {b} to {a}: “{t.strip()}”"
+    if not re.search(r"\b(?:not|rather than|instead of|as opposed to)\b", question, re.I):
+        # "Why must each system send a single combined return?" where a statement says
+        # "separate returns … rather than a single return": what the document sets aside is
+        # what the question takes for granted.
+        asked = set(tokenize(question))
+        for t in nearby:
+            for r in _RATHER_THAN.finditer(t):
+                set_aside = tokenize(r.group(1))[:4]
+                if len(set_aside) >= 2 and set(set_aside) <= asked:
+                    return f"the documents say otherwise: “{t.strip()}”"
     stating = [t for sc, t in scored if sc >= max(0.5, best - 0.1)][:5]
     if not stating:
         return None
@@ -339,13 +367,6 @@ def contradicted_detail(question: str, passages: Sequence[ScoredPassage],
             ranked = _RANKED.search(t)
             if ranked and ranked.group(2).lower() == word:
                 return f"the documents rank it {ranked.group(1).lower()}, not first: “{t.strip()}”"
-    m = _FROM_TO.search(question)
-    if m:
-        a, b = m.group(1), m.group(2)
-        for t in stating:
-            n = _FROM_TO.search(t)
-            if n and (n.group(1), n.group(2)) == (b, a):
-                return f"the documents say from {b} to {a}: “{t.strip()}”"
     return None
 
 

@@ -203,6 +203,12 @@ def test_premise_with_another_date_direction_or_order_is_rejected():
     assert not check_premise("Why did NHS staff numbers increase in the first half of the year?", staff).rejected
     hire = [passage("The NHS in the region has cut its time for bringing in new staff from 30 to 18 days.")]
     assert check_premise("Why did the time for bringing in new staff rise from 18 to 30 days?", hire).rejected
+    fees = [passage("The county's spending on agency porters went from £9 million a month in May 2021 to £2 "
+                    "million a month in June 2022.")]
+    assert check_premise("Why did spending on agency porters rise from £2 million a month in May 2021 to £9 million "
+                         "a month in June 2022?", fees).rejected
+    assert not check_premise("Why did spending on agency porters fall from £9 million a month in May 2021 to £2 "
+                             "million a month in June 2022?", fees).rejected
     towns = [passage("Workshops were held in Liverpool and Leicester for the second cohort.")]
     assert check_premise("Why were the second cohort's workshops held in Manchester?", towns).rejected
     assert not check_premise("Why were the second cohort's workshops held in Liverpool?", towns).rejected
@@ -211,6 +217,18 @@ def test_premise_with_another_date_direction_or_order_is_rejected():
     assert check_premise("Why were Eastshire's workshops for the second cohort held in Liverpool?", published).rejected \
         is False
     assert check_premise("Why were Eastshire's workshops for the second cohort held in Liverpool?", towns).rejected
+
+
+def test_premise_the_documents_set_aside_with_rather_than_is_rejected():
+    returns = [passage("Each district will send separate returns for its clinics and its surgeries rather than a "
+                       "single district return.")]
+    check = check_premise("Why must each district send a single combined district return?", returns)
+    assert check.rejected and "rather than" in check.reasons[0]
+    assert not check_premise("Why will each district send separate returns for its clinics and surgeries?",
+                             returns).rejected
+    # The question weighing the two itself asks which was chosen; it takes neither for granted.
+    assert not check_premise("Why did the district choose separate returns rather than a single district return?",
+                             returns).rejected
 
 
 def test_premise_with_another_share_is_rejected():
