@@ -79,6 +79,7 @@ _DATED_LINE_WORDS = 15
 # A question about a coded value: "what concept ID does the standard give …", "what code is used …".
 _ASKS_CODE = re.compile(r"\b(?:codes?|coded|coding|concept|ID|identifiers?|SNOMED|reference set|terminology)\b")
 # A terminology code followed by its term between bars: "123456789 |Heart rate (observable entity)|".
+_CAPTIONED = re.compile(r"\W*(?:Table|Figure|Chart|Exhibit)\s+[\dA-Z]", re.I)
 _CODED_LINE = re.compile(r"\b\d{5,18}\s*\|[^|\n]{3,}\|")
 
 
@@ -180,6 +181,11 @@ def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
                 runs_on = not nxt or nxt[:1].islower() or len(words) >= WEIGHTS.cut_sentence_words
                 if not reads_as_prose(sent) or not runs_on:
                     continue
+            if kind == "row" and not context and heading and heading.lower() not in sent.lower() and \
+                    not _CAPTIONED.match(sent):
+                # A table row without a caption of its own is about what its section is headed:
+                # read it with that heading.
+                context = heading
             if kind == "field" and sp.passage.title:
                 # "Report by: Julian Kelly, …" is about the document it heads: read it with the
                 # document's title, as its reader does.

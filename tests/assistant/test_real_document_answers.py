@@ -1357,3 +1357,24 @@ def test_the_sentence_listing_what_the_one_before_introduced_answers_a_list_ques
     picked = [c.text for c in select(cands, vecs, max_sentences=3, gap=1.0)]
     assert any(t.startswith("These include") for t in picked)
     assert sum(t.startswith("As the work progressed") for t in picked) == 1
+
+
+def test_a_row_without_a_caption_is_read_with_its_section_heading():
+    """A data standard's entry: its heading, what it records, then the values it may take. The
+    value row says nothing of what it lists but through its heading."""
+    text = "Level of urgency\n\nHow soon the referral should be seen.\n\nCode : - routine | soon | same day | now"
+    sp = ScoredPassage(Passage(passage_id="p0", doc_id="d", seq=0, text=text, char_start=0, char_end=len(text),
+                               heading_path=("Referral standard", "Level of urgency")), 1.0)
+    cands = candidates([sp])
+    row = next(c for c in cands if c.kind == "row")
+    assert row.context == "Level of urgency"
+    scored = score_candidates("Which codes record the level of urgency of a referral?", cands, WordEmbedder(),
+                              n_passages=1)
+    assert np.isfinite(scored).all()
+    assert row.score > next(c for c in cands if c.text.startswith("How soon")).score
+    # A row carrying its table's caption already says what it is about.
+    captioned = "Waiting times\n\nTable 2: Waits by site: North | 14 days | 12 days"
+    sp = ScoredPassage(Passage(passage_id="p1", doc_id="d", seq=1, text=captioned, char_start=0,
+                               char_end=len(captioned), heading_path=("Waiting times",)), 1.0)
+    rows = [c for c in candidates([sp]) if c.kind == "row"]
+    assert rows and all(not c.context for c in rows)
