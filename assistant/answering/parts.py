@@ -23,8 +23,10 @@ _OPENER = (r"(?:(?:on|in|at|for|by|over|across|to|from|of|with|under|since|until
            r"about|through|between|among|against|into)\s+)?"
            r"(?:what|which|who|whom|whose|when|where|why|how)\b")
 # A new question may open with where to read it: "…, and according to the FAQs, which project …".
-_SOURCE_FIRST = r"(?:(?:according to|in|under|within|from)\s+[^,?]{3,80},\s*)?"
-_SPLIT = re.compile(rf",?\s+and\s+(?={_SOURCE_FIRST}{_OPENER})")
+# (Set off by commas on both sides, "…, and, according to the FAQs, which …", and perhaps with a
+# word of degree before the question word: "…, and according to the plan, roughly what …".)
+_SOURCE_FIRST = r"(?:(?:according to|in|under|within|from)\s+[^,?]{3,80},\s*(?:[a-z]+ly\s+)?)?"
+_SPLIT = re.compile(rf",?\s+and,?\s+(?={_SOURCE_FIRST}{_OPENER})")
 # The same question of two things, each after its own preposition (or "its", "their") at the
 # question's end: "what is the average team size in trusts and in local health boards?", "… in
 # Liverpool and in Portsmouth?", "when did the college publish its report and its guidance?".
@@ -69,7 +71,7 @@ def statement_before(question: str) -> str:
 @functools.lru_cache(maxsize=1024)
 def _parts(question: str) -> tuple[str, ...]:
     text = " ".join(question.split())
-    if " and " not in text.lower():
+    if not re.search(r"\band\b", text, re.I):
         return (question,)
     # A lead statement ("The standard points to another standard. Which is it, and …?").
     lead, asked = _stated_and_asked(text)

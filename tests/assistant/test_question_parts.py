@@ -23,6 +23,10 @@ from test_extractive import WordEmbedder
      ["Which body does the notice name?", "According to the FAQs, which project did a requirement relate to?"]),
     ("What does ECS stand for in the glossary, and on what consent basis is its core extract sent?",
      ["What does ECS stand for in the glossary?", "On what consent basis is its core extract sent? (ECS)"]),
+    ("Which hub does the plan promise, and, according to the survey report, from which sectors do members come?",
+     ["Which hub does the plan promise?", "According to the survey report, from which sectors do members come?"]),
+    ("What rate does the summary cite, and according to the framework, roughly what level should rates fall to?",
+     ["What rate does the summary cite?", "According to the framework, roughly what level should rates fall to?"]),
 ])
 def test_a_question_asking_two_things_is_split_where_and_opens_a_new_question(question, parts):
     assert question_parts(question) == parts
