@@ -567,7 +567,8 @@ _HOW_MANY = re.compile(r"^\W*(?:(?:and|but|so|then)\s+)?(?:for\s+)?how many\s+(.
 def counted_thing(question: str) -> list[str]:
     """What a "how many …" question counts, as index tokens ("how many [innovators] attended …");
     empty for other questions, and for spans of time ("how many days …")."""
-    m = _HOW_MANY.match(question)
+    # "According to the report, how many …" counts what "how many …" counts.
+    m = _HOW_MANY.match(main_clause(question))
     if not m or asks_for_duration(question):
         return []
     # The thing ends where the question's verb begins: "how many nurses [joined] the bank …", or
@@ -590,13 +591,14 @@ def counts(text: str, thing: Sequence[str], window: int = 6) -> bool:
     words = re.findall(r"£?\d[\d,.]*%?|[A-Za-z][\w'’-]*", plain)
     # What is counted is the thing's last word ("clinical [coders]", "team [leaders]"): a sentence
     # about clinical coding holds no count of coders.
-    want = set(thing[-1:])
+    want, named = set(thing[-1:]), set(thing)
 
     def counts_other(after: Sequence[str]) -> bool:
         # "the three regions where nurses …": the count is of the first plural noun after it,
-        # when that is not the thing asked about.
+        # when that is not the thing asked about (or one of the things: "300 doctors and
+        # health managers", asked how many doctors and managers).
         for x in after[:window]:
-            if want & set(tokenize(x)):
+            if named & set(tokenize(x)):
                 return False
             if _PLURAL.fullmatch(x) and x not in _NOT_PLURAL:
                 return True

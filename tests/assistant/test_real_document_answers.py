@@ -183,6 +183,13 @@ def test_a_count_must_be_of_the_thing_asked_about():
     assert not counts("Under 5.1.3 every notice is reviewed.", notices)
     assert counts("The Secretary of State has issued four of these notices.", notices)
     assert counts("It issued 2.5 notices a year on average.", notices)
+    # Where to read it does not change what is counted; a count of something else is no answer.
+    users = counted_thing("According to the trust's report, how many porters were using the rota app?")
+    assert users == ["porter"]
+    assert not counts("To date porters have logged a massive 4,000,000 minutes of shifts on the app.", users)
+    # A count of two things asked about together: "… how many nurses and ward managers …".
+    both = counted_thing("How many nurses and ward managers have completed the course?")
+    assert counts("Some 300 nurses and ward managers have completed the course.", both)
 
 
 def test_a_place_the_passages_never_mention_means_no_answer():
