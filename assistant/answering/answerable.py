@@ -219,6 +219,14 @@ _ROLE_AS_DOER = re.compile(r"\b(?:led|chaired|run|headed|overseen|managed|co-?or
                            r"councils?|units?|directorates?|networks?|forums?|partnerships?|offices?|agenc(?:y|ies))\b")
 
 
+# Whose a duty is, said of a role: "the responsibility … rests with the authors of the record",
+# "is the responsibility of each practice", "clinicians remain responsible for …".
+_HOLDS_DUTY = re.compile(r"\b(?:rests?|rested|lies|lay|sits?)\s+(?:solely\s+|entirely\s+|ultimately\s+)?with\s+\w|"
+                         r"\bresponsibility\s+of\s+\w|"
+                         r"\b(?:is|are|was|were|be|remains?)\s+(?:ultimately\s+|solely\s+|jointly\s+)?"
+                         r"(?:responsible|accountable)\b", re.I)
+
+
 def holds_type(text: str, kind: str | None, given: set[str] = frozenset()) -> bool:
     """Whether ``text`` holds the kind of thing asked for, other than the years and figures the
     question gave (``given``, from ``given_values``)."""
@@ -235,6 +243,7 @@ def holds_type(text: str, kind: str | None, given: set[str] = frozenset()) -> bo
     if kind == "name":
         return any(m.group(0).lower() not in given for m in NAME.finditer(text)) or \
             _opens_with_name(text, given) or bool(_NAME_LIST.search(text)) or bool(_ROLE_AS_DOER.search(text)) or \
+            bool(_HOLDS_DUTY.search(text)) or \
             any((m.group(1) or m.group(2)).lower() not in given for m in _INITIALS_AS_BODY.finditer(text))
     if kind == "frequency":
         return bool(FREQUENCY.search(text))

@@ -313,3 +313,14 @@ def test_a_doer_named_by_role_answers_who():
     # A role that does nothing in the sentence is no answer to who did it.
     assert not holds_type("The rota review project will report to a director in the spring.", "name")
     assert not judged(q, "The rota review project has been launched to make rotas fairer for staff.")[0]
+
+
+def test_whose_duty_it_is_said_of_a_role_answers_who():
+    """"Who is responsible for …?" is answered by the role a duty rests with, though nobody is named."""
+    q = "According to the trust's records policy, who bears final responsibility for the accuracy of discharge notes?"
+    duty = "The final responsibility for the accuracy of discharge notes will rest with the consultant in charge."
+    assert holds_type(duty, "name")
+    assert judged(q, duty)[0]
+    assert holds_type("Ward clerks remain responsible for filing the notes.", "name")
+    # A duty without anyone holding it says nobody.
+    assert not holds_type("The accuracy of discharge notes is checked every month.", "name")
