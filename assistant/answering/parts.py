@@ -8,8 +8,7 @@ A question is split only where "and" opens a new question ("…, and which …",
 preposition ("… team size in trusts and in local health boards?"), and only when each side says
 enough on its own to be searched for; a statement before the question ("The strategy set a
 target. What was it, and …?") is carried into the first part and into any later part that points
-back to it, and a later part that points back ("its core extract") carries the first part's names
-when it names nothing of its own ("which GP surgeries will it affect?" does).
+back to it, and a later part that points back ("its core extract") carries the first part's names.
 """
 from __future__ import annotations
 
@@ -92,8 +91,7 @@ def _parts(question: str) -> tuple[str, ...]:
             return (question,)  # "…, and over how long?" says too little to be searched alone
         piece = piece.rstrip("?") + "?"
         points_back = bool(_POINTS_BACK.search(piece))
-        own_names = [m for m in _NAMES.findall(" " + piece[1:]) if m.lower() not in ("and", "the")]
-        if n and points_back and first_names and not own_names:
+        if n and points_back and first_names:
             piece = f"{piece} ({', '.join(first_names)})"
         # The statement sets up the first part; a later part needs it only when it points back
         # to it ("… progress towards it?", "according to the latter"). One that names its own

@@ -23,8 +23,6 @@ from test_extractive import WordEmbedder
      ["Which body does the notice name?", "According to the FAQs, which project did a requirement relate to?"]),
     ("What does ECS stand for in the glossary, and on what consent basis is its core extract sent?",
      ["What does ECS stand for in the glossary?", "On what consent basis is its core extract sent? (ECS)"]),
-    ("What will the ISO standard require of trusts, and which GP surgeries will it affect?",
-     ["What will the ISO standard require of trusts?", "Which GP surgeries will it affect?"]),
     ("Which hub does the plan promise, and, according to the survey report, from which sectors do members come?",
      ["Which hub does the plan promise?", "According to the survey report, from which sectors do members come?"]),
     ("What rate does the summary cite, and according to the framework, roughly what level should rates fall to?",
