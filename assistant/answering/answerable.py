@@ -219,8 +219,8 @@ _ROLE_AS_DOER = re.compile(r"\b(?:led|chaired|run|headed|overseen|managed|co-?or
                            r"councils?|units?|directorates?|networks?|forums?|partnerships?|offices?|agenc(?:y|ies))\b")
 
 
-# Whose a duty is, said of a role: "the responsibility … rests with the authors of the record",
-# "is the responsibility of each practice", "clinicians remain responsible for …".
+# Whose a duty is, said of a role: "the final say … rests with the ward manager", "is the
+# responsibility of each depot", "porters remain responsible for …".
 _HOLDS_DUTY = re.compile(r"\b(?:rests?|rested|lies|lay|sits?)\s+(?:solely\s+|entirely\s+|ultimately\s+)?with\s+\w|"
                          r"\bresponsibility\s+of\s+\w|"
                          r"\b(?:is|are|was|were|be|remains?)\s+(?:ultimately\s+|solely\s+|jointly\s+)?"
@@ -604,8 +604,8 @@ def counts(text: str, thing: Sequence[str], window: int = 6) -> bool:
 
     def counts_other(after: Sequence[str]) -> bool:
         # "the three regions where nurses …": the count is of the first plural noun after it,
-        # when that is not the thing asked about (or one of the things: "300 doctors and
-        # health managers", asked how many doctors and managers).
+        # when that is not the thing asked about (or one of the things: "40 nurses and ward
+        # clerks", asked how many nurses and clerks).
         for x in after[:window]:
             if named & set(tokenize(x)):
                 return False

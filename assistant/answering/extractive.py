@@ -151,7 +151,7 @@ def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
                 if k > n + 1:
                     sent, kind, words = text[a:b].strip(), "field", text[a:b].split()
             if len(words) < 4 and kind == "lead-in" and (prev or heading):
-                # "Coded value:", "Options:": a short line introducing a list says what its list
+                # "Grades:", "Options:": a short line introducing a list says what its list
                 # is only with the sentence before it (or its section's heading).
                 context = prev or heading
             elif len(words) < 4 and not (len(words) >= 3 and (" | " in sent or kind == "row")):

@@ -23,7 +23,7 @@ _OPENER = (r"(?:(?:on|in|at|for|by|over|across|to|from|of|with|under|since|until
            r"about|through|between|among|against|into)\s+)?"
            r"(?:what|which|who|whom|whose|when|where|why|how)\b")
 # A new question may open with where to read it: "…, and according to the FAQs, which project …".
-# (Set off by commas on both sides, "…, and, according to the FAQs, which …", and perhaps with a
+# (Set off by commas on both sides, "…, and, according to the survey, which …", and perhaps with a
 # word of degree before the question word: "…, and according to the plan, roughly what …".)
 _SOURCE_FIRST = r"(?:(?:according to|in|under|within|from)\s+[^,?]{3,80},\s*(?:[a-z]+ly\s+)?)?"
 _SPLIT = re.compile(rf",?\s+and,?\s+(?={_SOURCE_FIRST}{_OPENER})")
@@ -94,8 +94,8 @@ def _parts(question: str) -> tuple[str, ...]:
         if n and points_back and first_names:
             piece = f"{piece} ({', '.join(first_names)})"
         # The statement sets up the first part; a later part needs it only when it points back
-        # to it ("… progress towards it?", "according to the latter"). One that names its own
-        # source ("which code does the coding standard give …?") is searched for on its own
+        # to it ("… what came of it?", "according to the latter"). One that names its own
+        # source ("which route does the county map show …?") is searched for on its own
         # words: the statement's would pull its search to the first part's document.
         led = lead if not n or points_back or _REFERS_BACK.search(piece) else ""
         parts.append(f"{led} {piece[0].upper()}{piece[1:]}".strip())

@@ -246,10 +246,10 @@ _MONTHS = ("January|February|March|April|May|June|July|August|September|October|
 _WHEN = re.compile(rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?(?:{_MONTHS})\s+(?:19|20)\d{{2}}\b|\b(?:19|20)\d{{2}}\b(?![/-]\d)")
 _UP = re.compile(r"\b(ris(?:e|es|en|ing)|rose|increas\w*|gr[eo]w\w*|up|higher|more|expand\w*)\b", re.I)
 _DOWN = re.compile(r"\b(fall\w*|fell|declin\w*|decreas\w*|drop\w*|reduc\w*|down|lower|fewer|less|shr[iu]nk\w*|cut)\b", re.I)
-# "from 30 to 18 days", "from £7 million a month in July 2023 to £1 million": the two figures
+# "from 30 to 18 days", "from £9 million a month in May 2021 to £2 million": the two figures
 # with at most a few words (a unit, "a month", a date) between them.
 _FROM_TO = re.compile(r"\bfrom\s+[£$€]?(\d[\d,.]*)\s*%?(?:\s+[\w/]+){0,8}?\s+to\s+[£$€]?(\d[\d,.]*)", re.I)
-# What a document sets a thing against: "separate returns rather than a single return".
+# What a document sets a thing against: "monthly visits rather than a yearly review".
 _RATHER_THAN = re.compile(r"\b(?:rather than|instead of|as opposed to)\s+([^.,;:()?!]+)", re.I)
 # Statements this far down the closest to the question's claim are read for a reversal or a
 # "rather than" (either names the claim itself, so a weaker match of the rest is enough).
@@ -331,8 +331,8 @@ def contradicted_detail(question: str, passages: Sequence[ScoredPassage],
             if n and tuple(x.rstrip(".,") for x in n.groups()) == (b, a):
                 return f"the documents say from {b} to {a}: “{t.strip()}”"
     if not re.search(r"\b(?:not|rather than|instead of|as opposed to)\b", question, re.I):
-        # "Why must each system send a single combined return?" where a statement says
-        # "separate returns … rather than a single return": what the document sets aside is
+        # "Why does the plan ask for a yearly review?" where a statement says "monthly visits …
+        # rather than a yearly review": what the document sets aside is
         # what the question takes for granted.
         asked = set(tokenize(question))
         for t in nearby:

@@ -227,15 +227,15 @@ def test_premise_with_another_date_direction_or_order_is_rejected():
 
 
 def test_premise_the_documents_set_aside_with_rather_than_is_rejected():
-    returns = [passage("Each district will send separate returns for its clinics and its surgeries rather than a "
-                       "single district return.")]
-    check = check_premise("Why must each district send a single combined district return?", returns)
+    visits = [passage("Each depot will have monthly safety visits from the county team rather than a yearly "
+                      "safety review.")]
+    check = check_premise("Why will each depot have a yearly safety review from the county team?", visits)
     assert check.rejected and "rather than" in check.reasons[0]
-    assert not check_premise("Why will each district send separate returns for its clinics and surgeries?",
-                             returns).rejected
+    assert not check_premise("Why will each depot have monthly safety visits from the county team?",
+                             visits).rejected
     # The question weighing the two itself asks which was chosen; it takes neither for granted.
-    assert not check_premise("Why did the district choose separate returns rather than a single district return?",
-                             returns).rejected
+    assert not check_premise("Why did the county choose monthly safety visits rather than a yearly safety review?",
+                             visits).rejected
 
 
 def test_premise_with_another_share_is_rejected():
