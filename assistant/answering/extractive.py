@@ -79,8 +79,9 @@ _DATED_LINE_WORDS = 15
 # A question about a coded value: "what concept ID does the standard give …", "what code is used …".
 _ASKS_CODE = re.compile(r"\b(?:codes?|coded|coding|concept|ID|identifiers?|SNOMED|reference set|terminology)\b")
 # A terminology code followed by its term between bars: "123456789 |Heart rate (observable entity)|".
-_CAPTIONED = re.compile(r"\W*(?:Table|Figure|Chart|Exhibit)\s+[\dA-Z]", re.I)
 _CODED_LINE = re.compile(r"\b\d{5,18}\s*\|[^|\n]{3,}\|")
+# A table row that opens with its table's caption ("Table 2: Waits by site: …").
+_CAPTIONED = re.compile(r"\W*(?:Table|Figure|Chart|Exhibit)\s+[\dA-Z]", re.I)
 
 
 # Who made a document, as a question asks it ("which staff prepared …", "who presented the board

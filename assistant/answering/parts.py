@@ -51,8 +51,8 @@ def _substance(text: str) -> list[str]:
 def question_parts(question: str) -> list[str]:
     """The questions that ``question`` asks, each readable on its own; ``[question]`` when it asks
     one thing. Any statement before the question sentence leads the first part and each part
-    pointing back to it. (Read once per
-    question: retrieval, scoring and the judgement whether to answer all ask.)"""
+    pointing back to it. (Read once per question: retrieval, scoring and the judgement whether to
+    answer all ask.)"""
     return list(_parts(question))
 
 
