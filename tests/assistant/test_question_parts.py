@@ -3,7 +3,6 @@ the answer leading with the best sentence for each part, and, on the sample inde
 model, retrieval and the answer covering both halves."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from evidence_assistant.answering.extractive import candidates, score_candidates, select
