@@ -251,12 +251,6 @@ _DOWN = re.compile(r"\b(fall\w*|fell|declin\w*|decreas\w*|drop\w*|reduc\w*|down|
 _FROM_TO = re.compile(r"\bfrom\s+[£$€]?(\d[\d,.]*)\s*%?(?:\s+[\w/]+){0,8}?\s+to\s+[£$€]?(\d[\d,.]*)", re.I)
 # What a document sets a thing against: "monthly visits rather than a yearly review".
 _RATHER_THAN = re.compile(r"\b(?:rather than|instead of|as opposed to)\s+([^.,;:()?!]+)", re.I)
-# Statements this far down the closest to the question's claim are read for a reversal or a
-# "rather than" (either names the claim itself, so a weaker match of the rest is enough). Both
-# numbers set by judgement, not tuned: on the real suite's dev split they catch two premises and
-# reject no answerable question.
-_SET_AGAINST_POOL = 10
-_SET_AGAINST_SUPPORT = 0.2
 
 
 # A share the question takes for granted, in words; "most" and "the majority" mean over half,
@@ -322,7 +316,7 @@ def contradicted_detail(question: str, passages: Sequence[ScoredPassage],
     if not scored:
         return None
     best = scored[0][0]
-    nearby = [t for sc, t in scored[:_SET_AGAINST_POOL] if sc >= _SET_AGAINST_SUPPORT]
+    nearby = [t for sc, t in scored[:WEIGHTS.set_against_pool] if sc >= WEIGHTS.set_against_support]
     m = _FROM_TO.search(question)
     if m:
         # "Why did spending rise from 1 to 7 …" where a statement runs from 7 to 1: both figures,

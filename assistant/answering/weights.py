@@ -113,6 +113,13 @@ class ExtractiveWeights:
     # least this share of the question's distinctive words (only 0.35 tried, on the real suite's
     # dev split: it catches two of its false premises and rejects no answerable question).
     share_claim_support: float = 0.35
+    # A premise's figures given the other way round, or what it takes for granted set aside
+    # ("… rather than …"), is looked for in the statements this far down the closest to the
+    # claim, holding at least this share of its words (either names the claim itself, so a weaker
+    # match of the rest is enough). Set by judgement, not tuned (session 20): on the real suite's
+    # dev split they catch two premises and reject no answerable question.
+    set_against_pool: int = 10
+    set_against_support: float = 0.2
     # A follow-up's sentences are judged on its rewrite and on its own words, this much each.
     follow_up_own_words: float = 0.5
     # With the learned sentence scorer on, a sentence's score is the hand score plus this much of
