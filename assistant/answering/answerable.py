@@ -76,7 +76,8 @@ def expected_type(question: str) -> str | None:
                                                 r"(budget|cost|spend|funding|salary|value|price)\b", q) \
             or re.match(r"^(what|which)\b[^?]*?\b(budget|fee|fees|salary|salaries|price|funding|cost|costs)\b"
                         r"(?! (?:model|approach|pressures?|improvement|efficienc\w*|saving\w*))", q) and \
-            not re.match(r"^(what|which)\b[^?]*\b(how|why)\b", q):
+            not re.match(r"^(what|which)\b[^?]*\b(how|why)\b", q) and not _ASKS_RATE.match(q):
+        # ("What overhead rate did the costing assume?" asks for a figure, not a sum.)
         return "money"
     if re.match(r"^how many\b", q) or re.match(r"^what\b[^?]*?\b(percentage|proportion|share|number|figure|"
                                                 r"score|(?:the|a) count|total|maximum|minimum|ratio|size)\b", q):

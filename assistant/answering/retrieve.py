@@ -324,7 +324,12 @@ class Retriever:
         named = {d: v for d, v in shares.items() if v >= TITLE_MIN_SHARE and (allowed is None or d in allowed)}
         if len({self._titles.get(d, d) for d in named}) > TITLE_MAX_NAMED:
             return {}  # the words are common to many titles: they name no one document
-        return named
+        # Of two documents whose titles share a stem ("… – Summary" and "… – Full report"), the
+        # one the question names by every word it names the other by, and more ("the summary"),
+        # is the one named; the other is not raised.
+        words = self.document_words()
+        held = {d: frozenset(t for t in tokens if t in words[d]) for d in named}
+        return {d: v for d, v in named.items() if not any(held[d] < held[e] for e in named)}
 
     def _rank(self, query: str, mode: str, allowed: set[str] | None, timings: dict[str, float]
               ) -> tuple[list[str], dict[str, float], list[tuple[str, float]], list[tuple[str, float]]]:

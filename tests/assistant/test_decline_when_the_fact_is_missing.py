@@ -12,7 +12,6 @@ import pytest
 from evidence_assistant.answering.answerable import answers_the_type, counted_thing, counts, holds_type
 from evidence_assistant.answering.extractive import Candidate, candidates, score_candidates
 from evidence_assistant.answering.premise import action_of, check_premise
-from evidence_assistant.core.text import tokenize
 from evidence_assistant.core.types import Passage, ScoredPassage
 from test_extractive import WordEmbedder  # the same instant bag-of-words stand-in
 
@@ -324,3 +323,16 @@ def test_whose_duty_it_is_said_of_a_role_answers_who():
     assert holds_type("Ward clerks remain responsible for filing the notes.", "name")
     # A duty without anyone holding it says nobody.
     assert not holds_type("The accuracy of discharge notes is checked every month.", "name")
+
+
+def test_a_rate_asked_of_costs_is_a_figure_not_a_sum():
+    from evidence_assistant.answering.answerable import expected_type
+
+    # A budget in the question does not make a rate a sum of money ...
+    question = "What overhead rate did the ward budget assume?"
+    assert expected_type(question) != "money"
+    ok, want = judged(question, "The ward budget assumed overheads at 18 per cent of pay.")
+    assert (ok, want) == (True, "share")
+    assert not judged(question, "The ward budget was agreed by the finance committee in May.")[0]
+    # ... while a cost asked for is.
+    assert expected_type("What cost did the ward budget assume for agency shifts?") == "money"

@@ -123,3 +123,50 @@ def test_words_shared_by_many_titles_name_no_document(assistant, monkeypatch):
     # ... but where at most one may be, the words are taken for the subject, and nothing is raised.
     monkeypatch.setattr(retrieve, "TITLE_MAX_NAMED", 1)
     assert assistant.retriever.named_documents(question) == {}
+
+
+# Two documents of one body whose titles share a stem: the full report and its summary.
+STEMMED = {
+    "coastal_workforce_review_full_report.md": (
+        "# Coastal Workforce Review: full report\n\n"
+        "The review assumed a vacancy rate of 9 per cent when it costed the rota.\n"),
+    "coastal_workforce_review_summary.md": (
+        "# Coastal Workforce Review: summary\n\n"
+        "The summary costs the rota at a vacancy rate of 7 per cent.\n"),
+    "harbour_estates_plan.md": (
+        "# Harbour estates plan\n\n"
+        "The plan sells two empty wards and rebuilds the main entrance by 2027.\n"),
+}
+
+
+@pytest.fixture(scope="module")
+def stemmed(tmp_path_factory):
+    from evidence_assistant import Assistant
+    from evidence_assistant.core.settings import Settings
+    from evidence_ingest.pipeline import ingest
+
+    root = tmp_path_factory.mktemp("stemmed-docs")
+    (root / "docs").mkdir()
+    for name, text in STEMMED.items():
+        (root / "docs" / name).write_text(text, encoding="utf-8")
+    ingest([root / "docs"], settings=Settings(index_dir=root / "index"))
+    a = Assistant.open(root / "index")
+    yield a
+    a.close()
+
+
+@pytest.mark.slow
+def test_of_two_titles_sharing_a_stem_the_one_named_by_more_words_is_raised(stemmed):
+    docs = {d.doc_id: Path(d.path).name for d in stemmed.index.manifest.documents()}
+
+    def named(question: str) -> set[str]:
+        return {docs[d] for d in stemmed.retriever.named_documents(question)}
+
+    # "summary" names the summary by every word that names the full report, and one more.
+    assert named("What vacancy rate did the Coastal Workforce Review summary assume?") == \
+        {"coastal_workforce_review_summary.md"}
+    assert named("What vacancy rate did the Coastal Workforce Review full report assume?") == \
+        {"coastal_workforce_review_full_report.md"}
+    # Named by the stem alone, both are raised.
+    assert named("What vacancy rate did the Coastal Workforce Review assume?") == \
+        {"coastal_workforce_review_full_report.md", "coastal_workforce_review_summary.md"}
