@@ -155,7 +155,8 @@ def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
                 # "Grades:", "Options:": a short line introducing a list says what its list
                 # is only with the sentence before it (or its section's heading).
                 context = prev or heading
-            elif len(words) < 4 and not (len(words) >= 3 and (" | " in sent or kind == "row")):
+            elif len(words) < 4 and not (len(words) >= 3 and (" | " in sent or kind == "row")) and \
+                    not (kind == "fragment" and _CODED_LINE.search(sent)):
                 # "Screening", "Diagnosis": a short list item is read only with the line that
                 # introduces its list, never as an answer on its own.
                 if kind != "item" and not (kind == "fragment" and prev.endswith(":")):
@@ -175,7 +176,8 @@ def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
                     sent = text[a:b].strip()
             elif kind == "fragment" and _CODED_LINE.search(sent):
                 # "Code : - 123456789 |Heart rate (observable entity)|": a code with its term
-                # states a fact, read with the line before it, which says what is coded.
+                # states a fact, however few its words, read with the line before it, which
+                # says what is coded.
                 kind, context = "code", prev
             elif kind == "fragment" and not prev.endswith(":") and " | " not in sent:
                 # A table's row ("SCIMP | Scottish Clinical …") is kept: it states a fact. Other
@@ -184,7 +186,12 @@ def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
                 # long as no title is; not when it stands alone before a new sentence, as a title does.
                 nxt = text[all_pieces[n + 1].start:all_pieces[n + 1].end] if n + 1 < len(all_pieces) else ""
                 runs_on = not nxt or nxt[:1].islower() or len(words) >= WEIGHTS.cut_sentence_words
-                if not reads_as_prose(sent) or not runs_on:
+                # The last sentence of a paragraph may lack its full stop: it goes on from the
+                # sentence before it on the same line, where a title stands on a line of its own.
+                ends_paragraph = prev_end >= 0 and prev[-1:] in ".!?" and "\n" not in text[prev_end:a]
+                if not (reads_as_prose(sent) and runs_on or
+                        ends_paragraph and reads_as_prose(sent, min_words=WEIGHTS.short_sentence_words,
+                                                          lower_share=0.5)):
                     continue
             if kind == "row" and not context and heading and heading.lower() not in sent.lower() and \
                     not _CAPTIONED.match(sent):
@@ -202,7 +209,7 @@ def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
     return out
 
 
-def reads_as_prose(text: str, min_words: int = 10) -> bool:
+def reads_as_prose(text: str, min_words: int = 10, lower_share: float = 0.7) -> bool:
     """Whether a piece without a full stop reads as running text rather than a heading, a
     contents line or a running header: long enough, and mostly lower-case words."""
     words = re.findall(r"[A-Za-z][\w'’-]*", text)
@@ -212,7 +219,7 @@ def reads_as_prose(text: str, min_words: int = 10) -> bool:
     # A title keeps a third of its words capitalised; a long line may name more ("… used to
     # report to the Regional Returns on Adult Care Services (RRACS) e.g. …"), as no heading runs
     # to its length.
-    return lower >= 0.7 or (len(words) >= WEIGHTS.long_prose_words and lower >= 0.5)
+    return lower >= lower_share or (len(words) >= WEIGHTS.long_prose_words and lower >= 0.5)
 
 
 # What a document says about itself, and the furniture around its text, rather than anything it

@@ -251,6 +251,10 @@ _DOWN = re.compile(r"\b(fall\w*|fell|declin\w*|decreas\w*|drop\w*|reduc\w*|down|
 _FROM_TO = re.compile(r"\bfrom\s+[£$€]?(\d[\d,.]*)\s*%?(?:\s+[\w/]+){0,8}?\s+to\s+[£$€]?(\d[\d,.]*)", re.I)
 # What a document sets a thing against: "monthly visits rather than a yearly review".
 _RATHER_THAN = re.compile(r"\b(?:rather than|instead of|as opposed to)\s+([^.,;:()?!]+)", re.I)
+# What a document says is not so: "it does not bar staff from using their own phones".
+_NEGATED = re.compile(r"\b(?:(?:does|do|did|is|are|was|were|will|would|shall|should|must|need|can|could|may)\s+not|"
+                      r"cannot|can't|won't|doesn't|don't|didn't|isn't|aren't|never)\s+([^.;:()?!]+)", re.I)
+_NOT_ASKED = set(tokenize("be been being have has had the a an of to for in on by with"))
 
 
 # A share the question takes for granted, in words; "most" and "the majority" mean over half,
@@ -335,6 +339,15 @@ def contradicted_detail(question: str, passages: Sequence[ScoredPassage],
             for r in _RATHER_THAN.finditer(t):
                 set_aside = tokenize(r.group(1))[:4]
                 if len(set_aside) >= 2 and set(set_aside) <= asked:
+                    return f"the documents say otherwise: “{t.strip()}”"
+        # "Why does the policy bar staff from using their own phones?" where the closest
+        # statement says it "does not bar staff from using their own phones …": what the
+        # document denies, in the question's own words, is what the question asserts.
+        for t in nearby[:WEIGHTS.denied_pool]:
+            for r in _NEGATED.finditer(t):
+                denied = [w for w in tokenize(r.group(1)) if w not in _NOT_ASKED][:WEIGHTS.denied_words]
+                held = [w for w in denied if w in asked]
+                if len(held) >= WEIGHTS.denied_held and len(held) >= WEIGHTS.denied_share * len(denied):
                     return f"the documents say otherwise: “{t.strip()}”"
     stating = [t for sc, t in scored if sc >= max(0.5, best - 0.1)][:5]
     if not stating:

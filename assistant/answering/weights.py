@@ -65,6 +65,10 @@ class ExtractiveWeights:
     # many words is a sentence the extraction cut off (a table cell run into the next column),
     # not a heading, even when a capitalised line follows it (10 took headings; 15 and 20 alike).
     cut_sentence_words: int = 20
+    # The last sentence of a paragraph without its full stop ("… Signed off by the board May 2023")
+    # is a sentence from this many words, half of them in lower case: it stands on the line of
+    # the sentences before it, where a title has a line of its own.
+    short_sentence_words: int = 4
     # A line without a full stop this long reads as prose with half its words in lower case,
     # not 70%: it names bodies and programmes, no heading runs to it.
     long_prose_words: int = 20
@@ -120,6 +124,13 @@ class ExtractiveWeights:
     # dev split they catch two premises and reject no answerable question.
     set_against_pool: int = 10
     set_against_support: float = 0.2
+    # What a close statement denies ("… does not bar staff from …") names the claim when at
+    # least denied_held of its first denied_words words, and denied_share of them, are the
+    # question's; read in the denied_pool statements closest to the claim.
+    denied_pool: int = 5
+    denied_words: int = 6
+    denied_held: int = 3
+    denied_share: float = 0.6
     # A follow-up's sentences are judged on its rewrite and on its own words, this much each.
     follow_up_own_words: float = 0.5
     # With the learned sentence scorer on, a sentence's score is the hand score plus this much of

@@ -238,6 +238,22 @@ def test_premise_the_documents_set_aside_with_rather_than_is_rejected():
                              visits).rejected
 
 
+def test_premise_the_documents_deny_is_rejected():
+    """"Why does the policy stop ward staff using personal mobiles?" where a statement near the
+    claim, though not the closest, says it "does not prevent ward staff using personal mobiles":
+    the question asserts what the document denies, in the question's own words."""
+    phones = [passage("The trust's mobile device policy was agreed with the unions after a long consultation in "
+                      "2023. It does not prevent ward staff using personal mobiles during breaks, provided no "
+                      "patient is photographed. It does forbid recording in theatres.")]
+    agreed = "Why does the trust's mobile device policy, agreed with the unions after a long consultation, "
+    check = check_premise(agreed + "stop ward staff using personal mobiles?", phones)
+    assert check.rejected and "does not prevent" in check.reasons[0]
+    # What the document does forbid is taken for granted rightly ...
+    assert not check_premise(agreed + "forbid recording in theatres?", phones).rejected
+    # ... and a question asking about the denial itself asserts nothing it denies.
+    assert not check_premise(agreed + "not stop ward staff using personal mobiles?", phones).rejected
+
+
 def test_premise_with_another_share_is_rejected():
     """"Why are most AI solutions built on generated data?" where the documents give 19%; "half"
     of a stretch of time ("the first half of the year") is no share."""
@@ -1329,6 +1345,25 @@ def test_a_code_with_its_term_is_an_answer_read_with_the_line_before_it():
     # Asked about something else, the code line is a data line, not an answer.
     score_candidates("What does the standard say about the person's weight?", cands, WordEmbedder(), n_passages=1)
     assert next(c for c in cands if "27113001" in c.text).furniture
+
+
+def test_a_code_in_a_few_words_is_still_an_answer():
+    """A code written tight to its term ("Terminology:"0123456 |Ward round|"") is no more than
+    three words, but it is the coded value, not a stray short line."""
+    text = 'Coded value\n\nThe coded value for the ward round.\n\nTerminology:"1234567001 |Ward round|"'
+    coded = [c for c in candidates([passage(text)]) if "1234567001" in c.text]
+    assert len(coded) == 1 and coded[0].kind == "code" and coded[0].context == "The coded value for the ward round."
+
+
+def test_a_paragraphs_last_sentence_without_its_full_stop_is_a_sentence():
+    """A change log's entry often ends without a full stop ("… Signed off by the board May
+    2023"): the last sentence of a paragraph, on the line of the sentences before it, is a
+    candidate. A short line standing alone, as a title does, is not."""
+    text = ("Version 2.0 reworked the referral section after consultation. Signed off by the board May 2023\n\n"
+            "Version 3.0 Updated after audit\n\nVersion 3.1 added the discharge letter.")
+    texts = [c.text for c in candidates([passage(text)])]
+    assert "Signed off by the board May 2023" in texts
+    assert "Version 3.0 Updated after audit" not in texts
 
 
 def test_a_question_after_a_source_clause_may_open_with_a_preposition():
