@@ -9,6 +9,9 @@ preposition ("… team size in trusts and in local health boards?"), and only wh
 enough on its own to be searched for; a statement before the question ("The strategy set a
 target. What was it, and …?") is carried into the first part and into any later part that points
 back to it, and a later part that points back ("its core extract") carries the first part's names.
+A later part that refers to the first part's answer ("… and what does that body publish?") is
+searched again, once that answer is known, with the names it gives (``refers_to_answer``,
+``answer_names``; the search is the answering stages' ``_follow_back``).
 """
 from __future__ import annotations
 
@@ -100,3 +103,23 @@ def _parts(question: str) -> tuple[str, ...]:
         led = lead if not n or points_back or _REFERS_BACK.search(piece) else ""
         parts.append(f"{led} {piece[0].upper()}{piece[1:]}".strip())
     return tuple(parts)
+
+
+# A part that refers to what an earlier part asks for rather than naming it: "that body",
+# "the same person", "this list", "such a code". A relative "that" ("trusts that still lack
+# one") matches as well; its part is then searched again with names it did not need, which on
+# the real suite's dev split cost no answer.
+_REFERS_TO_ANSWER = re.compile(r"\b(?:that|this|those|these|the\s+same|such\s+an?|such)\s+(?!is\b|was\b|are\b|were\b|"
+                               r"will\b|would\b|can\b|could\b|has\b|have\b|had\b|does\b|did\b)[a-z][\w-]*", re.I)
+
+
+def refers_to_answer(part: str) -> bool:
+    """Whether a later part of a question refers to an earlier part's answer ("what does
+    that body publish?") rather than naming what it asks about."""
+    return bool(_REFERS_TO_ANSWER.search(part) or _REFERS_BACK.search(part))
+
+
+def answer_names(sentence: str) -> list[str]:
+    """The names a sentence gives (capitalised runs and abbreviations), which a later part
+    referring to it may be searched with."""
+    return [m for m in _NAMES.findall(" " + sentence[1:]) if m.lower() not in ("and", "the")]

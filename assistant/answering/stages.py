@@ -31,7 +31,7 @@ from evidence_assistant.answering.answerable import (answers_the_type, expected_
 from evidence_assistant.answering.extractive import (Candidate, announcing_lead_in, asked_acronyms, asked_list, candidates,
                                                      continue_lists, coverage, part_bests, score_candidates, select,
                                                      spelled_out, whole_lists)
-from evidence_assistant.answering.parts import question_parts
+from evidence_assistant.answering.parts import answer_names, question_parts, refers_to_answer
 from evidence_assistant.answering.premise import PremiseCheck, check_premise, premise_note
 from evidence_assistant.answering.retrieve import Filters, Retrieval, Retriever
 from evidence_assistant.answering.weights import WEIGHTS
@@ -76,6 +76,10 @@ class Turn:
     # the index in ``cands`` of each part's best sentence (answered first, in the parts' order).
     parts: list[tuple[str, list[Candidate]]] = field(default_factory=list)
     part_best: list[int] = field(default_factory=list)
+    # What a later part that refers to the first part's answer ("… and what does that body
+    # publish?") is searched and scored with besides its own words: the names that answer says.
+    carried: dict[int, str] = field(default_factory=dict)
+    found_for: dict[int, set[int]] = field(default_factory=dict)  # part -> ranks in ``shown`` its search added
     signals: dict[str, float] = field(default_factory=dict)
     premise: PremiseCheck = field(default_factory=lambda: PremiseCheck(False))
     notes: list[str] = field(default_factory=list)
@@ -246,6 +250,8 @@ class Stages:
         # answer and whether there is enough evidence to answer at all.
         t = time.perf_counter()
         relevance = self._score(turn)
+        if self._follow_back(turn):
+            relevance = self._score(turn)
         turn.timings["score_s"] = time.perf_counter() - t
 
         idf = self.index.lexical.idf
@@ -352,20 +358,60 @@ class Stages:
                 c.score = WEIGHTS.follow_up_own_words * (c.score + prev)
         turn.cands = cands
         parts = question_parts(turn.standalone) if self.settings.split_questions else []
+        turn.parts, turn.part_best = [], []
         if len(parts) > 1:
             # Each part scored on its own, on copies, so that the whole question's scores stand.
-            for part in parts:
+            for n, part in enumerate(parts):
+                part = f"{part} {turn.carried[n]}" if n in turn.carried else part
                 own = [replace(c) for c in cands]
                 score_candidates(part, own, embedder, n_passages=len(shown), boost_ranks=turn.boosted, scorer=scorer,
                                  idf=idf)
                 turn.parts.append((part, own))
             turn.part_best = part_bests([own for _, own in turn.parts])
+            for n, ranks in turn.found_for.items():
+                # What the part's own second search found answers it, though the first part's
+                # answer, whose names it was searched with, reads closer to its words.
+                own = turn.parts[n][1]
+                found = max((i for i, c in enumerate(own) if c.rank in ranks and c.kind != "short-item"),
+                            key=lambda i: own[i].score, default=None)
+                if found is not None and found not in turn.part_best:
+                    turn.part_best.append(found)
         best = max((c.score for c in cands), default=0.0)
         cov = coverage(turn.standalone, [sp.passage.text for sp in shown[:WEIGHTS.coverage_passages]],
                        self.index.lexical)
         relevance = WEIGHTS.relevance_best * best + WEIGHTS.relevance_coverage * cov
         turn.signals.update(best_sentence=round(best, 4), coverage=round(cov, 4), relevance=round(relevance, 4))
         return relevance
+
+    def _follow_back(self, turn: Turn) -> bool:
+        """A later part that refers to what the first part asks for ("Which body does the plan
+        name, and what does that body publish?") is searched again with the names the first
+        part's best sentence gives, which the question could not; what that search finds first
+        and was not shown is added. Whether passages were added."""
+        if len(turn.parts) < 2:
+            return False
+        first = [c for c in turn.parts[0][1] if c.kind != "short-item"]
+        if not first:
+            return False
+        best = max(first, key=lambda c: c.score)
+        asked = set(tokenize(turn.standalone))
+        names = [n for n in dict.fromkeys(answer_names(best.text)) if not set(tokenize(n)) <= asked]
+        if not names:
+            return False
+        shown_ids = {sp.passage.passage_id for sp in turn.shown}
+        added: list[ScoredPassage] = []
+        for n, (part, _) in enumerate(turn.parts[1:], start=1):
+            if not refers_to_answer(part):
+                continue
+            turn.carried[n] = " ".join(names[:WEIGHTS.carried_names])
+            found = self.retriever.search(f"{part} {turn.carried[n]}", filters=turn.filters).results
+            new = [sp for sp in found if sp.passage.passage_id not in shown_ids][:WEIGHTS.follow_back_passages]
+            shown_ids.update(sp.passage.passage_id for sp in new)
+            start = len(turn.shown) + len(added)
+            turn.found_for[n] = set(range(start, start + len(new)))
+            added.extend(new)
+        turn.shown.extend(added)
+        return bool(added)
 
     def _finish(self, turn: Turn, sentences: list[AnswerSentence], citations: list[Citation]) -> Answer:
         """The answer from its checked sentences: unsupported ones marked or removed, the verdict."""

@@ -124,6 +124,10 @@ class ExtractiveWeights:
     # dev split they catch two premises and reject no answerable question.
     set_against_pool: int = 10
     set_against_support: float = 0.2
+    # A later part referring to the first part's answer is searched with at most this many of
+    # the names that answer gives, and adds at most this many passages not shown already.
+    carried_names: int = 4
+    follow_back_passages: int = 2
     # What a close statement denies ("… does not bar staff from …") names the claim when at
     # least denied_held of its first denied_words words, and denied_share of them, are the
     # question's; read in the denied_pool statements closest to the claim.

@@ -205,3 +205,56 @@ def test_a_second_question_opening_with_within_or_during_is_its_own_part():
                                  "Within what period will the NHS move to a single national formulary?"]
     q = "How many people took part in the survey, and during which months did it run?"
     assert len(question_parts(q)) == 2
+
+
+def test_a_part_referring_to_the_first_parts_answer_is_recognised():
+    from evidence_assistant.answering.parts import answer_names, refers_to_answer
+
+    assert refers_to_answer("What does that body publish?")
+    assert refers_to_answer("What role did the same person play in the review?")
+    assert not refers_to_answer("What does the county plan say about ward rotas?")
+    assert answer_names("The plan names the Northgate Records Office as keeper of the rotas (NRO).") == \
+        ["Northgate Records Office", "NRO"]
+
+
+# The second part can only be searched for with the first part's answer: nothing in "what does
+# that body publish?" points to the Northgate office, and other bodies publish things too.
+FOLLOW_BACK = {
+    "county_plan.md": "# County plan\n\nThe county plan names the Northgate Records Office as the body that keeps "
+                      "ward rotas for every hospital.\n",
+    "northgate.md": "# Northgate Records Office statement\n\nNorthgate Records Office publishes a quarterly bulletin "
+                    "of staffing figures.\n",
+    **{f"other_{n}.md": f"# {name} notes\n\nThe {name} publishes a monthly newsletter about what bodies publish "
+                        f"for staff.\n"
+       for n, name in enumerate(["Coastal Board", "Hill Council", "Valley Forum", "Harbour Panel", "Moor Trust"])},
+}
+
+
+@pytest.fixture(scope="module")
+def follow_back(tmp_path_factory):
+    from evidence_assistant import Assistant
+    from evidence_assistant.core.settings import Settings
+    from evidence_ingest.pipeline import ingest
+
+    root = tmp_path_factory.mktemp("follow-back")
+    (root / "docs").mkdir()
+    for name, text in FOLLOW_BACK.items():
+        (root / "docs" / name).write_text(text, encoding="utf-8")
+    settings = Settings(index_dir=root / "index", top_k=3)
+    ingest([root / "docs"], settings=settings)
+    a = Assistant.open(settings=settings)
+    yield a
+    a.close()
+
+
+@pytest.mark.slow
+def test_a_part_referring_to_the_first_parts_answer_is_searched_with_it(follow_back, monkeypatch):
+    question = "Which body does the county plan say keeps ward rotas, and what does that body publish?"
+    shown_first = [sp.passage.path for sp in follow_back.retriever.search(question).results]
+    assert not any(p.endswith("northgate.md") for p in shown_first)  # the question alone does not find it
+    answer = follow_back.ask(question)
+    assert "Northgate Records Office as the body" in answer.text and "quarterly bulletin" in answer.text
+    # Without the second search the bulletin is not found.
+    from evidence_assistant.answering import stages
+    monkeypatch.setattr(stages.Stages, "_follow_back", lambda self, turn: False)
+    assert "quarterly bulletin" not in follow_back.ask(question).text
