@@ -25,10 +25,11 @@ from evidence_assistant.core.text import tokenize
 _OPENER = (r"(?:(?:on|in|at|for|by|over|across|to|from|of|with|under|since|until|within|during|after|before|"
            r"about|through|between|among|against|into)\s+)?"
            r"(?:what|which|who|whom|whose|when|where|why|how)\b")
-# A new question may open with where to read it: "…, and according to the FAQs, which project …".
+# A new question may open with where to read it: "…, and according to the FAQs, which project …",
+# "…, and on the council's web page, which route …".
 # (Set off by commas on both sides, "…, and, according to the survey, which …", and perhaps with a
 # word of degree before the question word: "…, and according to the plan, roughly what …".)
-_SOURCE_FIRST = r"(?:(?:according to|in|under|within|from)\s+[^,?]{3,80},\s*(?:[a-z]+ly\s+)?)?"
+_SOURCE_FIRST = r"(?:(?:according to|in|on|at|under|within|from|by)\s+[^,?]{3,80},\s*(?:[a-z]+ly\s+)?)?"
 _SPLIT = re.compile(rf",?\s+and,?\s+(?={_SOURCE_FIRST}{_OPENER})")
 # The same question of two things, each after its own preposition (or "its", "their") at the
 # question's end: "what is the average team size in trusts and in local health boards?", "… in

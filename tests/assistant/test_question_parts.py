@@ -26,6 +26,8 @@ from test_extractive import WordEmbedder
      ["Which hub does the plan promise?", "According to the survey report, from which sectors do members come?"]),
     ("What rate does the summary cite, and according to the framework, roughly what level should rates fall to?",
      ["What rate does the summary cite?", "According to the framework, roughly what level should rates fall to?"]),
+    ("Which depots does the plan list, and on the council's web page, which route is shown for the depots?",
+     ["Which depots does the plan list?", "On the council's web page, which route is shown for the depots?"]),
 ])
 def test_a_question_asking_two_things_is_split_where_and_opens_a_new_question(question, parts):
     assert question_parts(question) == parts
