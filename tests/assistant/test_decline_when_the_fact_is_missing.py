@@ -336,3 +336,12 @@ def test_a_rate_asked_of_costs_is_a_figure_not_a_sum():
     assert not judged(question, "The ward budget was agreed by the finance committee in May.")[0]
     # ... while a cost asked for is.
     assert expected_type("What cost did the ward budget assume for agency shifts?") == "money"
+
+
+def test_bodies_known_by_initials_or_written_in_lower_case_first_are_names():
+    # Initials as a sentence's subject name bodies; initials describing a thing do not.
+    assert holds_type("QRST and WXYZ have set the coding standards for general practice.", "name")
+    assert not holds_type("QRST records must be kept for eight years.", "name")
+    # A body whose name opens in lower case ("techAB") is a name wherever it stands.
+    assert holds_type("The panel was brought together by techAB and the council.", "name")
+    assert not holds_type("The panel was brought together by the technology team and the council.", "name")
