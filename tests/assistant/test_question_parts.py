@@ -8,6 +8,7 @@ import pytest
 from evidence_assistant.answering.extractive import candidates, score_candidates, select
 from evidence_assistant.answering.parts import question_parts
 from evidence_assistant.core.types import Passage, ScoredPassage
+from small_index import open_assistant
 from test_extractive import WordEmbedder
 
 
@@ -234,17 +235,7 @@ FOLLOW_BACK = {
 
 @pytest.fixture(scope="module")
 def follow_back(tmp_path_factory):
-    from evidence_assistant import Assistant
-    from evidence_assistant.core.settings import Settings
-    from evidence_ingest.pipeline import ingest
-
-    root = tmp_path_factory.mktemp("follow-back")
-    (root / "docs").mkdir()
-    for name, text in FOLLOW_BACK.items():
-        (root / "docs" / name).write_text(text, encoding="utf-8")
-    settings = Settings(index_dir=root / "index", top_k=3)
-    ingest([root / "docs"], settings=settings)
-    a = Assistant.open(settings=settings)
+    a = open_assistant(tmp_path_factory.mktemp("follow-back"), FOLLOW_BACK, top_k=3)
     yield a
     a.close()
 

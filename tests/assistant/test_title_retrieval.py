@@ -9,6 +9,7 @@ import pytest
 
 from evidence_assistant.answering import retrieve
 from evidence_assistant.answering.retrieve import file_name_words, title_shares
+from small_index import open_assistant
 
 # Two trusts' annual reports saying much the same about outpatient waits, in different words, and
 # a third document about something else. The Riverside report's sentence is worded like the
@@ -57,19 +58,7 @@ def test_title_shares_weigh_words_by_how_rare_they_are():
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory):
-    from evidence_assistant import Assistant
-    from evidence_assistant.core.settings import Settings
-    from evidence_ingest.pipeline import ingest
-
-    root = tmp_path_factory.mktemp("title-docs")
-    folder = root / "docs"
-    folder.mkdir()
-    for name, text in DOCS.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    index_dir = root / "index"
-    report = ingest([folder], settings=Settings(index_dir=index_dir))
-    assert not report.skipped, report.skipped
-    a = Assistant.open(index_dir)
+    a = open_assistant(tmp_path_factory.mktemp("title-docs"), DOCS)
     yield a
     a.close()
 
@@ -141,16 +130,7 @@ STEMMED = {
 
 @pytest.fixture(scope="module")
 def stemmed(tmp_path_factory):
-    from evidence_assistant import Assistant
-    from evidence_assistant.core.settings import Settings
-    from evidence_ingest.pipeline import ingest
-
-    root = tmp_path_factory.mktemp("stemmed-docs")
-    (root / "docs").mkdir()
-    for name, text in STEMMED.items():
-        (root / "docs" / name).write_text(text, encoding="utf-8")
-    ingest([root / "docs"], settings=Settings(index_dir=root / "index"))
-    a = Assistant.open(root / "index")
+    a = open_assistant(tmp_path_factory.mktemp("stemmed-docs"), STEMMED)
     yield a
     a.close()
 
