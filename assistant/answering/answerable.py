@@ -155,8 +155,9 @@ def asks_for_duration(question: str) -> bool:
 
 
 _OPENING_PAIR = re.compile(r"^\W*([A-Z][a-z]+) [A-Z][a-z]+\b")
-# Bodies known by their initials as a sentence's subject: "ABCD and EFG have set the standards …".
-_INITIALS_OPENING = re.compile(r"^\W*(?:The\s+)?([A-Z]{3,}[a-z]?)(?:\s*(?:,|and|&)\s*(?:the\s+)?([A-Z]{3,}[a-z]?))*\s+"
+# Bodies known by their initials, two or more together as a sentence's subject: "ABCD and EFG
+# have set the standards …" (one alone, "The NHS will …", is as often the service as a body).
+_INITIALS_OPENING = re.compile(r"^\W*(?:The\s+)?([A-Z]{3,}[a-z]?)(?:\s*(?:,|and|&)\s*(?:the\s+)?([A-Z]{3,}[a-z]?))+\s+"
                                r"(?:have|has|had|is|are|was|were|will|would|can|could|did|does|[a-z]{3,}ed)\b")
 # A name written in lower case, then capitals: "techAB", "eFOO".
 _CAMEL_NAME = re.compile(r"\b[a-z]{1,6}[A-Z]{2,}\b")

@@ -342,6 +342,7 @@ def test_bodies_known_by_initials_or_written_in_lower_case_first_are_names():
     # Initials as a sentence's subject name bodies; initials describing a thing do not.
     assert holds_type("QRST and WXYZ have set the coding standards for general practice.", "name")
     assert not holds_type("QRST records must be kept for eight years.", "name")
+    assert not holds_type("The QRST will adopt new tools across its areas.", "name")  # one alone: the service
     # A body whose name opens in lower case ("techAB") is a name wherever it stands.
     assert holds_type("The panel was brought together by techAB and the council.", "name")
     assert not holds_type("The panel was brought together by the technology team and the council.", "name")
