@@ -39,9 +39,20 @@ SPLITS = base.SPLITS
 NEAR_DUPLICATE = 0.8  # two answer sentences sharing this much of their words say the same thing
 
 
+# The data folder's own note of where each document came from: written by whoever gathered the
+# documents, it is no part of the public record the questions are asked of, and indexing it let
+# answers cite a catalogue line ("… report (NHSX, Oct 2019) | 55") as if it were the report.
+PROVENANCE = "SOURCES.md"
+
+
 def corpus_dir() -> Path:
     """The uk-health-policy folder (under $EVIDENCE_SHARED_DATA, else ../shared/data)."""
     return require(shared_data() / "uk-health-policy", "The UK health policy documents (uk-health-policy/)")
+
+
+def corpus_paths(folder: Path) -> list[Path]:
+    """What is indexed: everything in ``folder`` but its provenance note."""
+    return sorted(p for p in folder.iterdir() if p.name != PROVENANCE and not p.name.startswith("."))
 
 
 def case_files() -> list[Path]:
@@ -95,21 +106,21 @@ def quote_matches(ref: QuoteRef, passage: Passage) -> bool:
 
 
 def build_index(settings: Settings, *, root: Path | None = None, log: Callable[[str], None] | None = None) -> Path:
-    """The index of every file in uk-health-policy, built once per corpus, model and chunking
+    """The index of every document in uk-health-policy, built once per corpus, model and chunking
     (evals/cache.py) and reused by every configuration and run after."""
     from evidence_assistant import ingest
 
     folder = corpus_dir()
 
     def build(s: Settings):
-        report = ingest([folder], settings=s)
+        report = ingest(corpus_paths(folder), settings=s)
         if log and report.skipped:
             log("uk-health-policy files not indexed: " + "; ".join(f"{x.path}: {x.reason}" for x in report.skipped))
         if not report.indexed:
             raise RuntimeError(f"no document of {folder} could be indexed")
         return report
 
-    return ensure_index("real", settings, base.corpus_id(folder, "uk-health-policy"), build, root=root, log=log)
+    return ensure_index("real", settings, base.corpus_id(folder, "uk-health-policy", leave_out={PROVENANCE}), build, root=root, log=log)
 
 
 # --------------------------------------------------------------------------- cases

@@ -14,7 +14,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Collection, Iterable, Sequence
 
 from evidence_assistant import Answer
 from evidence_assistant.core.settings import Settings
@@ -146,10 +146,11 @@ def load_cases(path: Path = CASES, parse: Callable[..., Case] = parse_case) -> l
 # --------------------------------------------------------------------------- index
 
 
-def corpus_id(folder: Path = CORPUS, name: str = "sample") -> str:
-    """Names and bytes of every file: a changed document means a new index."""
+def corpus_id(folder: Path = CORPUS, name: str = "sample", leave_out: Collection[str] = ()) -> str:
+    """Names and bytes of every file (but those whose path under ``folder`` is in ``leave_out``):
+    a changed document means a new index."""
     h = hashlib.sha256()
-    for f in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for f in sorted(p for p in folder.rglob("*") if p.is_file() and p.relative_to(folder).as_posix() not in leave_out):
         h.update(f.relative_to(folder).as_posix().encode())
         h.update(hashlib.sha256(f.read_bytes()).digest())
     return f"{name}:" + h.hexdigest()[:16]

@@ -229,3 +229,19 @@ def test_eval_real_without_the_documents_is_skipped_saying_why(tmp_path, monkeyp
     assert runner.cli_eval(suite="real", configs=["default"], out=tmp_path / "out", limit=2) == 0
     md = (tmp_path / "out" / "report.md").read_text()
     assert "## real" in md and "Skipped: The UK health policy documents (uk-health-policy/) not found at" in md
+
+
+def test_the_data_folders_provenance_note_is_not_indexed_and_does_not_key_the_index(tmp_path):
+    from evidence_evals import sample_suite
+
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "plan.md").write_text("# Plan\n\nThe plan sets three aims.\n")
+    (tmp_path / "top.md").write_text("# Note\n\nA document at the top.\n")
+    (tmp_path / rs.PROVENANCE).write_text("| file | what |\n|---|---|\n| plan.md | the plan |\n")
+    assert rs.corpus_paths(tmp_path) == [tmp_path / "reports", tmp_path / "top.md"]
+    key = sample_suite.corpus_id(tmp_path, "x", leave_out={rs.PROVENANCE})
+    (tmp_path / rs.PROVENANCE).write_text("rewritten")
+    assert sample_suite.corpus_id(tmp_path, "x", leave_out={rs.PROVENANCE}) == key
+    assert sample_suite.corpus_id(tmp_path, "x") != key
+    (tmp_path / "reports" / "plan.md").write_text("# Plan\n\nThe plan sets four aims.\n")
+    assert sample_suite.corpus_id(tmp_path, "x", leave_out={rs.PROVENANCE}) != key
