@@ -7,10 +7,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePath
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from evidence_ingest import works
 from evidence_ingest.store import Index
 
 from evidence_assistant.answering.answerable import main_clause
@@ -192,7 +193,9 @@ def weighted_scores(scored_lists: Iterable[tuple[list[tuple[str, float]], float]
 
 
 def one_document_per_work(order: list[str], doc_of: dict[str, str],
-                          shared: dict[str, tuple[str, Any]]) -> list[str]:
+                          shared: dict[str, tuple[str, Any]],
+                          counterpart: Callable[[str, str], str | None] | None = None,
+                          pool: int = 0) -> list[str]:
     """``order`` (passage ids, best first) keeping, for each work that has several documents,
     the passages of one of them only: a work is counted once, and the same paragraph is not
     handed to the answerer (or cited) once per format.
@@ -202,7 +205,14 @@ def one_document_per_work(order: list[str], doc_of: dict[str, str],
     kept is, among the work's documents with a passage in ``order``, the one that cites best
     (``evidence_ingest.works.preference_key``): passages with page numbers or the document's own
     numbered paragraphs over passages with neither; then PDF, Word, HTML, Markdown, text; then
-    the fuller copy. Passages of documents in no shared work pass unchanged."""
+    the fuller copy. Passages of documents in no shared work pass unchanged.
+
+    A passage of another copy is not simply dropped: ``counterpart(passage id, kept document id)``
+    names the kept copy's passage holding the same paragraph (None when it has none), which takes
+    its place in the order. Without it, a paragraph the question matches best in its Markdown
+    wording fell out of the answer whenever the Word copy was the one kept and its own wording of
+    that paragraph ranked low. Counterparts are sought only while fewer than ``pool`` passages
+    are kept (the ones that can be shown), when ``pool`` is given."""
     if not shared:
         return order
     chosen: dict[str, tuple[Any, str]] = {}
@@ -213,12 +223,17 @@ def one_document_per_work(order: list[str], doc_of: dict[str, str],
         work, pref = shared[d]
         if work not in chosen or pref < chosen[work][0]:
             chosen[work] = (pref, d)
-    out = []
+    out: list[str] = []
+    placed: set[str] = set()
     for pid in order:
         d = doc_of.get(pid)
         if d is not None and d in shared and chosen[shared[d][0]][1] != d:
-            continue
-        out.append(pid)
+            pid = counterpart(pid, chosen[shared[d][0]][1]) if counterpart and (not pool or len(out) < pool) else None
+            if pid is None:
+                continue
+        if pid not in placed:
+            placed.add(pid)
+            out.append(pid)
     return out
 
 
@@ -251,6 +266,9 @@ TITLE_MIN_SHARE = 0.15
 TITLE_MAX_NAMED = 4  # dev: 4-8 gave the same figures, 3 a lower nDCG@10
 
 
+# A passage of another copy of a work stands for the kept copy's passage holding at least this
+# share of its five-word runs (the same paragraph, chunked at other bounds).
+COUNTERPART_SHARE = 0.5
 SPELLED_POOL = 100
 SPELLED_FIRST = 3
 
@@ -298,6 +316,29 @@ class Retriever:
         self.settings = settings
         self._doc_words: tuple[int, dict[str, frozenset[str]]] | None = None
         self._titles: dict[str, str] = {}
+        self._shingles: tuple[int, dict[str, list[tuple[str, np.ndarray]]]] = (-1, {})
+
+    def counterpart(self, pid: str, doc_id: str) -> str | None:
+        """The passage of document ``doc_id`` (another copy of passage ``pid``'s work) that holds
+        most of ``pid``'s runs of words (``works.shingle_hashes``), when it holds at least
+        COUNTERPART_SHARE of them; else None. Each copy's passages are read once per index
+        generation, only for works a search has met."""
+        gen = self.index.manifest.generation()
+        if self._shingles[0] != gen:
+            self._shingles = (gen, {})
+        cache = self._shingles[1]
+        if doc_id not in cache:
+            cache[doc_id] = [(p.passage_id, works.shingle_hashes(p.text)) for p in self.index.manifest.passages_of(doc_id)]
+        own = self.index.manifest.passages([pid]).get(pid)
+        mine = works.shingle_hashes(own.text) if own is not None else np.empty(0, dtype=np.uint32)
+        if not mine.size:
+            return None
+        best, hit = None, 0
+        for other, hashes in cache[doc_id]:
+            n = int(np.isin(mine, hashes, assume_unique=True).sum())
+            if n > hit:
+                best, hit = other, n
+        return best if hit >= COUNTERPART_SHARE * mine.size else None
 
     def document_words(self) -> dict[str, frozenset[str]]:
         """doc id -> the tokens of its title, publisher and file name (kept until the index changes)."""
@@ -414,15 +455,32 @@ class Retriever:
             fused = {pid: 1.0 / n for n, pid in enumerate(order, 1)}
             timings["parts_s"] = time.perf_counter() - t
         t = time.perf_counter()
+        stood: dict[str, str] = {}
         shared = self.index.manifest.shared_works()
         if shared:  # some work is indexed as several documents: keep one of them per work
-            order = one_document_per_work(order, self.index.manifest.doc_ids_of(order), shared)
+            # A passage standing in for its copy's (the same paragraph) takes that copy's place,
+            # and its score and ranks when better than its own.
+            def stand_in(pid: str, doc_id: str) -> str | None:
+                other = self.counterpart(pid, doc_id)
+                if other is not None:
+                    stood.setdefault(other, pid)
+                return other
+
+            order = one_document_per_work(order, self.index.manifest.doc_ids_of(order), shared, stand_in,
+                                          pool=max(k * 4, 40))
+            fused = {**fused, **{c: max(fused.get(c, 0.0), fused[p]) for c, p in stood.items()}}
         acronyms = asked_acronyms(main_clause(query))
         if acronyms:
             order = spelled_out_first(order, acronyms, self.index.manifest.passages(order[:SPELLED_POOL]))
         sims = dict(dense)
         d_rank = {pid: i for i, (pid, _) in enumerate(dense, 1)}
         l_rank = {pid: i for i, (pid, _) in enumerate(lexical, 1)}
+        for c, p in stood.items():
+            if p in sims:
+                sims[c] = max(sims.get(c, sims[p]), sims[p])
+            for ranks in (d_rank, l_rank):
+                if p in ranks:
+                    ranks[c] = min(ranks.get(c, ranks[p]), ranks[p])
         passages = self.index.manifest.passages(order[: max(k * 4, 40)])
         results: list[ScoredPassage] = []
         per_doc: dict[str, int] = {}

@@ -40,6 +40,19 @@ def test_one_document_per_work_keeps_the_copy_that_cites_best():
     assert one_document_per_work(order, doc_of, {}) == order
 
 
+def test_a_passage_of_another_copy_gives_its_place_to_the_kept_copys_same_paragraph():
+    key = works.preference_key
+    shared = {"docx": ("w", key(1, "docx", 10, "docx")), "md": ("w", key(0, "markdown", 10, "md"))}
+    doc_of = {"m1": "md", "m2": "md", "d1": "docx", "d7": "docx", "x1": "solo"}
+    same = {("m1", "docx"): "d7", ("m2", "docx"): "d1"}
+    counterpart = lambda pid, doc: same.get((pid, doc))  # noqa: E731
+    # The Markdown paragraph ranked first: the Word copy of it (d7, far down on its own wording)
+    # takes first place; the one that has no counterpart is dropped; none is listed twice.
+    assert one_document_per_work(["m1", "x1", "d1", "m2", "d7"], doc_of, shared, counterpart) == ["d7", "x1", "d1"]
+    assert one_document_per_work(["m1", "x1", "d1", "m2", "d7"], doc_of, shared) == ["x1", "d1", "d7"]
+    assert one_document_per_work(["m9", "d1"], {**doc_of, "m9": "md"}, shared, counterpart) == ["d1"]
+
+
 def test_the_alternates_line_names_the_other_formats():
     docs = [{"doc_id": "d1", "format": "docx", "path": "/c/Ch3.docx", "title": "Ch 3", "alternates": ["d2", "d3"]},
             {"doc_id": "d2", "format": "html", "path": "/c/ch-3.html", "title": "Ch 3", "alternates": ["d1", "d3"]},
@@ -123,3 +136,26 @@ def test_answers_cite_a_work_once_and_the_chat_names_its_other_formats(gp_assist
     assert "also indexed as HTML (ch-3-clinical-safety.html) · Markdown (ch-3-clinical-safety.md)" in html
     # Without the mapping (a caller that does not pass it) nothing changes.
     assert 'class="ea-alternates"' not in render.conversation_html([answer])
+
+
+@pytest.mark.slow
+def test_the_same_paragraph_is_found_in_the_kept_copy(gp_assistant):
+    """Each Markdown passage of a chapter kept as Word maps to the Word passage holding most of
+    its words in the same order; a passage of another chapter maps to nothing."""
+    a = gp_assistant
+    r = a.stages("x").retriever
+    docs = {Path(d["path"]).name: d["doc_id"] for d in a.documents()}
+    md, docx = docs["ch-3-clinical-safety.md"], docs["Ch3 Clinical Safety final.docx"]
+    other = docs["Ch8 Data Transfer and inter-operability final.docx"]
+    found = 0
+    md_passages = a.index.manifest.passages_of(md)
+    for p in md_passages:
+        c = r.counterpart(p.passage_id, docx)
+        if c is None:
+            continue
+        found += 1
+        mine, theirs = works.shingles(p.text), works.shingles(a.index.manifest.passages([c])[c].text)
+        assert len(mine & theirs) >= 0.5 * len(mine), (p.text[:80], c)
+        assert a.index.manifest.passages([c])[c].doc_id == docx
+    assert found >= 0.8 * len(md_passages)
+    assert all(r.counterpart(p.passage_id, other) is None for p in md_passages)
