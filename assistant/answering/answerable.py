@@ -47,6 +47,11 @@ _SCOPE_CLAUSE = re.compile(r"^\W*(?:according to|under|in|within|across|from|for
                            rf"(?={_ASK_PREPOSITION}(?:which|what|who|whom|whose|where|when|why|how)\b)", re.I)
 
 
+_QUOTED = re.compile(r"(?<!\w)['‘\"“][^'’\"”]{2,80}['’\"”](?!\w)")
+# A question that asks what a document lists or names asks for items, whatever they are items of.
+_ASKS_ITEMS = re.compile(r"\b(?:list|lists|listed|itemi[sz]es?|enumerates?)\s*\??\s*$")
+
+
 def main_clause(question: str) -> str:
     """The question without the clause that scopes it to a document ("According to NHSX's case
     study, which bodies administer …?" -> "which bodies administer …?")."""
@@ -76,11 +81,16 @@ def expected_type(question: str) -> str | None:
                                                 r"(budget|cost|spend|funding|salary|value|price)\b", q) \
             or re.match(r"^(what|which)\b[^?]*?\b(budget|fee|fees|salary|salaries|price|funding|cost|costs)\b"
                         r"(?! (?:model|approach|pressures?|improvement|efficienc\w*|saving\w*))", q) and \
-            not re.match(r"^(what|which)\b[^?]*\b(how|why)\b", q) and not _ASKS_RATE.match(q):
-        # ("What overhead rate did the costing assume?" asks for a figure, not a sum.)
+            not re.match(r"^(what|which)\b[^?]*\b(how|why)\b", q) and not _ASKS_RATE.match(q) and \
+            not _ASKS_ITEMS.search(q):
+        # ("What overhead rate did the costing assume?" asks for a figure, not a sum; "what costs
+        # of a failed upgrade does the guide list?" for kinds of cost.)
         return "money"
+    # A term the question quotes names a thing ("what does the 'record number' field hold?"); its
+    # words say nothing of what is asked.
+    unquoted = _QUOTED.sub(" ", q)
     if re.match(r"^how many\b", q) or re.match(r"^what\b[^?]*?\b(percentage|proportion|share|number|figure|"
-                                                r"score|(?:the|a) count|total|maximum|minimum|ratio|size)\b", q):
+                                                r"score|(?:the|a) count|total|maximum|minimum|ratio|size)\b", unquoted):
         return "number"
     if re.match(r"^(what|how|which)\b", q) and re.search(r"\b(rating|ratings|rated|rate|rank|ranked|judged)\b", q) \
             and not re.search(r"\bwhich (commitments|ones)\b", q):
@@ -391,7 +401,7 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
         # Records Safe", then "This report, issued in …"), the names in a sentence ("The Data Lab
         # is run by …", then "It will make £5m available …"), whose other words are its own.
         own_text = _EXCLUDED.sub(" ", c.text)
-        present = set(tokenize(own_text))
+        present = set(tokenize(own_text)) | initials_held(question, own_text)
         # A verb said in an irregular form is its base too ("is led by" shares "leads").
         present |= {b for bases in verb_bases(own_text).values() for b in bases}
         if c.context:
@@ -531,6 +541,22 @@ _SHARE = re.compile(r"\d\s?%|\bper\s?cent\b|\bpercent|\b(?:\d+|one|two|three|fou
                     r"(?:in|out of)\s+(?:every\s+)?(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|hundred)|"
                     r"\bper\s+(?:\d|thousand|hundred|million|head)|\bratio\b|\b(?:half|third|thirds|quarter|quarters|"
                     r"fifth|fifths|majority|minority)\b|\d\.\d", re.I)
+
+
+def initials_held(question: str, text: str) -> set[str]:
+    """Index tokens of the runs of three to five of ``question``'s words that ``text`` writes by
+    their initials, in capitals ("data protection officer" where a sentence says "the DPO", or
+    "DPOs"): the sentence holds those words."""
+    caps = {m.group(1).lower() for m in re.finditer(r"\b([A-Z]{3,6})s?\b", text)}
+    if not caps:
+        return set()
+    words = re.findall(r"[^\W\d_][\w'’-]*", question)
+    out: set[str] = set()
+    for i in range(len(words)):
+        for j in range(i + 3, min(len(words), i + 5) + 1):
+            if "".join(w[0] for w in words[i:j]).lower() in caps:
+                out.update(tokenize(" ".join(words[i:j])))
+    return out
 
 
 def _by_initials(question: str, held: set[str]) -> set[str]:

@@ -346,3 +346,32 @@ def test_bodies_known_by_initials_or_written_in_lower_case_first_are_names():
     # A body whose name opens in lower case ("techAB") is a name wherever it stands.
     assert holds_type("The panel was brought together by techAB and the council.", "name")
     assert not holds_type("The panel was brought together by the technology team and the council.", "name")
+
+
+def test_a_quoted_term_does_not_set_what_is_asked_and_a_list_asked_for_is_of_items():
+    from evidence_assistant.answering.answerable import expected_type
+
+    # "number" inside the name of a field is the field's, not a count asked for.
+    assert expected_type("What does the 'patient number source' field of the record standard hold?") is None
+    assert expected_type("What number of practices had gone paperless?") == "number"
+    assert expected_type("What is the number of the 'core' record entries?") == "number"
+    # Costs a guide lists are kinds of cost; costs asked for otherwise are sums.
+    assert expected_type("What costs of a failed server does the continuity guide list?") is None
+    assert expected_type("What costs did the trust report for the server upgrade?") == "money"
+    question = "What costs of a failed server does the continuity guide list?"
+    assert judged(question, "The costs of a failed server include: lost working time, restoring the records "
+                            "and notifying users.")[0]
+
+
+def test_words_a_sentence_writes_by_their_initials_are_words_it_holds():
+    from evidence_assistant.answering.answerable import initials_held
+
+    assert initials_held("If a remote monitoring service stores images, which body must approve it?",
+                         "Where the RMSs store images they must be approved by the Imaging Board.") == \
+        {"remot", "monitor", "servic"}
+    assert not initials_held("If a remote monitoring service stores images, which body must approve it?",
+                             "Where the service stores images it must be approved by the Imaging Board.")
+    assert not initials_held("What do the GP guidelines say?", "The BMA agreed.")  # two-word runs are not enough
+    question = "If a remote monitoring service stores images, which regulator must register it?"
+    assert judged(question, "If the RMS stores images it requires Imaging Standards Council registration.",
+                  "The standard covers safety, privacy and usability of monitoring services.")[0]
