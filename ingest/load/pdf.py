@@ -25,6 +25,10 @@ page is read from its word positions with the table's area cut out, in column or
 in two columns (``layout.find_gutter`` / ``reading_order``), so that the cells are not read again as
 text; other pages keep pypdf's text-layer order.
 
+Footnote numbers set as superscripts after a word ("… and Scala⁵⁸.") are left out of the text
+(``page_text``): the text layer glues them to the word ("Scala58"), which is then neither found
+by a search for the word nor quoted as the page prints it.
+
 Page furniture is dropped: a line in the top or bottom two lines of a page that recurs (digits
 ignored) on at least three pages and a third of them — running heads such as "| 12 |" or
 "Data Driven Healthcare in 2030" and bare page numbers. It would otherwise split sentences
@@ -333,6 +337,49 @@ _BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 _NOTE_MARK = re.compile(r"(?:(?<=[a-z]{3}[.!?])|(?<=[%)”’\"][.!?]))\d{1,2}(?=\s+[A-Z“\"‘(]|\s*$)")
 
 
+# How much smaller than the text before it, and how far above its baseline, a run of digits is
+# set to be read as a footnote's number ("Scala⁵⁸"): 8 pt after 12 pt, raised 4 pt, in the
+# reports measured; a figure in a table cell or the text is set at the text's own size.
+_RAISED_SIZE = 0.85
+_RAISED_BY = 0.15  # of the text's size
+
+
+def page_text(page: Any) -> str:
+    """A page's text layer as pypdf reads it, without the footnote numbers set as superscripts
+    glued to the word they follow: "… communication skills, Java, and Scala58." reads "… and
+    Scala.", so that the word is found and quoted as written. A superscript is a run of one to
+    three digits set smaller than the text just before it and above its baseline, after a word of
+    three letters or more (a power such as "km²" or "R²" stays)."""
+    marks: list[tuple[str, str]] = []
+    prev: list[Any] = [None]  # the last piece of text with words: (text, size, baseline)
+
+    def visit(text: str, cm: Any, tm: Any, font: Any, size: float) -> None:
+        if not text or not text.strip():
+            return
+        scale = abs(float(tm[3]) * float(cm[3])) or 1.0
+        height, base = float(size) * scale, float(tm[5]) * float(cm[3]) + float(cm[5])
+        before = prev[0]
+        if re.fullmatch(r"\d{1,3}", text.strip()) and before is not None:
+            b_text, b_height, b_base = before
+            tail = re.search(r"(\S+)$", b_text)
+            # (A word of three letters or more: "R2", "x2" and "km2" are powers, not notes.)
+            if tail and not b_text[-1].isspace() and len(re.findall(r"[^\W\d_]", tail.group(1))) >= 3 and \
+                    height < _RAISED_SIZE * b_height and \
+                    base > b_base + _RAISED_BY * b_height:
+                marks.append((tail.group(1), text.strip()))
+                return
+        prev[0] = (text, height, base)
+
+    try:
+        text = page.extract_text(visitor_text=visit) or ""
+    except TypeError:  # a pypdf without visitors reads the text as it is
+        return page.extract_text() or ""
+    for word, digits in dict.fromkeys(marks):
+        # (Followed by a space or a stop, as a note's number is; "cos2(x)" is a power.)
+        text = re.sub(rf"(?<!\S){re.escape(word)}{re.escape(digits)}(?=[\s.,;:!?)\]”’\"]|$)", lambda m: word, text)
+    return text
+
+
 def drop_note_marks(text: str) -> str:
     """``text`` without the footnote numbers glued after a sentence's full stop (a word of three
     or more letters, a percentage or a closing bracket or quote, then ".", then the number, then
@@ -582,7 +629,7 @@ def load(path: Path, data: bytes) -> Loaded:
         positional = laid is not None and bool(tables)
         page_tables.append(tables if positional else [])
         try:
-            raw = laid if positional else (reader.pages[i].extract_text() or "")
+            raw = laid if positional else page_text(reader.pages[i])
         except Exception as exc:  # one damaged page must not sink the document
             warnings.append(f"{where(i)}: text extraction failed ({_reason_for(exc)}); page skipped")
             raw = ""

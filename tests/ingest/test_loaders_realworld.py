@@ -251,3 +251,23 @@ def test_prsb_core_information_standard(shared_data: Path) -> None:
     assert (first_name.kind, first_name.level) == ("heading", 4)
     assert first_name.heading_path == ("Core information standard", "Person demographics", "Person name")
     assert not any("<p>" in b.text or "<div" in b.text for b in blocks)
+
+
+def test_footnote_numbers_set_as_superscripts_are_not_glued_to_their_word(shared_data):
+    """A report's footnote marks (8 pt digits raised after 12 pt text) come out of the text layer
+    glued to the word before them ("and Scala58."); the page text leaves them out, and keeps
+    powers (a unit squared, a letter squared) and figures set at the text's own size."""
+    import pypdf
+
+    from evidence_ingest.load.pdf import page_text
+
+    report = shared_data / "uk-health-policy" / "nhs_navigator_rag" / "Data Driven Healthcare in 2030 - Full report - Mar 21.pdf"
+    page = pypdf.PdfReader(report).pages[134]
+    assert "Scala58" in (page.extract_text() or "")
+    text = page_text(page)
+    assert "Java, and Scala." in text.replace("\n", " ") and "Scala58" not in text
+    doc = load_file(report)
+    joined = " ".join(b.text for b in doc.blocks)
+    assert "Scala58" not in joined and "and Scala" in joined
+    columns = pypdf.PdfReader(shared_data / "pdfs" / "026-multicolumn.pdf")
+    assert any("(km2)" in page_text(p) for p in columns.pages)
