@@ -247,9 +247,22 @@ def _tokens(sentence: str) -> set[str]:
     return set(norm_quote(sentence).split())
 
 
+def _cell_values(sentence: str) -> str:
+    """A table row as the answer gives it ("Caption: Header: value; Header: value") read as its
+    cells' values only: every row of a table repeats its caption and headers, so two rows are
+    the same only when their values are. Any other sentence as it is."""
+    cells = sentence.split("; ")
+    if len(cells) < 2 or not all(": " in c for c in cells):
+        return sentence
+    return " ".join(c.rsplit(": ", 1)[1] for c in cells)
+
+
 def near_duplicates(a: str, b: str, threshold: float = NEAR_DUPLICATE) -> bool:
     """Two sentences say the same thing: the shorter one's words (at least four) are, for the
-    most part (``threshold``), words of the longer one."""
+    most part (``threshold``), words of the longer one. Two rows of a table are compared by
+    their cells' values (``_cell_values``)."""
+    if _cell_values(a) is not a and _cell_values(b) is not b:
+        a, b = _cell_values(a), _cell_values(b)
     ta, tb = _tokens(a), _tokens(b)
     small = min(len(ta), len(tb))
     return small >= 4 and len(ta & tb) / small >= threshold

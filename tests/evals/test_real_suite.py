@@ -116,6 +116,11 @@ def test_near_duplicate_sentences_are_a_repeat_but_short_or_different_ones_are_n
         "sentences 1 and 3 are near-duplicates"]
     assert not rs.near_duplicates("Yes it is.", "Yes it is.")  # under four words: too short to judge
     assert not rs.near_duplicates(a, "Trusts will publish their plans for digital services by March.")
+    # Two rows of one table share its caption and headers, not their values.
+    row = "Table 1 - activity growth by setting: Activity category: {}; Growth in H1 compared to last year: {}"
+    assert not rs.near_duplicates(row.format("Outpatients", "5.2%"), row.format("Elective day cases", "6.3%"))
+    assert rs.near_duplicates(row.format("Outpatient first attendances seen", "6.3%"),
+                              row.format("Outpatient first attendances seen", "6.3%"))
 
 
 def test_annotate_and_aggregate_the_two_new_metrics():
