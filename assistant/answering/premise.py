@@ -231,7 +231,7 @@ def check_premise(question: str, passages: Sequence[ScoredPassage], *,
         for score, sentence in scored:
             if score < max(0.4, support - 0.15):
                 break
-            if _NEGATION.search(sentence):
+            if _NEGATION.search(sentence) and not _excepts(sentence, set(tokenize(question))):
                 check.rejected = True
                 check.reasons.append(f"the documents say otherwise: “{sentence.strip()}”")
                 break
@@ -255,6 +255,14 @@ _RATHER_THAN = re.compile(r"\b(?:rather than|instead of|as opposed to)\s+([^.,;:
 _NEGATED = re.compile(r"\b(?:(?:does|do|did|is|are|was|were|will|would|shall|should|must|need|can|could|may)\s+not|"
                       r"cannot|can't|won't|doesn't|don't|didn't|isn't|aren't|never)\s+([^.;:()?!]+)", re.I)
 _NOT_ASKED = set(tokenize("be been being have has had the a an of to for in on by with"))
+# A rule the question says holds without exception: "… can never be waived, even in an emergency".
+_ABSOLUTE = re.compile(r"\b(?:never|always|under no circumstances|without exception|in (?:all|every|any) cases?|"
+                       r"at all times|no matter)\b", re.I)
+_EVEN = re.compile(r"\beven\s+(?:in|when|if|during|for|where|after|before)\s+(?:(?:an?|the|any)\s+)?"
+                   r"(?:(?:case|event)\s+of\s+(?:an?\s+)?)?([^\W\d_][\w-]+)", re.I)
+# … and the exception a document makes to it.
+_EXCEPTION = re.compile(r"\b(?:except|unless|other than|apart from|overrid\w*|waived?|set aside|exempt\w*|"
+                        r"exceptions?)\b", re.I)
 
 
 # A share the question takes for granted, in words; "most" and "the majority" mean over half,
@@ -277,6 +285,20 @@ _RANKED = re.compile(r"\b(second|third|fourth|fifth|2nd|3rd|4th|5th)[ -](most|la
 
 def _dates(text: str) -> set[str]:
     return {re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", d.lower()) for d in _WHEN.findall(text)}
+
+
+_CASE_WORDS = set(tokenize("case cases event events of the a an in where when"))
+
+
+def _excepts(statement: str, asked: set[str]) -> bool:
+    """Whether ``statement`` makes an exception ("except in the case of a flood") for a case the
+    question's words (``asked``) name."""
+    for m in _EXCEPTION.finditer(statement):
+        case = [w for w in tokenize(re.split(r"[.,;:()?!]", statement[m.end():], maxsplit=1)[0])
+                if w not in _CASE_WORDS and w not in _NOT_ASKED][:3]
+        if case and set(case) & asked:
+            return True
+    return False
 
 
 def contradicted_detail(question: str, passages: Sequence[ScoredPassage],
@@ -344,10 +366,21 @@ def contradicted_detail(question: str, passages: Sequence[ScoredPassage],
         # statement says it "does not bar staff from using their own phones …": what the
         # document denies, in the question's own words, is what the question asserts.
         for t in nearby[:WEIGHTS.denied_pool]:
+            if _excepts(t, asked):
+                continue  # "… may not be lent, except in a flood", asked why they are lent in a flood
             for r in _NEGATED.finditer(t):
                 denied = [w for w in tokenize(r.group(1)) if w not in _NOT_ASKED][:WEIGHTS.denied_words]
                 held = [w for w in denied if w in asked]
                 if len(held) >= WEIGHTS.denied_held and len(held) >= WEIGHTS.denied_share * len(denied):
+                    return f"the documents say otherwise: “{t.strip()}”"
+        # "Why can the consent never be waived, even in an emergency?" where a close statement
+        # says it "may be overridden in the case of an emergency": the exception the documents
+        # make is the one the question says there is none of.
+        even = _EVEN.search(question)
+        if even and _ABSOLUTE.search(question):
+            case = set(tokenize(even.group(1)))
+            for t in nearby[:WEIGHTS.denied_pool]:
+                if case and case <= set(tokenize(t)) and _EXCEPTION.search(t):
                     return f"the documents say otherwise: “{t.strip()}”"
     stating = [t for sc, t in scored if sc >= max(0.5, best - 0.1)][:5]
     if not stating:

@@ -254,6 +254,22 @@ def test_premise_the_documents_deny_is_rejected():
     assert not check_premise(agreed + "not stop ward staff using personal mobiles?", phones).rejected
 
 
+def test_premise_of_a_rule_without_exception_is_rejected_where_the_documents_make_one():
+    """"Why may the depot keys never be lent, even in a flood?" where a statement says they may
+    be lent "except in the case of a flood" … the other way: the documents make the exception the
+    question says there is none of."""
+    keys = [passage("Depot keys are held by the site manager. The keys may not be lent to contractors, except "
+                    "in the case of a flood, when the duty officer may lend them for the day.")]
+    check = check_premise("Why does the depot policy say the keys can never be lent to contractors, even in a flood?",
+                          keys)
+    assert check.rejected and "except" in check.reasons[0]
+    # No exception for the case asked about: nothing to set against the question.
+    assert not check_premise("Why does the depot policy say the keys can never be lent to contractors, even at "
+                             "night?", keys).rejected
+    # Without "never" or "always" the question claims no rule without exception.
+    assert not check_premise("Why may the duty officer lend the keys to contractors in a flood?", keys).rejected
+
+
 def test_premise_with_another_share_is_rejected():
     """"Why are most AI solutions built on generated data?" where the documents give 19%; "half"
     of a stretch of time ("the first half of the year") is no share."""
