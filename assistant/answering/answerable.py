@@ -321,9 +321,11 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
     # this year's fact, whatever is asked.
     if any(not _year_held(y, passages) for y in _asked_years(question, years)):
         return False, want
-    # A rating or a frequency steers the choice of sentences but is not required of them: the
-    # answer may say "requires improvement" or "each spring" in other words.
-    if not want or want in ("rating", "frequency"):
+    # A rating steers the choice of sentences but is not required of them: the answer may say
+    # "requires improvement" in other words. "How often …" is answered by a stated frequency
+    # ("every twelve months", "quarterly", "on an annual basis"): a sentence about the thing that
+    # states none does not say how often.
+    if not want or want == "rating":
         # Unless the closest are all rows of a table none of which is the row asked about
         # ("… the activity growth for community health services" of a table without that row).
         best = sorted(cands, key=lambda c: -c.score)[:top]

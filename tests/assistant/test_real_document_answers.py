@@ -768,8 +768,8 @@ def test_a_line_dating_its_document_without_a_colon_can_answer():
 
 def test_how_often_prefers_a_sentence_saying_how_often():
     """"How often …" asks for a frequency: "on a quarterly basis" answers it, where a sentence
-    sharing more of the question's words but saying nothing of how often does not. It steers the
-    choice only: a "how often" question whose passages state no frequency is not declined for it."""
+    sharing more of the question's words but saying nothing of how often does not. A "how often"
+    question whose passages state no frequency is declined: they hold the topic, not this fact."""
     from evidence_assistant.answering.answerable import FREQUENCY, expected_type
 
     assert expected_type("How often will the board run the review process?") == "frequency"
@@ -790,7 +790,9 @@ def test_how_often_prefers_a_sentence_saying_how_often():
     score_candidates("What does the board consider as part of the review process?", cands, WordEmbedder(), n_passages=1)
     assert max(cands, key=lambda c: c.score).text == about
     none = [passage(about)]
-    assert answers_the_type(q, candidates(none), none) == (True, None)
+    assert answers_the_type(q, candidates(none), none) == (False, "frequency")
+    both = [passage(f"{about} {often}")]
+    assert answers_the_type(q, candidates(both), both) == (True, "frequency")
 
 
 def test_the_sentence_naming_the_questions_rare_word_outweighs_one_repeating_its_common_words(monkeypatch):
