@@ -821,6 +821,12 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
 
 
 _URL = re.compile(r"\(?https?://\S+")
+_LIST_KINDS = ("lead-in", "item", "short-item")
+
+
+def _capitalised(text: str) -> set[str]:
+    """The capitalised words of ``text`` (names, initials, a title's words), in lower case."""
+    return {w.lower() for w in re.findall(r"\b[A-Z][\w'’&-]*", text)}
 
 
 def says_again(a: str, b: str, near: float = WEIGHTS.repeat_overlap) -> bool:
@@ -1009,6 +1015,21 @@ def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap:
             unit += items
             extra += len(items)
         chosen.extend(unit)
+    # A short line chosen early all of whose words a fuller sentence chosen later says again
+    # ("ABC Security Standard (ABCSS)", then "Products must be tested against the ABC Security
+    # Standard (ABCSS) …") is said twice: the fuller sentence takes its place. Not when the line
+    # has a capitalised word the sentence lacks: a name ("Example Institute - Data and its
+    # regulators", then "There are five regulators of data …") is what it adds.
+    a = 0
+    while a < len(chosen):
+        j = chosen[a]
+        fuller = None if j in first or cands[j].kind == "lead-in" else next(
+            (i for i in chosen[a + 1:] if i not in first and cands[i].kind not in _LIST_KINDS
+             and not cands[i].leans and says_again(cands[j].text, cands[i].text)
+             and _capitalised(cands[j].text) <= set(re.findall(r"[\w'’&-]+", cands[i].text.lower()))), None)
+        if fuller is not None:
+            chosen = [fuller if n == a else i for n, i in enumerate(chosen) if i != fuller]
+        a += 1
     # Runs of neighbouring sentences (one the lead of the next) read as one statement, in order;
     # runs come in the order their first sentence was chosen. A run starts at the sentence chosen
     # first, which answers best: the sentence before it comes first only when it leans on it

@@ -137,6 +137,23 @@ def test_select_brings_the_lead_of_a_leaning_sentence_and_keeps_reading_order():
     assert select([a, b, c], vecs, max_sentences=5) == [a, b, c]
 
 
+def test_a_short_line_a_fuller_sentence_says_again_gives_it_its_place():
+    """A heading-like line chosen first ("Secure Records Standard (SRS) for suppliers") whose words a
+    fuller sentence chosen after it all says is said twice: the fuller sentence takes its place."""
+    short = cand(0, 0, 45, "Secure Records Standard (SRS) for suppliers", 0.9)
+    other = cand(2, 0, 40, "Audits are held by the county each year.", 0.86)
+    full = cand(1, 0, 90, "Suppliers must be tested against the Secure Records Standard (SRS) before go-live.", 0.84)
+    vecs = np.eye(3, dtype=np.float32)
+    assert select([short, other, full], vecs, max_sentences=5) == [full, other]
+    # A line saying something the later sentence does not stays.
+    own = cand(0, 0, 45, "Secure Records Standard (SRS) for hospital pharmacies", 0.9)
+    assert select([own, other, full], vecs, max_sentences=5) == [own, other, full]
+    # Nor one naming someone the later sentence does not.
+    named = cand(0, 0, 45, "Exampleton - records standard for suppliers before go-live", 0.9)
+    said = cand(1, 0, 90, "Suppliers must meet the records standard before go-live.", 0.84)
+    assert select([named, other, said], vecs, max_sentences=5) == [named, other, said]
+
+
 def test_a_sentence_stating_only_values_already_stated_is_left_out():
     """Asked for a figure, an answer states it once: a second passage's sentence giving the same
     figure again is left out, one giving another figure is kept."""
