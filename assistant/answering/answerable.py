@@ -48,7 +48,7 @@ _SCOPE_CLAUSE = re.compile(r"^\W*(?:according to|under|in|within|across|from|for
 
 
 _QUOTED = re.compile(r"(?<!\w)['‘\"“][^'’\"”]{2,80}['’\"”](?!\w)")
-# A question that asks what a document lists or names asks for items, whatever they are items of.
+# A question that asks what a document lists asks for items, whatever they are items of.
 _ASKS_ITEMS = re.compile(r"\b(?:list|lists|listed|itemi[sz]es?|enumerates?)\s*\??\s*$")
 
 

@@ -228,10 +228,11 @@ def check_premise(question: str, passages: Sequence[ScoredPassage], *,
             check.rejected = True
             check.reasons.append(reason)
     if presupposes and not check.rejected and not _NEGATION.search(question):
+        asked = set(tokenize(question))
         for score, sentence in scored:
             if score < max(0.4, support - 0.15):
                 break
-            if _NEGATION.search(sentence) and not _excepts(sentence, set(tokenize(question))):
+            if _NEGATION.search(sentence) and not _excepts(sentence, asked):
                 check.rejected = True
                 check.reasons.append(f"the documents say otherwise: “{sentence.strip()}”")
                 break
