@@ -455,6 +455,7 @@ class Retriever:
             fused = {pid: 1.0 / n for n, pid in enumerate(order, 1)}
             timings["parts_s"] = time.perf_counter() - t
         t = time.perf_counter()
+        pool = max(k * 4, 40)  # the passages read for the results, and for which copies are sought
         stood: dict[str, str] = {}
         shared = self.index.manifest.shared_works()
         if shared:  # some work is indexed as several documents: keep one of them per work
@@ -467,7 +468,7 @@ class Retriever:
                 return other
 
             order = one_document_per_work(order, self.index.manifest.doc_ids_of(order), shared, stand_in,
-                                          pool=max(k * 4, 40))
+                                          pool=pool)
             fused = {**fused, **{c: max(fused.get(c, 0.0), fused[p]) for c, p in stood.items()}}
         acronyms = asked_acronyms(main_clause(query))
         if acronyms:
@@ -481,7 +482,7 @@ class Retriever:
             for ranks in (d_rank, l_rank):
                 if p in ranks:
                     ranks[c] = min(ranks.get(c, ranks[p]), ranks[p])
-        passages = self.index.manifest.passages(order[: max(k * 4, 40)])
+        passages = self.index.manifest.passages(order[:pool])
         results: list[ScoredPassage] = []
         per_doc: dict[str, int] = {}
         overflow: list[ScoredPassage] = []

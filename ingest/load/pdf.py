@@ -370,10 +370,7 @@ def page_text(page: Any) -> str:
                 return
         prev[0] = (text, height, base)
 
-    try:
-        text = page.extract_text(visitor_text=visit) or ""
-    except TypeError:  # a pypdf without visitors reads the text as it is
-        return page.extract_text() or ""
+    text = page.extract_text(visitor_text=visit) or ""
     for word, digits in dict.fromkeys(marks):
         # (Followed by a space or a stop, as a note's number is; "cos2(x)" is a power.)
         text = re.sub(rf"(?<!\S){re.escape(word)}{re.escape(digits)}(?=[\s.,;:!?)\]”’\"]|$)", lambda m: word, text)
