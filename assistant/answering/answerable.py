@@ -69,7 +69,9 @@ def expected_type(question: str) -> str | None:
     q = named.lower()
     if re.match(r"^(when|(on |by )?(what|which) date|by when|(in |from |since |by |before |until |over |during |between |across )?(what|which) years?)\b", q) \
             or "what date" in q or re.match(r"^how (many|long)\s+(days|weeks|months|years)\b", q) \
-            or re.match(r"^(what|which)\b", q) and re.search(r"\b(deadline|due date|target date)\b", q):
+            or re.match(r"^(what|which)\b", q) and re.search(r"\b(deadline|due date|target date)\b", q) \
+            or re.match(r"^(what|which)\b", q) and re.search(r"\((?:the\s+)?(?:year|date)\)", q):
+        # ("Which edition (year) of the code …?": the asker says in brackets what they want.)
         return "date"  # "how many days after …" is answered by the two dates
     # "By how much did productivity improve?" asks for a change, a figure or a share, unless it
     # is of money ("by how much was the budget cut?").
@@ -89,7 +91,7 @@ def expected_type(question: str) -> str | None:
     # A term the question quotes names a thing ("what does the 'record number' field hold?"); its
     # words say nothing of what is asked.
     unquoted = _QUOTED.sub(" ", q)
-    if re.match(r"^how many\b", q) or re.match(r"^what\b[^?]*?\b(percentage|proportion|share|number|figure|"
+    if re.match(rf"^{_ASK_PREPOSITION}how (?:many|large|big)\b", q) or re.match(r"^what\b[^?]*?\b(percentage|proportion|share|number|figure|"
                                                 r"score|(?:the|a) count|total|maximum|minimum|ratio|size)\b", unquoted):
         return "number"
     if re.match(r"^(what|how|which)\b", q) and re.search(r"\b(rating|ratings|rated|rate|rank|ranked|judged)\b", q) \
@@ -464,6 +466,20 @@ def row_label_words(text: str, words: Sequence[str]) -> set[str] | None:
     labels = " ".join(cell[-1] for cell in _cells(text) if re.search(r"[^\W\d_]", cell[-1]))
     held = set(tokenize(labels)) | set(re.findall(r"\d+", labels))
     return _beyond(text, words) & held
+
+
+def row_named_whole(text: str, question: str) -> bool:
+    """Whether the question names a table row by one of its label cells of two or more words, said
+    in the question as it is in the row ("… did day-case admissions grow …" for the row "Day-case
+    admissions", not for "o/w first admissions" although it shares a word with the question)."""
+    if not is_table_row(text) or "; " not in text:
+        return False
+    asked = f" {' '.join(tokenize(question))} "
+    for cell in _cells(text):
+        label = tokenize(cell[-1]) if re.search(r"[^\W\d_]", cell[-1]) else []
+        if len(label) >= 2 and f" {' '.join(label)} " in asked:
+            return True
+    return False
 
 
 def _cells(text: str) -> list[list[str]]:

@@ -13,7 +13,7 @@ from evidence_assistant.answering import sentence_scorer
 from evidence_assistant.answering.answerable import (DAY, DURATION, MONTHS, NAME, REFERENCE, asks_for_day,
                                                      asks_for_duration, counted_thing, counts, expected_type,
                                                      given_values, holds_type, main_clause, named_in, row_heads,
-                                                     row_label_words, row_words)
+                                                     row_label_words, row_named_whole, row_words)
 from evidence_assistant.answering.candidate import Candidate
 from evidence_assistant.answering.citations import quotations
 from evidence_assistant.answering.parts import statement_before
@@ -454,17 +454,19 @@ def states_count(text: str, count: int, noun: str) -> bool:
     return any(re.search(rf"\b{w}\s+(?:[\w-]+\s+){{0,2}}{_stem(noun)}", text, re.I) for w in words)
 
 
-def announcing_lead_in(cands: Sequence[Candidate], listed: tuple[int, str],
+def announcing_lead_in(cands: Sequence[Candidate], listed: tuple[int, str] | str,
                        reach: float = WEIGHTS.announced_list_reach) -> int | None:
     """The best line introducing a list that announces the count and kind of item the question
-    asks for ("what are the three strands …?": "The three strands are:"), when it scores within
-    ``reach`` of the best sentence: the list is the answer, even when a sentence about its subject
-    outscores the line that introduces it."""
+    asks for ("what are the three strands …?": "The three strands are:"), or, asked for a list
+    without its size (``listed`` the plural noun: "which hazards …?"), a line introducing that kind
+    of item ("Typical hazards include:"), when it scores within ``reach`` of the best sentence:
+    the list is the answer, even when a sentence about its subject outscores the line that
+    introduces it."""
     if not cands:
         return None
     best = max(c.score for c in cands)
     found = [i for i, c in enumerate(cands) if c.kind == "lead-in" and c.score >= best - reach
-             and states_count(c.text, *listed)]
+             and (states_count(c.text, *listed) if isinstance(listed, tuple) else introduces(c.text, listed))]
     return max(found, key=lambda i: cands[i].score, default=None)
 
 
@@ -698,6 +700,16 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
             c.row_named = frozenset(row_hits[id(c)][1])
     other_rows = {key for key, (heads, found) in row_hits.items()
                   if any(found < more for table, more in row_hits.values() if table == heads)}
+    # A row the question names by its whole label ("… did day-case admissions grow …") is the row
+    # asked about: another row of its table matching the question through one of that label's
+    # words ("o/w first admissions") is not; one matching through other words is named apart.
+    whole = {id(c) for c in cands if id(c) in row_hits and row_named_whole(c.text, question)}
+    named: dict[tuple[str, ...], set[str]] = {}
+    for key in whole:
+        heads, found = row_hits[key]
+        named.setdefault(heads, set()).update(found)
+    other_rows |= {key for key, (heads, found) in row_hits.items()
+                   if key not in whole and found & named.get(heads, set())}
     # The name a question gives its document ("… reported by the AnalystX Observatory's State of
     # the Nation survey?", "… NHS England's neighbourhood health guidelines for 2025/26?") is said
     # by every sentence of that document: it scopes the question, and the sentence stating the
@@ -929,7 +941,7 @@ def part_bests(parts: Sequence[Sequence[Candidate]], near: float = WEIGHTS.part_
 
 def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap: float = WEIGHTS.gap,
            redundancy: float = WEIGHTS.redundancy, list_items: int = WEIGHTS.list_items,
-           first: Sequence[int] = (), list_asked: bool = False,
+           first: Sequence[int] = (), also: Sequence[int] = (), list_asked: bool = False,
            values: Callable[[str], set[str]] | None = None) -> list[Candidate]:
     """Best sentences first, dropping near-repeats and those far below the best. A sentence that
     leans on the one before it ("It was moved to March 2026 …") comes with that sentence, so the
@@ -938,7 +950,9 @@ def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap:
     A line that introduces a list ("… has three stages:") comes with the list's items (at most
     ``list_items``), which are its answer; they do not count against ``max_sentences``.
     ``first``: sentences to take before all others whatever their score (the best answer to
-    each part of a question asking two things), in that order. ``list_asked``: the question asks
+    each part of a question asking two things), in that order. ``also``: sentences taken after the
+    best ones even when further below the best than ``gap`` (a line introducing the kind of list
+    asked for). ``list_asked``: the question asks
     for a list, so a list comes whole, its lead-in first, even when one of its items was chosen first.
     ``values``: the values of the kind asked for that a sentence states (``stated_values``); a
     sentence stating only values already stated states the answer again, and is left out."""
@@ -946,7 +960,9 @@ def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap:
         return []
     ranked = sorted(range(len(cands)), key=lambda i: -cands[i].score)
     best = cands[ranked[0]].score
-    order = [*first, *(i for i in ranked if i not in first)]
+    close = [i for i in ranked if i not in first and cands[i].score >= best - gap]
+    order = [*first, *close, *(i for i in also if i not in first and i not in close),
+             *(i for i in ranked if i not in first and i not in close and i not in also)]
     at = {(c.rank, c.end): i for i, c in enumerate(cands)}
     after = {(c.rank, c.lead_end): i for i, c in enumerate(cands)}
     chosen: list[int] = []
@@ -954,7 +970,7 @@ def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap:
     for i in order:
         if len(chosen) >= max_sentences:
             break
-        if cands[i].score < best - gap and i not in first:
+        if cands[i].score < best - gap and i not in first and i not in also:
             break
         if cands[i].kind == "short-item":
             continue

@@ -28,9 +28,9 @@ from evidence_assistant.answering.citations import verbatim_citations
 from evidence_assistant.answering.conversation import condense_without_model, history_questions, is_follow_up
 from evidence_assistant.answering.answerable import (answers_the_type, expected_type, main_clause, named_in, never_indexed,
                                                      stated_values)
-from evidence_assistant.answering.extractive import (Candidate, announcing_lead_in, asked_acronyms, asked_list, candidates,
-                                                     continue_lists, coverage, part_bests, score_candidates, select,
-                                                     spelled_out, whole_lists)
+from evidence_assistant.answering.extractive import (Candidate, announcing_lead_in, asked_acronyms, asked_items, asked_list,
+                                                     candidates, continue_lists, coverage, part_bests, score_candidates,
+                                                     select, spelled_out, whole_lists)
 from evidence_assistant.answering.parts import answer_names, question_parts, refers_to_answer
 from evidence_assistant.answering.premise import PremiseCheck, check_premise, premise_note
 from evidence_assistant.answering.retrieve import Filters, Retrieval, Retriever
@@ -172,11 +172,17 @@ class ExtractiveAnswerer:
         values = (lambda text: stated_values(text, want)) if want else \
             (lambda text: spelled_out(text, acronyms)) if acronyms else None
         first = list(turn.part_best)
+        # A list asked for with its size ("which three areas …") is answered first by the line
+        # announcing that many; one asked for without ("which hazards …") by the line introducing
+        # that kind of item, taken after the best sentences however far below them it scores.
         lead = announcing_lead_in(turn.cands, listed) if listed else None
         if lead is not None and lead not in first:
             first.append(lead)
-        chosen = select(turn.cands, turn.vecs, max_sentences=self.max_sentences, list_items=items,
-                        first=first, list_asked=bool(listed), values=values)
+        uncounted = None if listed else asked_items(turn.standalone)
+        introducing = announcing_lead_in(turn.cands, uncounted) if uncounted else None
+        chosen = select(turn.cands, turn.vecs, max_sentences=self.max_sentences, list_items=items, first=first,
+                        also=[] if introducing is None else [introducing], list_asked=bool(listed or uncounted),
+                        values=values)
         turn.picked = whole_lists(continue_lists(chosen, turn.shown, turn.following, list_items=items), turn.shown)
         for c in turn.picked:
             yield f"{c.text} [{c.rank + 1}] "

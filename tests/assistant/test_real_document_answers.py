@@ -1454,3 +1454,85 @@ def test_a_short_line_introducing_a_list_is_read_with_the_sentence_before_it():
     start = texts.index("Grades:")
     assert texts[start:start + 4] == ["Grades:", "Unaided (Walks alone).", "With a stick (Walks with one aid).",
                                       "Chair-bound (Cannot walk)."]
+
+
+FAULTS = ("Moving a practice to another supplier's system is a known source of safety reports. Each year the "
+          "safety group receives many reports about moves between suppliers. Typical faults include:\n\n"
+          "• Old repeat prescriptions made active again\n\n• Codes mapped to the wrong drug\n\n"
+          "• Units of measure read differently")
+
+
+def test_the_line_introducing_the_kind_of_list_asked_for_comes_even_far_below_the_best():
+    """Asked "what typical faults …" without a count, the sentences about supplier moves score
+    best; the line "Typical faults include:" introduces the kind of item asked for, so it comes
+    with its items after them, however far below the best it scores. A line introducing another
+    kind of item does not."""
+    from evidence_assistant.answering.extractive import announcing_lead_in, asked_items
+
+    question = "What typical faults does the guide report when practices move to another supplier?"
+    assert asked_items(question) == "faults"
+    cands = candidates([passage(FAULTS)])
+    vecs = score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    lead = next(i for i, c in enumerate(cands) if c.text == "Typical faults include:")
+    cands[0].score = cands[lead].score + WEIGHTS.gap + 0.05  # the sentences about the moves well ahead
+    cands[1].score = cands[0].score - 0.01
+    alone = [c.text for c in select(cands, vecs, max_sentences=3, list_items=4)]
+    assert "Typical faults include:" not in alone  # the gap leaves the list out
+    assert announcing_lead_in(cands, "faults") == lead
+    assert announcing_lead_in(cands, "risks") is None
+    picked = [c.text for c in select(cands, vecs, max_sentences=3, list_items=4, also=[lead], list_asked=True)]
+    assert picked[:2] == [cands[0].text, cands[1].text]  # the best sentences still lead
+    assert picked[2:] == ["Typical faults include:", "Old repeat prescriptions made active again",
+                          "Codes mapped to the wrong drug", "Units of measure read differently"]
+
+
+def test_a_size_a_count_after_a_preposition_or_a_year_asked_for_in_brackets_is_a_figure_or_a_date():
+    from evidence_assistant.answering.answerable import expected_type
+
+    assert expected_type("How large is the analytics team in the region?") == "number"
+    assert expected_type("Within how many working days must the practice reply?") == "number"
+    assert expected_type("By how many minutes does the check lengthen a visit?") == "number"
+    assert expected_type("How big will the fund be at the end of the programme?") == "number"
+    assert expected_type("Which edition (year) of the safety code does the guide cite?") == "date"
+    assert expected_type("Which edition of the safety code does the guide cite?") is None
+
+
+VISITS = "\n\n".join(f"Table 2: Activity by kind: Kind: {k}; Change on a year earlier: {g}"
+                     for k, g in (("o/w first visits", "4.4%"), ("Home visits", "3.1%"), ("Clinic visits", "2.0%"),
+                                  ("Referrals", "1.2%")))
+
+
+def test_a_row_named_by_its_whole_label_outranks_a_row_sharing_one_of_its_words(monkeypatch):
+    """Asked how much "home visits" grew "in the first half", the row "o/w first visits" shares two
+    of the question's words as the row "Home visits" does, but only "Home visits" is said in the
+    question as the row says it: the other rows of its table give way."""
+    import dataclasses
+
+    from evidence_assistant.answering import extractive
+    from evidence_assistant.answering.answerable import row_named_whole
+
+    question = "By how much did home visits grow in the first half of the year compared with a year earlier?"
+    first, home, clinic, referrals = VISITS.split("\n\n")
+    assert row_named_whole(home, question) and not row_named_whole(first, question)
+    assert not row_named_whole("Home visits grew in the first half.", question)  # no row
+
+    def best() -> str:
+        cands = candidates([passage(VISITS)])
+        score_candidates(question, cands, WordEmbedder(), n_passages=1)
+        return max(cands, key=lambda c: c.score).text
+
+    def scores(asked: str) -> dict[str, float]:
+        cands = candidates([passage(VISITS)])
+        score_candidates(asked, cands, WordEmbedder(), n_passages=1)
+        return {c.text.split("; ")[0].rsplit(": ", 1)[1]: c.score for c in cands}
+
+    both = "By how much did home visits and referrals each grow compared with a year earlier?"
+    held, plain = scores(question), scores(both)
+    assert best() == home
+    monkeypatch.setattr(extractive, "WEIGHTS", dataclasses.replace(extractive.WEIGHTS, other_row=0.0))
+    assert best() == first  # by words and rank alone the first row wins
+    # Asked of two rows, the one named by a word of its own ("referrals") is not held back by the
+    # other's whole label; "o/w first visits", matching through "visits", was.
+    unheld, unplain = scores(question), scores(both)
+    assert round(unheld["o/w first visits"] - held["o/w first visits"], 6) == WEIGHTS.other_row
+    assert unplain["Referrals"] == plain["Referrals"] and unplain["Home visits"] == plain["Home visits"]
