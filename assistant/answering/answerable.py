@@ -12,6 +12,7 @@ import re
 from typing import Sequence
 
 from evidence_assistant.answering.candidate import Candidate
+from evidence_assistant.answering.citations import quotations
 from evidence_assistant.answering.parts import question_parts
 from evidence_assistant.answering.sentences import ENDS_SENTENCE
 from evidence_assistant.answering.weights import WEIGHTS
@@ -364,6 +365,7 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
         weights = idf(words) if idf and words else [1.0] * len(words)
         shares.append((words, weights, sum(weights) or 1.0))
     asked_bases = verb_bases(question)
+    quoted = {" ".join(tokenize(q)) for q in quotations(question)}
     members = series_members(question)
     given = given_values(question)
     ranked = sorted(cands, key=lambda c: -c.score)
@@ -408,6 +410,10 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
         present = set(tokenize(own_text)) | initials_held(question, own_text)
         # A verb said in an irregular form is its base too ("is led by" shares "leads").
         present |= {b for bases in verb_bases(own_text).values() for b in bases}
+        # A section the question names in quotation marks ("… in its 'Equipment and aids'
+        # section") is what the sentences under that heading are about.
+        if c.heading and " ".join(tokenize(c.heading)) in quoted:
+            present |= set(tokenize(c.heading))
         if c.context:
             heading = not ENDS_SENTENCE.search(c.context.strip())
             present |= set(tokenize(c.context if heading else " ".join(re.findall(r"\b[A-Z][\w'’-]*", c.context))))

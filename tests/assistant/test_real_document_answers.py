@@ -1536,3 +1536,20 @@ def test_a_row_named_by_its_whole_label_outranks_a_row_sharing_one_of_its_words(
     unheld, unplain = scores(question), scores(both)
     assert round(unheld["o/w first visits"] - held["o/w first visits"], 6) == WEIGHTS.other_row
     assert unplain["Referrals"] == plain["Referrals"] and unplain["Home visits"] == plain["Home visits"]
+
+
+def test_a_section_the_question_quotes_by_name_is_what_its_sentences_are_about():
+    """Asked which body provided what a quoted section records, the section's one sentence names
+    the body but says none of the section's own words: the heading the question quotes says
+    them. The same heading does not count for a question that does not quote it."""
+    text = "Details of items or changes to the home that the County Council has supplied to the person."
+    under = ScoredPassage(Passage(passage_id="p0", doc_id="d0", seq=0, text=text, char_start=0, char_end=len(text),
+                                  heading_path=("Home aids and alterations",)), 1.0)
+    quoted = "Which body has supplied the aids and alterations recorded in the 'Home aids and alterations' section?"
+    cands = candidates([under])
+    score_candidates(quoted, cands, WordEmbedder(), n_passages=1)
+    assert answers_the_type(quoted, cands, [under])[0]
+    plain = "Which body has supplied the aids and alterations recorded in the home section of the record?"
+    cands = candidates([under])
+    score_candidates(plain, cands, WordEmbedder(), n_passages=1)
+    assert not answers_the_type(plain, cands, [under])[0]
