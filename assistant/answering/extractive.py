@@ -607,6 +607,43 @@ def quoted_terms(question: str) -> list[str]:
     return [q for q in quotations(question, keep_case=True) if len(_folded(q)) > 1]
 
 
+_ASKS_MEANING = re.compile(r"\b(?:define[sd]?|definition|mean|means|meant)\b", re.I)
+# "How does the glossary define inter-operability?", "… define the term 'carer' …": what follows
+# "define", up to the end of the question or a clause setting where ("… in its glossary").
+_DEFINE = re.compile(r"\bdefines?\s+(?:the\s+term\s+|an?\s+|the\s+)?([\w'’-]+(?:\s+[\w'’-]+){0,3}?)\s*"
+                     r"(?=\?|,|\s+(?:in|as|within|under|for|when|on)\b|$)", re.I)
+# A sentence saying what a term it names stands for: "… it refers to …", "… means …".
+_DEFINING = re.compile(r"\b(?:refers? to|means|is defined as|is taken to mean|is used to mean)\b", re.I)
+
+
+def defined_term(question: str) -> str | None:
+    """The term whose meaning a question asks: the one it quotes, else the words after "define"
+    ("How does the glossary define inter-operability?" -> "inter-operability"); None for a
+    question asking no meaning, or what an abbreviation stands for (a spelling-out answers that)."""
+    if not _ASKS_MEANING.search(question) or asked_acronyms(main_clause(question)):
+        return None
+    terms = quoted_terms(question)
+    if terms:
+        return terms[0]
+    m = _DEFINE.search(question)
+    return m.group(1) if m else None
+
+
+def defines(text: str, term: str) -> bool:
+    """Whether ``text`` is the entry defining ``term``: it opens with the term and a separator
+    ("Inter-operability | The facility to …", "Record: A set of …"), or names the term and says
+    what it refers to or means ("Wherever 'carer' is used here, it refers to …"). Hyphens, case
+    and quotation marks aside."""
+    words = re.findall(r"[a-z0-9]+", term.lower())
+    if not words:
+        return False
+    term_rx = r"[\W_]*".join(map(re.escape, words))
+    if re.match(rf"^\W*{term_rx}[\W_]*?(?:\||:|–|—|\s-\s|\s+(?:is|are|means)\b)", text, re.I):
+        return True
+    named = re.search(rf"(?<![\w-]){term_rx}(?![\w-])", text, re.I)
+    return bool(named and _DEFINING.search(text, named.end()))
+
+
 def uses_terms(text: str, terms: Sequence[str]) -> bool:
     """Whether ``text`` holds one of ``terms`` as whole words: whatever their case, hyphens and
     quotation marks, except that a term in capitals (an abbreviation, 'FAIR') must be in
@@ -679,6 +716,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     uncounted = asked_items(question)
     terms = quoted_terms(question)
     folded_terms = {_folded(t) for t in terms}
+    meaning_of = defined_term(question)
     invited = invitations(question)
     asks_code = bool(_ASKS_CODE.search(question))
     # Dates and figures the question names ("in December 2021") should be in the sentence too.
@@ -802,6 +840,8 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
             c.score += WEIGHTS.quoted_term
         if headed:
             c.score += WEIGHTS.headed_term
+        if meaning_of and defines(c.text, meaning_of):
+            c.score += WEIGHTS.definition
         if author:
             c.score += WEIGHTS.authorship_field
         if labels and any(lab.search(c.in_context) for lab in labels):

@@ -313,8 +313,9 @@ def test_a_term_the_question_quotes_marks_the_sentence_that_uses_it():
     quoted = max(cands, key=lambda c: c.score if c.text.startswith("Triadic") else -1)
     other = next(c for c in cands if not c.text.startswith("Triadic"))
     score_candidates(question.replace("'", ""), cands, WordEmbedder(), n_passages=1)
+    # (It also opens with the term and says what it is: the line defining the term asked about.)
     assert plain[quoted.text] - next(c.score for c in cands if c.text == quoted.text) == \
-        pytest.approx(WEIGHTS.quoted_term)
+        pytest.approx(WEIGHTS.quoted_term + WEIGHTS.definition)
     assert plain[other.text] == pytest.approx(next(c.score for c in cands if c.text == other.text))
 
 
@@ -1553,3 +1554,37 @@ def test_a_section_the_question_quotes_by_name_is_what_its_sentences_are_about()
     cands = candidates([under])
     score_candidates(plain, cands, WordEmbedder(), n_passages=1)
     assert not answers_the_type(plain, cands, [under])[0]
+
+
+GLOSSARY = ("The guide to shared care uses the terms below throughout its chapters on co-working.\n\n"
+            "Co-working | Two teams sharing one caseload under one named lead\n\n"
+            "Handover | The moment a named lead passes a case to another team")
+
+
+def test_asked_what_a_term_means_the_line_defining_it_answers(monkeypatch):
+    """"How does the guide define co-working?": the glossary line opening with the term and a
+    separator defines it, as does a sentence naming the term and saying what it refers to; a
+    sentence that only uses the term does not, nor does any line for a question asking no meaning."""
+    import dataclasses
+
+    from evidence_assistant.answering import extractive
+    from evidence_assistant.answering.extractive import defined_term, defines
+
+    question = "How does the guide to shared care define co-working?"
+    assert defined_term(question) == "co-working"
+    assert defined_term("How does the guide define the term 'lead', as used in its chapters?") == "lead"
+    assert defined_term("What does SCL stand for in the guide?") is None  # a spelling-out answers that
+    assert defined_term("Which teams share the caseload?") is None
+    assert defines("Co-working | Two teams sharing one caseload under one named lead", "co-working")
+    assert defines("Wherever 'lead' is used in the guide, it refers to the named clinician.", "lead")
+    assert not defines(GLOSSARY.split("\n\n")[0], "co-working")
+
+    def best() -> str:
+        cands = candidates([passage(GLOSSARY)])
+        score_candidates(question, cands, WordEmbedder(), n_passages=1)
+        return max(cands, key=lambda c: c.score).text
+
+    assert best().startswith("Co-working |")
+    monkeypatch.setattr(extractive, "WEIGHTS", dataclasses.replace(extractive.WEIGHTS, definition=0.0))
+    assert not best().startswith("Co-working |")  # the sentence using the term reads closer without it
+
