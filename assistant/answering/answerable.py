@@ -59,6 +59,22 @@ def main_clause(question: str) -> str:
     return _SCOPE_CLAUSE.sub("", question, count=1)
 
 
+_OFFERED = re.compile(r"\(([^()]*?\bor\b[^()]*)\)")
+
+
+def offered_options(question: str) -> list[str]:
+    """The answers a question offers in brackets ("… level (A, AA or AAA) …" -> ["AA", "AAA"]),
+    each of two to four words or initials; a one-letter option ("A") is left out, as it reads as
+    a word in any sentence. Empty when it offers none."""
+    m = _OFFERED.search(question)
+    if not m:
+        return []
+    options = [o.strip(" .") for o in re.split(r",|\bor\b", m.group(1))]
+    if len(options) < 2 or any(not o or len(o.split()) > 4 for o in options):
+        return []
+    return [o for o in options if len(o) > 1]
+
+
 def expected_type(question: str) -> str | None:
     """What kind of thing the question asks for, when it asks for a specific one: a date, an
     amount of money, a number, a rating, how often, or a name."""
@@ -328,6 +344,12 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
     # "requires improvement" in other words. "How often …" is answered by a stated frequency
     # ("every twelve months", "quarterly", "on an annual basis"): a sentence about the thing that
     # states none does not say how often.
+    # "Which conformance level (AA or AAA) …": the question offers the answers it will take, and a
+    # sentence naming none of them does not answer it, whatever it is about.
+    options = offered_options(question)
+    if options and not any(any(re.search(rf"(?<![\w-]){re.escape(o)}(?![\w-])", c.text, 0 if o.isupper() else re.I)
+                                   for o in options) for c in sorted(cands, key=lambda c: -c.score)[:top]):
+        return False, "option"
     if not want or want == "rating":
         # Unless the closest are all rows of a table none of which is the row asked about
         # ("… the activity growth for community health services" of a table without that row).

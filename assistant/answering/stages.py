@@ -49,7 +49,7 @@ STAGES = (("condense", "condense_s"), ("gather", "retrieve_s"), ("judge", "score
 # How a decline names what the question asked for.
 _WANTED = {"date": "a date", "number": "a number", "money": "an amount of money", "name": "a name",
            "rating": "a rating", "share": "a percentage or share", "duration": "a span of time", "place": "a place",
-           "address": "a web or e-mail address"}
+           "address": "a web or e-mail address", "option": "one of the answers it offers in brackets"}
 
 
 @dataclass

@@ -1588,3 +1588,20 @@ def test_asked_what_a_term_means_the_line_defining_it_answers(monkeypatch):
     monkeypatch.setattr(extractive, "WEIGHTS", dataclasses.replace(extractive.WEIGHTS, definition=0.0))
     assert not best().startswith("Co-working |")  # the sentence using the term reads closer without it
 
+
+
+def test_a_question_offering_its_answers_in_brackets_is_answered_only_by_one_of_them():
+    """"Which grade (AA or AAA) …": a sentence about the grading that names neither grade does not
+    answer; one naming a grade does. A one-letter option reads as a word anywhere and is left out."""
+    from evidence_assistant.answering.answerable import offered_options
+
+    question = "Which contrast grade (A, AA or AAA) must the booking pages meet under the style guide?"
+    assert offered_options(question) == ["AA", "AAA"]
+    assert offered_options("Which route (road or rail) did the survey team take?") == ["road", "rail"]
+    assert offered_options("What does the EPR (electronic patient record) hold?") == []
+    vague = "A booking page must meet the contrast grade the style guide sets for public services."
+    named = "Booking pages must meet contrast grade AA of the style guide."
+    for text, answered in ((vague, False), (named, True)):
+        cands = candidates([passage(text)])
+        score_candidates(question, cands, WordEmbedder(), n_passages=1)
+        assert answers_the_type(question, cands, [passage(text)])[0] is answered, text
