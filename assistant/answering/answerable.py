@@ -108,8 +108,9 @@ def expected_type(question: str) -> str | None:
     # A term the question quotes names a thing ("what does the 'record number' field hold?"); its
     # words say nothing of what is asked.
     unquoted = _QUOTED.sub(" ", q)
-    if re.match(rf"^{_ASK_PREPOSITION}how (?:many|large|big)\b", q) or re.match(r"^what\b[^?]*?\b(percentage|proportion|share|number|figure|"
-                                                r"score|(?:the|a) count|total|maximum|minimum|ratio|size)\b", unquoted):
+    if re.match(rf"^{_ASK_PREPOSITION}how (?:many|large|big)\b", q) or \
+            re.match(r"^what\b[^?]*?\b(percentage|proportion|share|number|figure|score|(?:the|a) count|total|maximum|"
+                     r"minimum|ratio|size)\b", unquoted):
         return "number"
     if re.match(r"^(what|how|which)\b", q) and re.search(r"\b(rating|ratings|rated|rate|rank|ranked|judged)\b", q) \
             and not re.search(r"\bwhich (commitments|ones)\b", q):
@@ -320,7 +321,8 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
     in a passage that holds the names it gives), and, when the question names a year, for that
     year. A "how many" question whose evidence states no relevant number is not answered.
     Returns (whether it is answered, what it asks for); what it asks for is "row" when the
-    closest passages are all rows of a table none of which is the row the question names."""
+    closest passages are all rows of a table none of which is the row the question names, and
+    "option" when the question offers its answers in brackets and the closest sentences name none."""
     # "For how many years …" asks what "how many years …" asks.
     question = re.sub(r"^\W*for\s+(?=how (?:many|long)\b)", "", question, flags=re.I)
     want = expected_type(question)
@@ -340,16 +342,16 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
     # this year's fact, whatever is asked.
     if any(not _year_held(y, passages) for y in _asked_years(question, years)):
         return False, want
-    # A rating steers the choice of sentences but is not required of them: the answer may say
-    # "requires improvement" in other words. "How often …" is answered by a stated frequency
-    # ("every twelve months", "quarterly", "on an annual basis"): a sentence about the thing that
-    # states none does not say how often.
     # "Which conformance level (AA or AAA) …": the question offers the answers it will take, and a
     # sentence naming none of them does not answer it, whatever it is about.
     options = offered_options(question)
     if options and not any(any(re.search(rf"(?<![\w-]){re.escape(o)}(?![\w-])", c.text, 0 if o.isupper() else re.I)
                                    for o in options) for c in sorted(cands, key=lambda c: -c.score)[:top]):
         return False, "option"
+    # A rating steers the choice of sentences but is not required of them: the answer may say
+    # "requires improvement" in other words. "How often …" is answered by a stated frequency
+    # ("every twelve months", "quarterly", "on an annual basis"): a sentence about the thing that
+    # states none does not say how often.
     if not want or want == "rating":
         # Unless the closest are all rows of a table none of which is the row asked about
         # ("… the activity growth for community health services" of a table without that row).

@@ -992,8 +992,8 @@ def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap:
     ``first``: sentences to take before all others whatever their score (the best answer to
     each part of a question asking two things), in that order. ``also``: sentences taken after the
     best ones even when further below the best than ``gap`` (a line introducing the kind of list
-    asked for). ``list_asked``: the question asks
-    for a list, so a list comes whole, its lead-in first, even when one of its items was chosen first.
+    asked for). ``list_asked``: the question asks for a list, so a list comes whole, its lead-in
+    first, even when one of its items was chosen first.
     ``values``: the values of the kind asked for that a sentence states (``stated_values``); a
     sentence stating only values already stated states the answer again, and is left out."""
     if not cands:

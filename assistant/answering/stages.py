@@ -174,7 +174,7 @@ class ExtractiveAnswerer:
         first = list(turn.part_best)
         # A list asked for with its size ("which three areas …") is answered first by the line
         # announcing that many; one asked for without ("which hazards …") by the line introducing
-        # that kind of item, taken after the best sentences however far below them it scores.
+        # that kind of item, taken after the best sentences even when the gap would leave it out.
         lead = announcing_lead_in(turn.cands, listed) if listed else None
         if lead is not None and lead not in first:
             first.append(lead)
