@@ -8,6 +8,7 @@ when the passages hold the topic but not the fact asked for.
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import Sequence
 
@@ -342,11 +343,12 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
     # this year's fact, whatever is asked.
     if any(not _year_held(y, passages) for y in _asked_years(question, years)):
         return False, want
+    ranked = sorted(cands, key=lambda c: -c.score)
     # "Which conformance level (AA or AAA) …": the question offers the answers it will take, and a
     # sentence naming none of them does not answer it, whatever it is about.
     options = offered_options(question)
     if options and not any(any(re.search(rf"(?<![\w-]){re.escape(o)}(?![\w-])", c.text, 0 if o.isupper() else re.I)
-                                   for o in options) for c in sorted(cands, key=lambda c: -c.score)[:top]):
+                                   for o in options) for c in ranked[:top]):
         return False, "option"
     # A rating steers the choice of sentences but is not required of them: the answer may say
     # "requires improvement" in other words. "How often …" is answered by a stated frequency
@@ -355,7 +357,7 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
     if not want or want == "rating":
         # Unless the closest are all rows of a table none of which is the row asked about
         # ("… the activity growth for community health services" of a table without that row).
-        best = sorted(cands, key=lambda c: -c.score)[:top]
+        best = ranked[:top]
         words = row_words(question)
         if best and all(is_table_row(c.text) and "; " in c.text and not row_matches(c.text, words) for c in best):
             return False, "row"
@@ -392,7 +394,6 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
     quoted = {" ".join(tokenize(q)) for q in quotations(question)}
     members = series_members(question)
     given = given_values(question)
-    ranked = sorted(cands, key=lambda c: -c.score)
     day = asks_for_day(question)
     named_years = set(re.findall(r"\b(?:19|20)\d{2}\b", question)) - years
     if want == "date" and named_years:
@@ -504,12 +505,19 @@ def row_named_whole(text: str, question: str) -> bool:
     admissions", not for "o/w first admissions" although it shares a word with the question)."""
     if not is_table_row(text) or "; " not in text:
         return False
-    asked = f" {' '.join(tokenize(question))} "
+    asked = _token_run(question)
     for cell in _cells(text):
         label = tokenize(cell[-1]) if re.search(r"[^\W\d_]", cell[-1]) else []
         if len(label) >= 2 and f" {' '.join(label)} " in asked:
             return True
     return False
+
+
+@functools.lru_cache(maxsize=256)
+def _token_run(text: str) -> str:
+    """``text``'s index tokens in order, space-joined and padded, to find runs of tokens in (read
+    once per question, not once per table row asked about)."""
+    return f" {' '.join(tokenize(text))} "
 
 
 def _cells(text: str) -> list[list[str]]:
