@@ -1000,9 +1000,10 @@ def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap:
         return []
     ranked = sorted(range(len(cands)), key=lambda i: -cands[i].score)
     best = cands[ranked[0]].score
+    # The order sentences are considered in: those to take first, those within the gap of the
+    # best, those taken even below it, then the rest (met only to stop at).
     close = [i for i in ranked if i not in first and cands[i].score >= best - gap]
-    order = [*first, *close, *(i for i in also if i not in first and i not in close),
-             *(i for i in ranked if i not in first and i not in close and i not in also)]
+    order = list(dict.fromkeys([*first, *close, *also, *ranked]))
     at = {(c.rank, c.end): i for i, c in enumerate(cands)}
     after = {(c.rank, c.lead_end): i for i, c in enumerate(cands)}
     chosen: list[int] = []
