@@ -150,13 +150,16 @@ def _block_items(text: str, out: list[Piece]) -> list[Piece]:
     following:" then "Missing data - gaps can mislead …. Errors are …"),
     each such paragraph one item however many sentences it holds. The list ends at the first
     paragraph that is neither. A list already read as one (its lines marked, numbered or in lower
-    case) is left as it is."""
+    case) is left as it is, except that a bulleted labelled paragraph is one item whole, as the
+    unmarked one is."""
     def gap_breaks(a: int, b: int) -> bool:
         return bool(re.search(r"\n[ \t]*\n", text[a:b]))
 
     def block_end(j: int) -> int:
-        """The index of the last piece of the paragraph that ``out[j]`` opens."""
-        while j + 1 < len(out) and not gap_breaks(out[j].end, out[j + 1].start):
+        """The index of the last piece of the paragraph that ``out[j]`` opens (a bullet mark
+        opens another)."""
+        while j + 1 < len(out) and not gap_breaks(out[j].end, out[j + 1].start) and \
+                not _BULLET.search(text, out[j].end, out[j + 1].start + 1):
             j += 1
         return j
 
@@ -182,10 +185,10 @@ def _block_items(text: str, out: list[Piece]) -> list[Piece]:
             fixed.extend(Piece(out[k].start, out[k].end, "item") for k in run)
             i = j
             continue
-        # Labelled paragraphs, each one item.
+        # Labelled paragraphs, each one item, bulleted or not ("• Transcription - Where staff …").
         blocks = []
         j = i
-        while j < len(out) and out[j].kind in ("sentence", "fragment") and opens_block(j) \
+        while j < len(out) and out[j].kind in ("sentence", "fragment", "item") and opens_block(j) \
                 and _LABELLED.match(text[out[j].start:out[j].end]):
             blocks.append((j, block_end(j)))
             j = block_end(j) + 1

@@ -18,8 +18,10 @@ list across w:num instances of the same definition unless one has a startOverrid
 restarts it the first time that instance is used); a level's counter starts at its w:start
 and resets when a shallower level advances; the level's lvlText ("%1.%2.") is filled in. Only
 decimal numbers are used as paragraph numbers ("12", "3.4"); bullets, letters and roman
-numerals ("(a)", "iv") give none. The number is not added to the block text — Word does not
-store it there either.
+numerals ("(a)", "iv") give none. A list paragraph's text is written after the mark Word shows
+for it, as its reader sees it ("3. Clinical Safety Assurance", "b. GP2GP …", "• Fund …"),
+though Word does not store the mark in the text: that is how a list's items are known as items
+and kept with the line introducing them.
 
 Size: before anything is parsed the package's directory is read, and a package that would
 unpack to more than ``MAX_UNPACKED_BYTES`` in all, or to more than ``MAX_XML_BYTES`` of XML
@@ -49,7 +51,7 @@ from evidence_assistant.core.types import Block
 
 from .base import METADATA_FIELDS, Loaded
 from .tables import is_caption, is_layout, table_rows
-from .text import HeadingStack, clean, paragraph_number
+from .text import MARKED_ITEM, HeadingStack, clean, paragraph_number
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _NS = {"w": W}
@@ -116,8 +118,9 @@ class _Numbering:
             out[ilvl] = (start, _val(lvl, "./w:numFmt/@w:val") or "decimal", _val(lvl, "./w:lvlText/@w:val") or "")
         return out
 
-    def number(self, num_id: str, ilvl: int) -> str | None:
-        """The decimal number this list paragraph shows, or None (bullets, letters, no list)."""
+    def mark(self, num_id: str, ilvl: int) -> str | None:
+        """What Word shows before this list paragraph: its number as set out ("3", "2.1", "b",
+        "iv"), "•" for a bullet, or None outside a list. Counting moves on with each call."""
         if self.el is None or num_id in ("", "0"):
             return None
         num = _xpath(self.el, f"./w:num[@w:numId='{num_id}']")
@@ -142,7 +145,9 @@ class _Numbering:
         for deeper in [k for k in counters if k > ilvl]:
             del counters[deeper]
         fmt, text = levels[ilvl][1], levels[ilvl][2]
-        if fmt not in ("decimal", "decimalZero"):
+        if fmt == "bullet":
+            return "•"
+        if fmt == "none":
             return None
 
         def fill(m: re.Match) -> str:
@@ -156,7 +161,7 @@ class _Numbering:
             return f"{value:02d}" if kfmt == "decimalZero" else str(value)
 
         rendered = re.sub(r"%([1-9])", fill, text).strip().strip(".)(").strip()
-        return rendered if re.fullmatch(r"\d+(?:\.\d+)*", rendered) else None
+        return rendered or None
 
 
 class _Styles:
@@ -394,7 +399,8 @@ def load(path: Path, data: bytes) -> Loaded:
         num_pr = (num_id, int(_val(item, "./w:pPr/w:numPr/w:ilvl/@w:val") or 0)) if num_id is not None \
             else styles.num_pr(style_id)
         # Count list paragraphs even when empty or headings, as Word does.
-        auto_number = numbering.number(*num_pr) if num_pr else None
+        mark = numbering.mark(*num_pr) if num_pr else None
+        auto_number = mark if mark and re.fullmatch(r"\d+(?:\.\d+)*", mark) else None
         if not text:
             continue
         outline = _val(item, "./w:pPr/w:outlineLvl/@w:val")
@@ -404,5 +410,8 @@ def load(path: Path, data: bytes) -> Loaded:
             parents = stack.push(level, text)
             blocks.append(Block(text, "heading", None, None, None, parents, level))
         else:
+            if mark and not MARKED_ITEM.match(text):
+                # A list's item reads as its reader sees it, after its bullet or number.
+                text = f"{mark} {text}" if mark == "•" or "." in mark else f"{mark}. {text}"
             blocks.append(Block(text, "paragraph", None, None, paragraph_number(text) or auto_number, stack.path()))
     return Loaded(blocks=blocks, metadata=_metadata(doc))

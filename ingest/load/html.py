@@ -6,7 +6,8 @@ svg, iframe, elements with role="navigation", skip links and cookie banners (by 
 and mkdocs-style "¶" permalink anchors. A <header> inside <article> or <main> is kept: it
 holds the report's own title, not the site's.
 Headings h1–h6 become heading blocks and set the heading path. p, li, blockquote, dd, dt,
-pre, figcaption and caption become paragraph blocks. A data table becomes one block per body
+pre, figcaption and caption become paragraph blocks; a list item's text follows the mark a
+browser shows for it ("•" in a <ul>, "3." in an <ol>), so that it reads as an item. A data table becomes one block per body
 row that carries its column headers and caption (``tables.table_rows``): headers are the rows in
 <thead> or rows of <th> cells only (else guessed from the first row), the caption is <caption> or
 a "Table N ..." paragraph or heading just before the table; colspan and rowspan keep each value
@@ -44,7 +45,7 @@ from evidence_assistant.core.types import Block
 
 from .base import Loaded
 from .tables import is_caption, is_layout, table_rows
-from .text import HeadingStack, clean, decode_text, paragraph_number
+from .text import MARKED_ITEM, HeadingStack, clean, decode_text, paragraph_number
 
 _DROP = ("nav", "header", "footer", "script", "style", "noscript", "form", "aside", "template", "svg",
          "iframe", "button", "select", "input", "textarea", "object", "embed", "canvas", "map")
@@ -111,6 +112,26 @@ def _number_of(node: Any, text: str) -> str | None:
     return paragraph_number(text)
 
 
+def _list_mark(li: Any) -> str:
+    """What a browser shows before a list item: "•" in a <ul> (or a list of no kind), its
+    number in an <ol> ("3."; counted from the list's ``start``); "" when the item already opens
+    with its own mark ("1. …", "• …")."""
+    if MARKED_ITEM.match(clean(li.get_text(" "))):
+        return ""
+    parent = li.parent
+    if getattr(parent, "name", None) != "ol":
+        return "•"
+    try:
+        start = int(parent.get("start") or 1)
+    except ValueError:
+        start = 1
+    if (parent.get("type") or "1") != "1":
+        return "•"  # lettered or roman: read as a bullet rather than guess the letter
+    return f"{start + len(li.find_previous_siblings('li'))}."
+
+
+
+
 def _text_with_number(node: Any) -> str:
     """Element text; a paranumber span glued to the text ("12The") gets its space back."""
     span = _number_span(node)
@@ -125,12 +146,19 @@ class _Walker:
         self.blocks: list[Block] = []
         self.stack = HeadingStack()
         self.inline: list[str] = []
+        self.mark = ""  # the bullet or number of the list item whose first paragraph comes next
 
     def paragraph(self, text: str, number: str | None = None) -> None:
+        """A paragraph block, numbered ``number`` or by its text. The first paragraph of a list
+        item reads as its reader sees it, after the item's bullet or number (``self.mark``),
+        which numbers the item, not a paragraph of the document."""
         text = clean(text)
         if text:
-            self.blocks.append(Block(text, "paragraph", None, None, number or paragraph_number(text),
-                                     self.stack.path()))
+            if self.mark:
+                text, self.mark = f"{self.mark} {text}", ""
+            else:
+                number = number or paragraph_number(text)
+            self.blocks.append(Block(text, "paragraph", None, None, number, self.stack.path()))
 
     def flush(self) -> None:
         if self.inline:
@@ -161,9 +189,14 @@ class _Walker:
                 self.table(child)
             elif name in _LEAF_BLOCKS and not _has_block_child(child):
                 text = _text_with_number(child)
+                if name == "li":
+                    self.mark = _list_mark(child)
                 self.paragraph(text, _number_of(child, text))
             else:
+                if name == "li":  # an item holding paragraphs: its mark goes before the first
+                    self.mark = _list_mark(child)
                 self.walk(child)
+                self.mark = ""
             self.flush()
         # Inline text at the end of a container belongs to that container: flushed by the caller.
 

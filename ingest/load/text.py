@@ -48,6 +48,11 @@ _PARA_RE = re.compile(r"^(\d{1,3}(?:\.\d{1,3}){0,3})(\.?)\s*(?=\S)")
 _OPENERS = "\"'“‘([«"
 
 
+# A paragraph that opens with its own bullet or number ("12. We recommend …", "• Fund …", "(b) …"):
+# a list mark the loader would write before it is there already.
+MARKED_ITEM = re.compile(r"^\s*(?:[•▪◦·\-–*]|\(?(?:\d+(?:\.\d+)*|[a-z]|[ivx]+)[.)])\s", re.I)
+
+
 def paragraph_number(text: str, *, plain: bool = True) -> str | None:
     """The paragraph number a block of text starts with, or None.
 

@@ -1309,6 +1309,11 @@ def test_a_colons_list_of_labelled_paragraphs_reads_each_paragraph_as_one_item()
     vecs = score_candidates("What should the practice check before data leaves it?", cands, WordEmbedder(), n_passages=1)
     picked = [c.text for c in select(cands, vecs, max_sentences=1, list_items=9)]
     assert picked[0].endswith("the following:") and picked[2].startswith("Minimum dataset - ")
+    # Bulleted, each labelled paragraph is one item all the same, not its first sentence alone.
+    bulleted = CHECKS.replace("\n\nIncomplete", "\n\n• Incomplete").replace("\n\nMinimum", "\n\n• Minimum")
+    got = [(bulleted[p.start:p.end], p.kind) for p in pieces(bulleted)]
+    assert [k for _, k in got] == ["lead-in", "item", "item", "sentence"]
+    assert got[2][0] == "Minimum dataset - only the fields needed for the purpose are taken. Each field is explained."
     one = ("It should check the following:\n\nIncomplete data - gaps can mislead. Errors are corrected.\n\n"
            "The agency then sends the extract. It does so monthly.")
     assert [p.kind for p in pieces(one)] == ["lead-in"] + ["sentence"] * 4  # one labelled paragraph is no list
@@ -1605,3 +1610,4 @@ def test_a_question_offering_its_answers_in_brackets_is_answered_only_by_one_of_
         cands = candidates([passage(text)])
         score_candidates(question, cands, WordEmbedder(), n_passages=1)
         assert answers_the_type(question, cands, [passage(text)])[0] is answered, text
+

@@ -323,8 +323,9 @@ def test_html_committee_report(tmp_path: Path) -> None:
         ("1. The Committee launched its inquiry in March 2024.", "1", "1 Introduction"),
         ("2 We held four oral evidence sessions.", "2", "1 Introduction"),
         ("Witnesses are listed at the end of this report.", "3", "1 Introduction"),
-        ("First point, in a paragraph inside a list item.", None, "Background"),
-        ("Second point", None, "Background"),
+        # A list's items read after their bullets, as on the page.
+        ("• First point, in a paragraph inside a list item.", None, "Background"),
+        ("• Second point", None, "Background"),
         ("“Digital is not optional,” a witness said.", None, "Background"),
         # A table row carries its column headers; the header row is not a block of its own.
         ("Year: 2023; Spending: £150 million", None, "Background"),
@@ -342,6 +343,23 @@ def test_html_committee_report(tmp_path: Path) -> None:
     assert doc.licence == "Open Parliament Licence v3.0"
     assert doc.url == "https://publications.parliament.uk/pa/cm/digital.htm"  # DC.identifier before canonical
     assert doc.extra["description"] == "Report on digital services"
+
+
+def test_html_ordered_list_items_read_with_their_numbers() -> None:
+    # Numbered as the page shows them, from the list's start; the number is the item's, not a
+    # paragraph number of the document. An item that carries its own number keeps it once.
+    page = ("<html><body><main><p>The review asked for three things:</p><ol start=\"4\"><li>Fund the teams.</li>"
+            "<li><p>Publish the plans.</p><p>Each year.</p></li><li>6. Report back.</li></ol>"
+            "<ul><li>A point</li></ul></main></body></html>")
+    blocks = html_loader.load(Path("a.html"), page.encode()).blocks
+    assert [(b.text, b.paragraph) for b in blocks] == [
+        ("The review asked for three things:", None),
+        ("4. Fund the teams.", None),
+        ("5. Publish the plans.", None),
+        ("Each year.", None),
+        ("6. Report back.", "6"),
+        ("• A point", None),
+    ]
 
 
 def test_html_article_header_is_content_and_site_header_is_not() -> None:
@@ -433,10 +451,12 @@ def test_docx_headings_numbering_tables_and_metadata(tmp_path: Path) -> None:
         ("1. The Committee launched its inquiry in March 2024.", "1", ("Introduction",)),
         ("2 We held four oral evidence sessions.", "2", ("Introduction",)),
         ("The Department set out three priorities:", None, ("Introduction", "Background")),
-        ("Fund local digital teams.", "1", ("Introduction", "Background")),  # Word auto-numbering
-        ("Publish spending plans.", "2", ("Introduction", "Background")),
-        ("Report every year.", "3", ("Introduction", "Background")),
-        ("A bullet point that is not numbered.", None, ("Introduction", "Background")),
+        # Word auto-numbering: the number it shows is the paragraph's, and leads its text as the
+        # reader sees it, so that the list's items read as items.
+        ("1. Fund local digital teams.", "1", ("Introduction", "Background")),
+        ("2. Publish spending plans.", "2", ("Introduction", "Background")),
+        ("3. Report every year.", "3", ("Introduction", "Background")),
+        ("• A bullet point that is not numbered.", None, ("Introduction", "Background")),
         # A table row carries its column headers; the header row is not a block of its own.
         ("Year: 2023; Spending: £150 million", None, ("Introduction", "Background")),
         ("12. We recommend that spending plans are published.", "12", ("Conclusions",)),

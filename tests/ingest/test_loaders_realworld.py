@@ -208,11 +208,12 @@ def test_gp_guidelines_docx_headings_and_auto_numbering(shared_data: Path) -> No
     # The executive summary lists the chapters with Word numbering (decimal, lettered sub-items).
     summary = _load(folder / "GPGv4 Exec Summary final.docx").blocks
     numbered = {b.text: b.paragraph for b in summary if b.paragraph}
-    assert numbered["Clinical Safety Assurance"] == "3"
-    assert numbered["Data Transfer & Interoperability"] == "8"
-    assert numbered["A Pathway to Good Paperless Practice"] == "9"  # continues after the lettered items
-    assert numbered["Education and Training"] == "12"
-    assert not any(b.paragraph for b in summary if b.text == "GP2GP Electronic Record Transfer")  # "b." item
+    assert numbered["3. Clinical Safety Assurance"] == "3"
+    assert numbered["8. Data Transfer & Interoperability"] == "8"
+    assert numbered["9. A Pathway to Good Paperless Practice"] == "9"  # continues after the lettered items
+    assert numbered["12. Education and Training"] == "12"
+    # A lettered item shows its letter and is no numbered paragraph.
+    assert any(b.text == "b. GP2GP Electronic Record Transfer" and not b.paragraph for b in summary)
 
 
 def test_gp_guidelines_html_headings_and_same_text_as_docx_and_markdown(shared_data: Path) -> None:
