@@ -107,9 +107,12 @@ def names_its_author(question: str, cand: Candidate) -> bool:
         bool(re.match(r"^\W*(?:who|whom|which|what)\b", question, re.I)) and bool(_ASKS_AUTHOR.search(question))
 
 
-def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
+def candidates(passages: Sequence[ScoredPassage], titles: bool = False) -> list[Candidate]:
     """Every sentence, list item or list lead-in of the passages that could be an answer, each
-    with the piece before it in its passage (its lead) as context."""
+    with the piece before it in its passage (its lead) as context. ``titles``: the lines standing
+    alone as titles do ("Foreword from Jane Doe", "Case study: Alex Roe") come too, as kind
+    "title": asked who, a line naming someone says who (``score_candidates`` keeps them out of
+    every other answer)."""
     out: list[Candidate] = []
     for rank, sp in enumerate(passages):
         text = sp.passage.text
@@ -160,8 +163,11 @@ def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
                 # "Screening", "Diagnosis": a short list item is read only with the line that
                 # introduces its list, never as an answer on its own.
                 if kind != "item" and not (kind == "fragment" and prev.endswith(":")):
-                    continue
-                kind = "short-item"
+                    if not (titles and names_someone(sent, sp.passage)):
+                        continue
+                    kind = "title"
+                else:
+                    kind = "short-item"
             elif kind == "fragment" and (_FIELD_LINE.match(sent) or
                                          len(words) <= _DATED_LINE_WORDS and _DATED_LINE.search(sent)):
                 kind = "field"  # "Date published: 26 June, 2025", "Report by: …": a document's own record of itself
@@ -192,21 +198,32 @@ def candidates(passages: Sequence[ScoredPassage]) -> list[Candidate]:
                 if not (reads_as_prose(sent) and runs_on or
                         ends_paragraph and reads_as_prose(sent, min_words=WEIGHTS.short_sentence_words,
                                                           lower_share=0.5)):
-                    continue
+                    if not (titles and names_someone(sent, sp.passage)):
+                        continue
+                    kind = "title"
             if kind == "row" and not context and heading and heading.lower() not in sent.lower() and \
                     not _CAPTIONED.match(sent):
                 # A table row without a caption of its own is about what its section is headed:
                 # read it with that heading.
                 context = heading
-            if kind == "field" and sp.passage.title:
+            if kind in ("field", "title") and sp.passage.title:
                 # "Report by: Julian Kelly, …" is about the document it heads: read it with the
-                # document's title, as its reader does.
+                # document's title, as its reader does (so is a title line: "Foreword from …").
                 context = sp.passage.title
             c = Candidate(rank, a, b, sent, lead_end=prev_end, leans=leans, context=context, block=block,
                           title=sp.passage.title or "", heading=heading)
             c.kind = kind
             out.append(c)
     return out
+
+
+def names_someone(line: str, passage: Passage) -> bool:
+    """Whether a line standing alone as a title could name who wrote or gave what follows: short,
+    and not the document's own title or publisher over again (a cover page's "Health Education
+    England")."""
+    words = set(tokenize(line))
+    return len(line.split()) <= WEIGHTS.title_words and bool(words) and \
+        not words <= set(tokenize(f"{passage.title or ''} {passage.publisher or ''}"))
 
 
 def reads_as_prose(text: str, min_words: int = 10, lower_share: float = 0.7) -> bool:
@@ -832,6 +849,11 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
             c.score -= WEIGHTS.question_line
         if c.kind == "short-item":
             c.score -= WEIGHTS.short_item  # read only with the line that introduces its list
+        # A title answers only who, by a name it holds that the question does not ("Figure 2 Network
+        # Costs" names nothing asked about network costs).
+        if c.kind == "title" and not (want == "name" and typed and any(set(tokenize(m.group(0))) - q_tokens
+                                                                     for m in NAME.finditer(c.text))):
+            c.score -= WEIGHTS.short_item
         if expands:
             c.score += WEIGHTS.expansion
         if leads:

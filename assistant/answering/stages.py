@@ -350,7 +350,9 @@ class Stages:
     def _score(self, turn: Turn) -> float:
         """Score every candidate sentence of the passages shown; the question's relevance."""
         embedder, shown = self.index.embedder, turn.shown
-        cands = candidates(shown)
+        parts = question_parts(turn.standalone) if self.settings.split_questions else []
+        # Lines standing as titles answer only who ("Foreword from …"): read when something asks who.
+        cands = candidates(shown, titles=any(expected_type(main_clause(q)) == "name" for q in [turn.standalone, *parts]))
         scorer, idf = self.settings.answering.sentence_scorer, self.index.lexical.idf
         turn.vecs = score_candidates(turn.standalone, cands, embedder, n_passages=len(shown), boost_ranks=turn.boosted,
                                      scorer=scorer, idf=idf)
@@ -363,7 +365,6 @@ class Stages:
             for c, prev in zip(cands, carried):
                 c.score = WEIGHTS.follow_up_own_words * (c.score + prev)
         turn.cands = cands
-        parts = question_parts(turn.standalone) if self.settings.split_questions else []
         turn.parts, turn.part_best = [], []
         if len(parts) > 1:
             # Each part scored on its own, on copies, so that the whole question's scores stand.

@@ -72,6 +72,8 @@ class ExtractiveWeights:
     # is a sentence from this many words, half of them in lower case: it stands on the line of
     # the sentences before it, where a title has a line of its own.
     short_sentence_words: int = 4
+    # The longest line read as a title that may name who wrote or gave what follows ("Foreword from …").
+    title_words: int = 12
     # A line without a full stop this long reads as prose with half its words in lower case,
     # not 70%: it names bodies and programmes, no heading runs to it.
     long_prose_words: int = 20

@@ -1611,3 +1611,36 @@ def test_a_question_offering_its_answers_in_brackets_is_answered_only_by_one_of_
         score_candidates(question, cands, WordEmbedder(), n_passages=1)
         assert answers_the_type(question, cands, [passage(text)])[0] is answered, text
 
+
+FOREWORD = ("Foreword from Jane Okafor\n\n"
+            "Almost every part of daily life has been changed by new technology, and care is no exception.\n\n"
+            "The service was founded on one simple idea, and that idea still guides it today.")
+
+
+def test_a_title_line_naming_someone_answers_who_and_nothing_else():
+    """"Foreword from …", "Case study: …": a line standing alone as a title names who wrote or gave
+    what follows. Asked who, it is an answer; asked anything else, it is no sentence of one, and
+    it is read only when something asks who."""
+    ps = [passage(FOREWORD, title="Listening to innovators")]
+    assert not any(c.kind == "title" for c in candidates(ps))
+    cands = candidates(ps, titles=True)
+    assert [c.text for c in cands if c.kind == "title"] == ["Foreword from Jane Okafor"]
+    who = "Who wrote the foreword to the report on listening to innovators?"
+    vecs = score_candidates(who, cands, WordEmbedder(), n_passages=1)
+    assert "Foreword from Jane Okafor" in [c.text for c in select(cands, vecs, max_sentences=2)]
+    assert answers_the_type(who, cands, ps) == (True, "name")
+    what = "What does the foreword to the report on listening to innovators say about technology?"
+    vecs = score_candidates(what, cands, WordEmbedder(), n_passages=1)
+    assert "Foreword from Jane Okafor" not in [c.text for c in select(cands, vecs, max_sentences=3)]
+    # The document's own title or publisher on a line of its own, or a cover page's long line, is no title naming someone.
+    text = ("Health Education England\n\nWorkforce Plan 2030: Digital Readiness Programme Interim Report March "
+            "2021 Digital Team Contact Details Online\n\nThe plan was written by the team.")
+    cover = [ScoredPassage(Passage(passage_id="p0", doc_id="d0", seq=0, text=text, char_start=0, char_end=len(text),
+                                   title="Workforce Plan 2030", publisher="Health Education England"), 1.0)]
+    assert not any(c.kind == "title" for c in candidates(cover, titles=True))
+    # A title whose capitalised words are only the question's names nobody.
+    figure = [passage("Figure 4.2 Network Costs\n\nThe practice pays for the lines it uses.", title="Guide")]
+    cands = candidates(figure, titles=True)
+    score_candidates("Who pays the network costs shown in figure 4.2?", cands, WordEmbedder(), n_passages=1)
+    title = next(c for c in cands if c.kind == "title")
+    assert title.score < 0 and title.text == "Figure 4.2 Network Costs"
