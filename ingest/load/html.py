@@ -192,11 +192,12 @@ class _Walker:
                 if name == "li":
                     self.mark = _list_mark(child)
                 self.paragraph(text, _number_of(child, text))
-            else:
-                if name == "li":  # an item holding paragraphs: its mark goes before the first
-                    self.mark = _list_mark(child)
+            elif name == "li":  # an item holding paragraphs: its mark goes before the first
+                self.mark = _list_mark(child)
                 self.walk(child)
                 self.mark = ""
+            else:
+                self.walk(child)
             self.flush()
         # Inline text at the end of a container belongs to that container: flushed by the caller.
 

@@ -350,7 +350,7 @@ def test_html_ordered_list_items_read_with_their_numbers() -> None:
     # paragraph number of the document. An item that carries its own number keeps it once.
     page = ("<html><body><main><p>The review asked for three things:</p><ol start=\"4\"><li>Fund the teams.</li>"
             "<li><p>Publish the plans.</p><p>Each year.</p></li><li>6. Report back.</li></ol>"
-            "<ul><li>A point</li></ul></main></body></html>")
+            "<ul><li>A point</li><li><div><span></span></div><p>Another point</p></li></ul></main></body></html>")
     blocks = html_loader.load(Path("a.html"), page.encode()).blocks
     assert [(b.text, b.paragraph) for b in blocks] == [
         ("The review asked for three things:", None),
@@ -359,6 +359,7 @@ def test_html_ordered_list_items_read_with_their_numbers() -> None:
         ("Each year.", None),
         ("6. Report back.", "6"),
         ("• A point", None),
+        ("• Another point", None),  # the mark waits for the item's first paragraph
     ]
 
 
