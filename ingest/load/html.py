@@ -112,24 +112,26 @@ def _number_of(node: Any, text: str) -> str | None:
     return paragraph_number(text)
 
 
-def _list_mark(li: Any) -> str:
+def _list_mark(li: Any, counted: dict[int, int]) -> str:
     """What a browser shows before a list item: "•" in a <ul> (or a list of no kind), its
-    number in an <ol> ("3."; counted from the list's ``start``); "" when the item already opens
-    with its own mark ("1. …", "• …")."""
+    number in an <ol> ("3."; counted from the list's ``start``, in ``counted``: the number each
+    list, by id, last gave, so that a long list is counted once, in reading order); "" when the
+    item already opens with its own mark ("1. …", "• …")."""
+    parent = li.parent
+    number = None
+    if getattr(parent, "name", None) == "ol" and (parent.get("type") or "1") == "1":
+        if id(parent) in counted:
+            counted[id(parent)] += 1
+        else:
+            try:
+                counted[id(parent)] = int(parent.get("start") or 1)
+            except ValueError:
+                counted[id(parent)] = 1
+        number = counted[id(parent)]
     if MARKED_ITEM.match(clean(li.get_text(" "))):
         return ""
-    parent = li.parent
-    if getattr(parent, "name", None) != "ol":
-        return "•"
-    try:
-        start = int(parent.get("start") or 1)
-    except ValueError:
-        start = 1
-    if (parent.get("type") or "1") != "1":
-        return "•"  # lettered or roman: read as a bullet rather than guess the letter
-    return f"{start + len(li.find_previous_siblings('li'))}."
-
-
+    # (A lettered or roman list reads as bulleted rather than guess its letters.)
+    return "•" if number is None else f"{number}."
 
 
 def _text_with_number(node: Any) -> str:
@@ -147,6 +149,7 @@ class _Walker:
         self.stack = HeadingStack()
         self.inline: list[str] = []
         self.mark = ""  # the bullet or number of the list item whose first paragraph comes next
+        self.counted: dict[int, int] = {}  # the number each numbered list last gave (_list_mark)
 
     def paragraph(self, text: str, number: str | None = None) -> None:
         """A paragraph block, numbered ``number`` or by its text. The first paragraph of a list
@@ -190,10 +193,10 @@ class _Walker:
             elif name in _LEAF_BLOCKS and not _has_block_child(child):
                 text = _text_with_number(child)
                 if name == "li":
-                    self.mark = _list_mark(child)
+                    self.mark = _list_mark(child, self.counted)
                 self.paragraph(text, _number_of(child, text))
             elif name == "li":  # an item holding paragraphs: its mark goes before the first
-                self.mark = _list_mark(child)
+                self.mark = _list_mark(child, self.counted)
                 self.walk(child)
                 self.mark = ""
             else:
