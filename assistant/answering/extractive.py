@@ -117,6 +117,9 @@ def candidates(passages: Sequence[ScoredPassage], titles: bool = False) -> list[
     for rank, sp in enumerate(passages):
         text = sp.passage.text
         heading = sp.passage.heading_path[-1] if sp.passage.heading_path else ""
+        # The words of the document's own title and publisher, which no title line naming
+        # someone only repeats (read once per passage, and only when titles are wanted).
+        own_words = set(tokenize(f"{sp.passage.title or ''} {sp.passage.publisher or ''}")) if titles else set()
         lead, lead_end, lead_context = "", -1, ""
         all_pieces = pieces(text)
         block, counted_to = 0, 0  # the block each piece is in, counted on from the piece before
@@ -163,7 +166,7 @@ def candidates(passages: Sequence[ScoredPassage], titles: bool = False) -> list[
                 # "Screening", "Diagnosis": a short list item is read only with the line that
                 # introduces its list, never as an answer on its own.
                 if kind != "item" and not (kind == "fragment" and prev.endswith(":")):
-                    if not (titles and names_someone(sent, sp.passage)):
+                    if not (titles and names_someone(sent, own_words)):
                         continue
                     kind = "title"
                 else:
@@ -198,7 +201,7 @@ def candidates(passages: Sequence[ScoredPassage], titles: bool = False) -> list[
                 if not (reads_as_prose(sent) and runs_on or
                         ends_paragraph and reads_as_prose(sent, min_words=WEIGHTS.short_sentence_words,
                                                           lower_share=0.5)):
-                    if not (titles and names_someone(sent, sp.passage)):
+                    if not (titles and names_someone(sent, own_words)):
                         continue
                     kind = "title"
             if kind == "row" and not context and heading and heading.lower() not in sent.lower() and \
@@ -217,13 +220,12 @@ def candidates(passages: Sequence[ScoredPassage], titles: bool = False) -> list[
     return out
 
 
-def names_someone(line: str, passage: Passage) -> bool:
+def names_someone(line: str, own_words: set[str]) -> bool:
     """Whether a line standing alone as a title could name who wrote or gave what follows: short,
-    and not the document's own title or publisher over again (a cover page's "Health Education
-    England")."""
+    and not the document's own title or publisher over again (``own_words``: their words; a cover
+    page's "Health Education England")."""
     words = set(tokenize(line))
-    return len(line.split()) <= WEIGHTS.title_words and bool(words) and \
-        not words <= set(tokenize(f"{passage.title or ''} {passage.publisher or ''}"))
+    return len(line.split()) <= WEIGHTS.title_words and bool(words) and not words <= own_words
 
 
 def reads_as_prose(text: str, min_words: int = 10, lower_share: float = 0.7) -> bool:
