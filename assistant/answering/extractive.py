@@ -696,9 +696,8 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
                      boost_ranks: set[int] | None = None, scorer: str = "features", idf=None) -> np.ndarray:
     """Score each sentence: meaning (embedding cosine), the question's words it shares, the rank
     of its passage, and whether it holds what the question asks for (a date, number or name).
-    With ``scorer="learned"`` the learned sentence scorer's probability is added to that hand
-    score, re-ranking the sentences; the best score stays the best hand score, so that how
-    relevant the evidence is (and whether to decline) reads the same under either scorer."""
+    With ``scorer="learned"`` each sentence's learned logit is kept too (``Candidate.learned``),
+    for ``reorder`` once the question is judged answerable; the scores stay the hand scores."""
     if not cands:
         return np.zeros((0, embedder.dimension), dtype=np.float32)
     # A line introducing a list holds what its items hold: "We will work closely with the following
@@ -845,7 +844,8 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
             c.score -= WEIGHTS.boilerplate
         if restating:
             c.score -= WEIGHTS.given_penalty
-        if c.text.rstrip(" \"'”’)").endswith("?"):
+        asks_itself = c.text.rstrip(" \"'”’)").endswith("?")
+        if asks_itself:
             # A question the document asks (a heading, an FAQ's question, a figure's title "What
             # is required for …?") states nothing; it names a topic the lines after it answer.
             c.score -= WEIGHTS.question_line
@@ -864,38 +864,58 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
             c.score += WEIGHTS.quoted_term
         if headed:
             c.score += WEIGHTS.headed_term
-        if meaning_of and defines(c.text, meaning_of):
+        defining = bool(meaning_of) and defines(c.text, meaning_of)
+        if defining:
             c.score += WEIGHTS.definition
         if author:
             c.score += WEIGHTS.authorship_field
-        if labels and any(lab.search(c.in_context) for lab in labels):
+        labelled = bool(labels) and any(lab.search(c.in_context) for lab in labels)
+        if labelled:
             c.score += WEIGHTS.named_label
         if id(c) in other_rows:
             c.score -= WEIGHTS.other_row
         c.hand = c.score
-        # In sentence_scorer.FEATURES order; the two gaps are filled in once every cosine is known.
+        # In sentence_scorer.FEATURES order; the three gaps are filled in once every score is known.
         rows.append([c.cos, c.lex, prior, float(c.rank == 0), 0.0, 0.0, c.cos * c.lex, float(typed),
                      float(bool(want)), float(span), float(anchored), float(boosted), float(furniture),
                      float(c.kind == "short-item"), float(expands), float(leads), float(c.leans),
                      float(c.kind == "item"), float(c.kind == "lead-in"), float(c.kind == "fragment"),
-                     float(np.log1p(len(c.text.split()))), float(c.lead_end < 0)])
+                     float(np.log1p(len(c.text.split()))), float(c.lead_end < 0), c.hand, 0.0,
+                     float(c.kind == "row"), float(c.kind == "field"), float(c.kind == "title"), float(restating),
+                     float(asks_itself), float(labelled), float(defining), float(id(c) in other_rows),
+                     float(typed and want == "date"), float(typed and want in ("number", "money")),
+                     float(typed and want == "name"),
+                     float(np.log1p(sum(1 for m in NAME.finditer(c.text) if set(tokenize(m.group(0))) - q_tokens))),
+                     float(np.log1p(len(figures(c.text))))])
     x = np.asarray(rows, dtype=np.float64)
-    x[:, 4] = x[:, 0] - x[:, 0].max()
-    x[:, 5] = x[:, 1] - x[:, 1].max()
+    for gap, of in _GAPS:
+        x[:, gap] = x[:, of] - x[:, of].max()
     for c, row in zip(cands, x):
         c.features = row
     if scorer == "learned":
-        p = sentence_scorer.shipped().probabilities(x)
-        blended = np.array([c.hand for c in cands]) + WEIGHTS.learned * p
-        shift = max(c.hand for c in cands) - float(blended.max())
-        for c, prob, b in zip(cands, p, blended):
-            c.learned = float(prob)
-            c.score = float(b) + shift
+        for c, logit in zip(cands, sentence_scorer.shipped().logits(x)):
+            c.learned = float(logit)
     elif scorer != "features":
         raise ValueError(f"unknown sentence scorer {scorer!r}; answering.sentence_scorer is 'learned' or 'features'")
     return sv
 
 
+def reorder(cands: Sequence[Candidate], weight: float = WEIGHTS.learned) -> None:
+    """Re-order a question's candidates by the learned scorer: rank them by score plus ``weight``
+    times their learned logit, and give them the scores they had in that order (the best by the
+    blend takes the best score, and so on). Which sentence leads changes; the scores an answer is
+    built from do not, so how far below the best a sentence may be and still be quoted reads as
+    before. (Adding the blend to the scores widened their spread, and answers quoted fewer
+    sentences: on the real suite's dev split, 0.748 to 0.693 correct.)"""
+    scores = sorted((c.score for c in cands), reverse=True)
+    blend = [c.score + weight * c.learned for c in cands]
+    for k, i in enumerate(sorted(range(len(cands)), key=lambda i: -blend[i])):
+        cands[i].score = scores[k]
+
+
+# The features read as how far a sentence falls below the question's best (sentence_scorer.FEATURES).
+_GAPS = [(sentence_scorer.FEATURES.index(f"{name}_gap"), sentence_scorer.FEATURES.index(name))
+         for name in ("cosine", "lexical", "hand")]
 _URL = re.compile(r"\(?https?://\S+")
 _LIST_KINDS = ("lead-in", "item", "short-item")
 

@@ -29,7 +29,7 @@ from evidence_assistant.answering.conversation import condense_without_model, hi
 from evidence_assistant.answering.answerable import (answers_the_type, expected_type, main_clause, named_in, never_indexed,
                                                      stated_values)
 from evidence_assistant.answering.extractive import (Candidate, announcing_lead_in, asked_acronyms, asked_items, asked_list,
-                                                     candidates, continue_lists, coverage, part_bests, score_candidates,
+                                                     candidates, continue_lists, coverage, part_bests, reorder, score_candidates,
                                                      select, spelled_out, whole_lists)
 from evidence_assistant.answering.parts import answer_names, question_parts, refers_to_answer
 from evidence_assistant.answering.premise import PremiseCheck, check_premise, premise_note
@@ -298,6 +298,14 @@ class Stages:
             turn.answer = decline(turn, f"No indexed document mentions {named}, which the question names. The "
                                         "nearest passages are listed.")
             return
+        if self.settings.answering.sentence_scorer == "learned":
+            # Judged answerable on the hand scores, as under either scorer; the learned scorer
+            # then says which sentences lead, for the whole question and for each part.
+            reorder(turn.cands)
+            for _, own in turn.parts:
+                reorder(own)
+            if turn.parts:
+                self._pick_parts(turn)
         if turn.premise.rejected:
             turn.notes.append(premise_note(turn.premise))
 
@@ -359,9 +367,11 @@ class Stages:
         if turn.standalone != turn.question:
             # A follow-up's own words say what is wanted now ("how did the Government respond");
             # the rewrite found the right passages. Sentences are judged on both.
+            # (The learned scorer orders by the stand-alone question; the few words of a follow-up
+            # alone, "And how did they respond?", are not a question it has learned from.)
             carried = [c.score for c in cands]
             score_candidates(turn.question, cands, embedder, n_passages=len(shown), boost_ranks=turn.boosted,
-                             scorer=scorer, idf=idf)
+                             scorer="features", idf=idf)
             for c, prev in zip(cands, carried):
                 c.score = WEIGHTS.follow_up_own_words * (c.score + prev)
         turn.cands = cands
@@ -374,21 +384,25 @@ class Stages:
                 score_candidates(part, own, embedder, n_passages=len(shown), boost_ranks=turn.boosted, scorer=scorer,
                                  idf=idf)
                 turn.parts.append((part, own))
-            turn.part_best = part_bests([own for _, own in turn.parts])
-            for n, ranks in turn.found_for.items():
-                # What the part's own second search found answers it, though the first part's
-                # answer, whose names it was searched with, reads closer to its words.
-                own = turn.parts[n][1]
-                found = max((i for i, c in enumerate(own) if c.rank in ranks and c.kind != "short-item"),
-                            key=lambda i: own[i].score, default=None)
-                if found is not None and found not in turn.part_best:
-                    turn.part_best.append(found)
+            self._pick_parts(turn)
         best = max((c.score for c in cands), default=0.0)
         cov = coverage(turn.standalone, [sp.passage.text for sp in shown[:WEIGHTS.coverage_passages]],
                        self.index.lexical)
         relevance = WEIGHTS.relevance_best * best + WEIGHTS.relevance_coverage * cov
         turn.signals.update(best_sentence=round(best, 4), coverage=round(cov, 4), relevance=round(relevance, 4))
         return relevance
+
+    def _pick_parts(self, turn: Turn) -> None:
+        """Each part's best sentence (``turn.part_best``), from the parts' own scores."""
+        turn.part_best = part_bests([own for _, own in turn.parts])
+        for n, ranks in turn.found_for.items():
+            # What the part's own second search found answers it, though the first part's
+            # answer, whose names it was searched with, reads closer to its words.
+            own = turn.parts[n][1]
+            found = max((i for i, c in enumerate(own) if c.rank in ranks and c.kind != "short-item"),
+                        key=lambda i: own[i].score, default=None)
+            if found is not None and found not in turn.part_best:
+                turn.part_best.append(found)
 
     def _follow_back(self, turn: Turn) -> bool:
         """A later part that refers to what the first part asks for ("Which body does the plan

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from evidence_assistant.answering import sentence_scorer
-from evidence_assistant.answering.extractive import candidates, score_candidates
+from evidence_assistant.answering.extractive import candidates, reorder, score_candidates
 from evidence_assistant.answering.sentence_scorer import FEATURES, REBUILD, ScorerFileError, load
 from evidence_assistant.core.types import Passage, ScoredPassage
 
@@ -35,7 +35,8 @@ def test_shipped_weights_load_small_and_named_by_feature():
     scorer = load()
     assert scorer.features == FEATURES and scorer.weights.shape == (len(FEATURES),)
     info = scorer.info
-    assert info["held_out_questions"] > 0 and 0 <= info["held_out_top1_learned"] <= 1
+    assert scorer.model == "ranking" and info["groups_with_answer"] > 0
+    assert 0 <= info["held_out_top1_hand"] <= 1 and 0 <= info["held_out_top1_learned"] <= 1
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +54,33 @@ def test_shipped_weights_rank_the_answer_sentence_above_distractors(embedder):
     assert best.text == ANSWER
     others = [c.learned for c in cands if c.text != ANSWER]
     assert best.learned > max(others)
-    # The learned score re-ranks; the best score stays the best hand score, so declining reads alike.
-    assert max(c.score for c in cands) == pytest.approx(max(c.hand for c in cands))
+    # Scoring leaves the hand scores, so judging whether to answer reads alike under either scorer;
+    # re-ordering then gives the same scores to the sentences in the learned order.
+    assert all(c.score == c.hand for c in cands)
+    reorder(cands)
+    assert sorted(c.score for c in cands) == sorted(c.hand for c in cands)
     assert max(cands, key=lambda c: c.score).text == ANSWER
+
+
+@pytest.mark.slow  # loads the packaged embedding model
+def test_reorder_orders_by_the_blend_and_keeps_the_hand_scores(embedder, monkeypatch):
+    shown = [passage(FIRST, 0), passage(SECOND, 1)]
+    cands = candidates(shown)
+    score_candidates(QUESTION, cands, embedder, n_passages=len(shown))
+    hand_order = [c.text for c in sorted(cands, key=lambda c: -c.hand)]
+    # A model that prefers the last sentence by hand score above all: the order turns over.
+    last = min(cands, key=lambda c: c.hand)
+    weights = np.zeros(len(FEATURES))
+    weights[FEATURES.index("hand")] = -1.0
+    contrary = sentence_scorer.SentenceScorer(weights, 0.0, np.zeros(len(FEATURES)), np.full(len(FEATURES), 1e-3),
+                                              model="ranking")
+    monkeypatch.setattr(sentence_scorer, "shipped", lambda path=None: contrary)
+    score_candidates(QUESTION, cands, embedder, n_passages=len(shown), scorer="learned")
+    assert [c.text for c in sorted(cands, key=lambda c: -c.score)] == hand_order
+    reorder(cands)
+    learned_order = [c.text for c in sorted(cands, key=lambda c: -c.score)]
+    assert learned_order[0] == last.text and learned_order != hand_order
+    assert sorted(c.score for c in cands) == sorted(c.hand for c in cands)
 
 
 @pytest.mark.slow  # loads the packaged embedding model
@@ -113,6 +138,60 @@ def test_fit_separates_answer_rows_and_round_trips(tmp_path):
     assert np.allclose(again.probabilities(x), scorer.probabilities(x), atol=1e-4)
 
 
+def test_fit_ranking_learns_which_candidate_of_each_question_answers(tmp_path):
+    rng = np.random.default_rng(1)
+    rows, labels, groups = [], [], []
+    for q in range(120):
+        x = rng.normal(size=(8, len(FEATURES)))
+        best = int(np.argmax(x[:, 2] - x[:, 3]))  # the answer: high on one feature, low on another
+        rows.append(x)
+        labels += [int(i == best) for i in range(8)]
+        groups += [f"q{q}"] * 8
+    rows.append(rng.normal(size=(5, len(FEATURES))))  # a question with no answer among its candidates
+    labels += [0] * 5
+    groups += ["unanswered"] * 5
+    x, y = np.vstack(rows), np.asarray(labels)
+    scorer = sentence_scorer.fit_ranking(x, y, groups, l2=0.1)
+    assert scorer.model == "ranking"
+    assert sentence_scorer.top1_hit(scorer.logits(x), y, groups) > 0.9
+    assert sentence_scorer.top1_hit(x[:, 0], y, groups) < 0.5
+    again = load(scorer.save(tmp_path / "w.json"))
+    assert again.model == "ranking" and np.allclose(again.logits(x), scorer.logits(x), atol=1e-3)
+    with pytest.raises(ValueError, match="answer row"):
+        sentence_scorer.fit_ranking(x[-5:], y[-5:], groups[-5:])
+
+
+def test_train_ranking_reports_held_out_figures_by_fold():
+    from evidence_evals import train_sentence_scorer
+
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(600, len(FEATURES)))
+    groups = [f"q{i // 6}" for i in range(600)]
+    score = x[:, 5] + 0.2 * rng.normal(size=600)
+    y = np.zeros(600, dtype=int)
+    for q in range(100):
+        y[6 * q + int(np.argmax(score[6 * q:6 * q + 6]))] = 1
+    hand = 0.01 * x[:, 0]  # a hand score that knows nothing, on a small scale
+    data = {"x": x, "y": y, "hand": hand, "groups": groups, "folds": np.asarray([(i // 6) % 5 for i in range(600)])}
+    scorer = train_sentence_scorer.train_ranking(data)
+    info = scorer.info
+    assert info["groups_with_answer"] == 100 and info["held_out"].startswith("5 folds")
+    assert info["held_out_top1_learned"] > info["held_out_top1_hand"] + 0.3
+
+
+def test_a_candidate_holds_a_quote_only_from_the_quoted_document():
+    from evidence_evals.real_suite import QuoteRef
+    from evidence_evals.train_sentence_scorer import _holds_quote
+
+    ref = QuoteRef("folder/report.pdf", "the board met on 4 May to agree the plan")
+    said = "In spring the board met on 4 May to agree the plan, a month late."
+    assert _holds_quote(said, "/data/folder/report.pdf", [ref])
+    assert not _holds_quote(said, "/data/folder/other.pdf", [ref])
+    # A piece of a longer quote, of five words or more, holds it too; a shorter piece does not.
+    assert _holds_quote("The board met on 4 May", "folder/report.pdf", [ref])
+    assert not _holds_quote("The board met", "folder/report.pdf", [ref])
+
+
 def _tiny_covidqa(path: Path) -> None:
     """A COVID-QA-shaped file: three short articles, questions with marked answer spans."""
     arts = [
@@ -145,8 +224,8 @@ def test_training_command_writes_weights_the_scorer_loads(tmp_path):
     data = tmp_path / "covidqa.json"
     _tiny_covidqa(data)
     out = tmp_path / "models" / "sentence_scorer.json"
-    assert train_sentence_scorer.main(["--out", str(out), "--data", str(data), "--cache", str(tmp_path / "cache"),
-                                       "--questions", "0"]) == 0
+    assert train_sentence_scorer.main(["--out", str(out), "--suite", "covidqa", "--data", str(data),
+                                       "--cache", str(tmp_path / "cache"), "--questions", "0"]) == 0
     scorer = load(out)
     assert scorer.features == FEATURES
     assert scorer.info["train_positive"] > 0 and scorer.info["train_sentences"] > scorer.info["train_positive"]
