@@ -298,9 +298,11 @@ class Stages:
             turn.answer = decline(turn, f"No indexed document mentions {named}, which the question names. The "
                                         "nearest passages are listed.")
             return
-        if self.settings.answering.sentence_scorer == "learned":
+        if self.settings.answering.sentence_scorer == "learned" and turn.standalone == turn.question:
             # Judged answerable on the hand scores, as under either scorer; the learned scorer
-            # then says which sentences lead, for the whole question and for each part.
+            # then says which sentences lead, for the whole question and for each part. (It has
+            # learned from stand-alone questions only: a follow-up keeps the order its own words
+            # and its rewrite give together.)
             reorder(turn.cands)
             for _, own in turn.parts:
                 reorder(own)
@@ -367,11 +369,9 @@ class Stages:
         if turn.standalone != turn.question:
             # A follow-up's own words say what is wanted now ("how did the Government respond");
             # the rewrite found the right passages. Sentences are judged on both.
-            # (The learned scorer orders by the stand-alone question; the few words of a follow-up
-            # alone, "And how did they respond?", are not a question it has learned from.)
             carried = [c.score for c in cands]
             score_candidates(turn.question, cands, embedder, n_passages=len(shown), boost_ranks=turn.boosted,
-                             scorer="features", idf=idf)
+                             scorer=scorer, idf=idf)
             for c, prev in zip(cands, carried):
                 c.score = WEIGHTS.follow_up_own_words * (c.score + prev)
         turn.cands = cands

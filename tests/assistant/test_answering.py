@@ -82,6 +82,19 @@ def test_follow_up_carries_the_subject(sample_assistant):
     assert any(c.kind == "response" for c in follow.citations)
 
 
+def test_follow_up_keeps_its_order_under_the_learned_scorer(sample_index):
+    # The learned scorer has learned from stand-alone questions: a follow-up's own words still
+    # bring the Government's response into its answer.
+    from evidence_assistant import Assistant
+    from evidence_assistant.core.settings import Settings
+
+    with Assistant.open(sample_index, Settings(sentence_scorer="learned")) as learned:
+        first = learned.ask("What did the Expert Panel conclude about the integrated health and care record?")
+        follow = learned.ask("And how did the Government respond?", history=[first])
+    assert follow.answered
+    assert any(c.kind == "response" for c in follow.citations)
+
+
 def test_unanswerable_is_declined_with_the_nearest_passages(sample_assistant):
     for q in ("What did the Panel say about dental waiting lists?", "What is the capital of France?"):
         ans = sample_assistant.ask(q)
