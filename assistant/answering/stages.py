@@ -364,6 +364,8 @@ class Stages:
         # Lines standing as titles answer only who ("Foreword from …"): read when something asks who.
         cands = candidates(shown, titles=any(expected_type(main_clause(q)) == "name" for q in [turn.standalone, *parts]))
         scorer, idf = self.settings.answering.sentence_scorer, self.index.lexical.idf
+        if turn.standalone != turn.question:
+            scorer = "features"  # the learned scorer re-orders stand-alone questions only (see judge)
         turn.vecs = score_candidates(turn.standalone, cands, embedder, n_passages=len(shown), boost_ranks=turn.boosted,
                                      scorer=scorer, idf=idf)
         if turn.standalone != turn.question:
