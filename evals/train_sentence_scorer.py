@@ -243,7 +243,8 @@ def main(argv: list[str] | None = None) -> int:
 def _main_real(args: argparse.Namespace) -> int:
     from evidence_assistant import Assistant
 
-    settings = Settings()
+    # The model learns from the hand-weighted scores and order, whatever the default scorer.
+    settings = Settings(sentence_scorer="features")
     cases = [c for c in real_suite.load_cases() if c.split == "dev" and c.answerable]
     index_dir = args.index or real_suite.build_index(settings, root=args.cache, log=lambda m: print(m, file=sys.stderr))
     t0 = time.perf_counter()

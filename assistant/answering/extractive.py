@@ -1023,7 +1023,34 @@ def part_bests(parts: Sequence[Sequence[Candidate]], near: float = WEIGHTS.part_
     return out
 
 
+def _marks(text: str) -> set[str]:
+    """What tells one fact from another in a sentence: its figures, the capitalised words it
+    names things by (in lower case), and its initials ("ABC")."""
+    return figures(text) | {w.lower() for w in re.findall(r"(?<!^)(?<![.!?] )\b[A-Z][\w'’&-]*[a-z][\w'’&-]*", text.strip())} | \
+        set(re.findall(r"\b[A-Z]{2,}[a-z]?\b|\b[a-z]{1,6}[A-Z]{2,}\b", text))
+
+
+def _pairs(text: str) -> set[tuple[str, str]]:
+    """Each two words of ``text`` that stand together once common words are left out ("data
+    architecture", "adverse reaction"): how a sentence says a thing in so many words."""
+    words = tokenize(text)
+    return set(zip(words, words[1:]))
+
+
+def adds_without_repeating(text: str, said: Sequence[str]) -> bool:
+    """Whether sentence ``text`` names something (a figure, a name, initials) that the sentences
+    already ``said`` do not, and says nothing that they do (no name, figure or two words together
+    of theirs): a further fact, not the same one again."""
+    own = _marks(text)
+    before = set().union(*(_marks(t) for t in said)) if said else set()
+    if not own - before or own & before:
+        return False
+    pairs = _pairs(text)
+    return not any(pairs & _pairs(t) for t in said)
+
+
 def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap: float = WEIGHTS.gap,
+           reach: float = WEIGHTS.reach,
            redundancy: float = WEIGHTS.redundancy, list_items: int = WEIGHTS.list_items,
            first: Sequence[int] = (), also: Sequence[int] = (), list_asked: bool = False,
            values: Callable[[str], set[str]] | None = None) -> list[Candidate]:
@@ -1037,7 +1064,9 @@ def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap:
     each part of a question asking two things), in that order. ``also``: sentences taken after the
     best ones even when further below the best than ``gap`` (a line introducing the kind of list
     asked for). ``list_asked``: the question asks for a list, so a list comes whole, its lead-in
-    first, even when one of its items was chosen first.
+    first, even when one of its items was chosen first. ``reach``: a sentence further below
+    the best than ``gap`` but within ``reach`` is taken when it adds a fact and repeats none
+    (``adds_without_repeating``).
     ``values``: the values of the kind asked for that a sentence states (``stated_values``); a
     sentence stating only values already stated states the answer again, and is left out."""
     if not cands:
@@ -1055,8 +1084,11 @@ def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap:
     for i in order:
         if len(chosen) >= max_sentences:
             break
-        if cands[i].score < best - gap and i not in first and i not in also:
+        if cands[i].score < best - reach and i not in first and i not in also:
             break
+        if cands[i].score < best - gap and i not in first and i not in also and \
+                not adds_without_repeating(cands[i].text, [cands[j].text for j in chosen]):
+            continue
         if cands[i].kind == "short-item":
             continue
         # Close in meaning to a sentence already chosen is a repeat, except for a part's best

@@ -154,6 +154,23 @@ def test_a_short_line_a_fuller_sentence_says_again_gives_it_its_place():
     assert select([named, other, said], vecs, max_sentences=5) == [named, other, said]
 
 
+def test_a_sentence_further_below_the_best_comes_when_it_adds_a_fact_and_repeats_none():
+    """Past the gap but within the reach, a sentence naming someone the answer has not named
+    comes along; one naming again who the answer has named does not, nor one naming no one new;
+    below the reach none does."""
+    from evidence_assistant.answering.weights import WEIGHTS
+    best = cand(0, 0, 60, "The Lab is run by the Example Collaborative and Riverside Trust.", 0.9)
+    between = 0.9 - (WEIGHTS.gap + WEIGHTS.reach) / 2
+    adds = cand(1, 0, 60, "Its chair is Professor Jane Marlow.", between)
+    again = cand(2, 0, 60, "The Example Collaborative also funds the Lab's work.", between)
+    nothing = cand(3, 0, 60, "The work goes on across the country.", between)
+    beyond = cand(4, 0, 60, "Its deputy chair is Doctor Sam Okafor.", 0.9 - WEIGHTS.reach - 0.02)
+    vecs = np.eye(5, dtype=np.float32)
+    assert select([best, adds, again, nothing, beyond], vecs, max_sentences=5) == [best, adds]
+    # With no reach past the gap, the sentence adding a name is left out too.
+    assert select([best, adds, again, nothing, beyond], vecs, max_sentences=5, reach=WEIGHTS.gap) == [best]
+
+
 def test_a_sentence_stating_only_values_already_stated_is_left_out():
     """Asked for a figure, an answer states it once: a second passage's sentence giving the same
     figure again is left out, one giving another figure is kept."""
