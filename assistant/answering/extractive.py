@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 from typing import Callable, Sequence
 
 import numpy as np
@@ -1023,18 +1024,21 @@ def part_bests(parts: Sequence[Sequence[Candidate]], near: float = WEIGHTS.part_
     return out
 
 
-def _marks(text: str) -> set[str]:
+# Both read each chosen sentence again for every sentence weighed against it: kept once per text.
+@lru_cache(maxsize=4096)
+def _marks(text: str) -> frozenset[str]:
     """What tells one fact from another in a sentence: its figures, the capitalised words it
     names things by (in lower case), and its initials ("ABC")."""
-    return figures(text) | {w.lower() for w in re.findall(r"(?<!^)(?<![.!?] )\b[A-Z][\w'’&-]*[a-z][\w'’&-]*", text.strip())} | \
+    return frozenset(figures(text)) | {w.lower() for w in re.findall(r"(?<!^)(?<![.!?] )\b[A-Z][\w'’&-]*[a-z][\w'’&-]*", text.strip())} | \
         set(re.findall(r"\b[A-Z]{2,}[a-z]?\b|\b[a-z]{1,6}[A-Z]{2,}\b", text))
 
 
-def _pairs(text: str) -> set[tuple[str, str]]:
+@lru_cache(maxsize=4096)
+def _pairs(text: str) -> frozenset[tuple[str, str]]:
     """Each two words of ``text`` that stand together once common words are left out ("data
     architecture", "adverse reaction"): how a sentence says a thing in so many words."""
     words = tokenize(text)
-    return set(zip(words, words[1:]))
+    return frozenset(zip(words, words[1:]))
 
 
 def adds_without_repeating(text: str, said: Sequence[str]) -> bool:
