@@ -191,7 +191,7 @@ _OPENING_PAIR = re.compile(r"^\W*([A-Z][a-z]+) [A-Z][a-z]+\b")
 _INITIALS_OPENING = re.compile(r"^\W*(?:The\s+)?([A-Z]{3,}[a-z]?)(?:\s*(?:,|and|&)\s*(?:the\s+)?([A-Z]{3,}[a-z]?))+\s+"
                                r"(?:have|has|had|is|are|was|were|will|would|can|could|did|does|[a-z]{3,}ed)\b")
 # A name written in lower case, then capitals: "techAB", "eFOO".
-_CAMEL_NAME = re.compile(r"\b[a-z]{1,6}[A-Z]{2,}\b")
+CAMEL_NAME = re.compile(r"\b[a-z]{1,6}[A-Z]{2,}\b")
 
 
 def _opens_with_name(text: str, given: set[str] = frozenset()) -> bool:
@@ -281,7 +281,7 @@ def holds_type(text: str, kind: str | None, given: set[str] = frozenset()) -> bo
     if kind == "name":
         return any(m.group(0).lower() not in given for m in NAME.finditer(text)) or \
             _opens_with_name(text, given) or bool(_NAME_LIST.search(text)) or bool(_ROLE_AS_DOER.search(text)) or \
-            any(m.group(0).lower() not in given for m in _CAMEL_NAME.finditer(text)) or \
+            any(m.group(0).lower() not in given for m in CAMEL_NAME.finditer(text)) or \
             bool((m := _INITIALS_OPENING.match(text)) and m.group(1).lower() not in given) or \
             bool(_HOLDS_DUTY.search(text)) or \
             any((m.group(1) or m.group(2)).lower() not in given for m in _INITIALS_AS_BODY.finditer(text))

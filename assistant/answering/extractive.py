@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from evidence_assistant.answering import sentence_scorer
-from evidence_assistant.answering.answerable import (DAY, DURATION, MONTHS, NAME, REFERENCE, asks_for_day,
+from evidence_assistant.answering.answerable import (CAMEL_NAME, DAY, DURATION, MONTHS, NAME, REFERENCE, asks_for_day,
                                                      asks_for_duration, counted_thing, counts, expected_type,
                                                      given_values, holds_type, main_clause, named_in, row_heads,
                                                      row_label_words, row_named_whole, row_words)
@@ -1030,7 +1030,7 @@ def _marks(text: str) -> frozenset[str]:
     """What tells one fact from another in a sentence: its figures, the capitalised words it
     names things by (in lower case), and its initials ("ABC")."""
     return frozenset(figures(text)) | {w.lower() for w in re.findall(r"(?<!^)(?<![.!?] )\b[A-Z][\w'’&-]*[a-z][\w'’&-]*", text.strip())} | \
-        set(re.findall(r"\b[A-Z]{2,}[a-z]?\b|\b[a-z]{1,6}[A-Z]{2,}\b", text))
+        set(re.findall(r"\b[A-Z]{2,}[a-z]?\b", text)) | set(CAMEL_NAME.findall(text))
 
 
 @lru_cache(maxsize=4096)
