@@ -520,6 +520,16 @@ def _list_end(picked: Sequence[Candidate], i: int) -> int:
     return j
 
 
+def _shown_rank(shown: list[ScoredPassage], passage: Passage) -> int:
+    """Where ``passage`` stands in ``shown`` (the passages an answer cites), added at the end when
+    it is not there yet."""
+    rank = next((r for r, sp in enumerate(shown) if sp.passage.passage_id == passage.passage_id), None)
+    if rank is None:
+        shown.append(ScoredPassage(passage, 0.0))
+        rank = len(shown) - 1
+    return rank
+
+
 def continue_lists(picked: list[Candidate], shown: list[ScoredPassage],
                    following: Callable[[Passage], Passage | None], *,
                    list_items: int = WEIGHTS.list_items) -> list[Candidate]:
@@ -556,10 +566,7 @@ def continue_lists(picked: list[Candidate], shown: list[ScoredPassage],
         if not more:
             i = j
             continue
-        rank = next((r for r, sp in enumerate(shown) if sp.passage.passage_id == nxt.passage_id), None)
-        if rank is None:
-            shown.append(ScoredPassage(nxt, 0.0))
-            rank = len(shown) - 1
+        rank = _shown_rank(shown, nxt)
         first = _block(nxt.text, more[0].start)
         taken = {(x.rank, x.start) for x in out}
         add: list[Candidate] = []
@@ -577,6 +584,63 @@ def continue_lists(picked: list[Candidate], shown: list[ScoredPassage],
                 add.append(m)
         out[j:j] = add
         i = j + len(add)
+    return out
+
+
+# How a sentence may end: a full stop, a question or exclamation mark, a colon or semicolon, or
+# any of these followed by closing quotation marks or brackets.
+_ENDED = re.compile(r"[.!?:;…](?:[\"'’”)\]]*)\s*$|[)\]\"'’”]\s*$")
+# How a sentence's rest opens in the next passage: in lower case ("… asked to" then "• continue
+# developing …"), or with a figure that is not a numbered item's label ("… such as ISO" then "9001
+# or ISO 29119 …"). A capital or "2." opens something new.
+_GOES_ON = re.compile(r"^\W*(?:[a-z]|\d[\d,]*(?![.)]\s)(?!\d))")
+
+
+def finish_cut_sentences(picked: list[Candidate], shown: list[ScoredPassage],
+                         following: Callable[[Passage], Passage | None], *,
+                         list_items: int = WEIGHTS.list_items) -> list[Candidate]:
+    """A chosen sentence cut off by the end of its passage, finished from the document's next one.
+
+    Passages end where the chunker's budget or a page runs out, sometimes inside a sentence ("…
+    accreditation to a testing standard such as ISO" | "9001 or ISO 29119 …"); quoted alone, the
+    sentence stops before what it was saying. When a chosen sentence (not a list's lead-in:
+    ``continue_lists`` reads those on) ends its passage without ending itself, and the next
+    passage of the same document goes on from it (lower case, or a figure), the words that finish
+    it come after it: that passage's first sentence, or, when the rest is a run of list items
+    ("… will be asked to" then "• continue …"), those items (at most ``list_items``). Each is
+    quoted and cited to the next passage, which joins ``shown`` when not already there."""
+    out = list(picked)
+    i = 0
+    while i < len(out):
+        c = out[i]
+        passage = shown[c.rank].passage
+        if c.kind == "lead-in" or passage.text[c.end:].strip() or _ENDED.search(c.text):
+            i += 1
+            continue
+        nxt = following(passage)
+        if nxt is None or nxt.doc_id != passage.doc_id:
+            i += 1
+            continue
+        more = _read_on(c.text, nxt, max(0, passage.char_end - nxt.char_start))
+        if not more or re.search(r"\w", nxt.text[max(0, passage.char_end - nxt.char_start):more[0].start]) or \
+                not _GOES_ON.match(more[0].text):
+            i += 1
+            continue
+        rest = [more[0]]
+        if more[0].kind in ("item", "short-item", "fragment"):
+            for m in more[1:list_items]:
+                if m.kind not in ("item", "short-item", "fragment") or m.lead_end != rest[-1].end:
+                    break
+                rest.append(m)
+        rank = _shown_rank(shown, nxt)
+        taken = {(x.rank, x.start) for x in out}
+        add = []
+        for m in rest:
+            m.rank = rank
+            if (m.rank, m.start) not in taken:
+                add.append(m)
+        out[i + 1:i + 1] = add
+        i += 1 + len(add)
     return out
 
 

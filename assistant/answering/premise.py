@@ -23,7 +23,8 @@ from evidence_assistant.core.types import ScoredPassage
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty".split())}
-_NEGATION = re.compile(r"\b(not|never|no longer|neither|nor|did not|does not|do not|was not|were not|"
+# ("Whether or not" denies nothing: "it is unclear whether or not algorithms count as devices".)
+_NEGATION = re.compile(r"(?<!whether or )\b(not|never|no longer|neither|nor|did not|does not|do not|was not|were not|"
                        r"rejected|refused|declined to)\b|n't\b", re.I)
 _ALL = re.compile(r"\b(all|every|each)\b", re.I)
 # Words of a "why" question that frame it rather than state what it assumes.
@@ -34,6 +35,8 @@ RATINGS = ("outstanding", "good", "requires improvement", "inadequate")
 _PRESUPPOSES = re.compile(
     r"^\s*(why|how come|how did|how was|how were|what made|what led|given that|since|in what way|"
     r"what caused|who decided|when did|what did .* do after)\b", re.I)
+# A question asking why a claim holds states the claim; "when did …" takes only an event for granted.
+_ASKS_WHY = re.compile(r"^\s*(?:why|how come)\b", re.I)
 _RATED = re.compile(r"\brat(e|es|ed|ing)\b|\bjudged?\b|\bgraded?\b|\bscored?\b|\bgave\b|\bgive\b", re.I)
 
 
@@ -144,6 +147,31 @@ def action_of(question: str, person: str) -> str | None:
     return tokens[0] if tokens and tokens[0] not in _FRAME else None
 
 
+# Words that say opposite things of what is done with a thing or what a rule asks: kept or
+# deleted, kept confidential or published, optional or required. Each side as a pattern, since
+# word stems would mix "optional" with "options".
+_OPPOSITES = tuple((re.compile(a, re.I), re.compile(b, re.I), name) for a, b, name in (
+    (r"\b(?:keep|keeps|kept|retain(?:s|ed)?|stor(?:e|es|ed)|indefinitely)\b",
+     r"\b(?:delet(?:e|es|ed|ion)|destroy(?:s|ed)?|eras(?:e|es|ed))\b", "kept or deleted"),
+    (r"\b(?:confidential(?:ly)?|private(?:ly)?|secret(?:ly)?|withh(?:o|e)ld|withholds?)\b",
+     r"\b(?:openly|publicly|publish(?:es|ed)?|in public)\b", "kept private or published"),
+    (r"\b(?:optional(?:ly)?|voluntar(?:y|ily)|discretionary)\b",
+     r"\b(?:mandatory|compulsory|must|should|requir(?:e|es|ed))\b", "optional or required"),
+))
+
+
+def opposite_said(question: str, statement: str) -> str | None:
+    """What ``statement`` says the opposite of, of what ``question`` takes for granted ("kept
+    or deleted"), or None: the question uses words of one side of an opposite pair and none of
+    the other, the statement the other side's and none of the question's."""
+    for a, b, name in _OPPOSITES:
+        for mine, other in ((a, b), (b, a)):
+            if mine.search(question) and not other.search(question) and other.search(statement) and \
+                    not mine.search(statement):
+                return f"otherwise ({name})"
+    return None
+
+
 def check_premise(question: str, passages: Sequence[ScoredPassage], *,
                   registry_ratings: dict[str, str] | None = None, all_ratings: Sequence[str] = (),
                   idf=None, min_proposition: float = 0.0) -> PremiseCheck:
@@ -227,14 +255,42 @@ def check_premise(question: str, passages: Sequence[ScoredPassage], *,
         if reason:
             check.rejected = True
             check.reasons.append(reason)
+    # How close to the claim a statement must be for its "not", or its opposite word, to deny it.
+    floor = max(WEIGHTS.why_negation_floor if _ASKS_WHY.search(main_clause(question)) else WEIGHTS.negation_floor,
+                support - WEIGHTS.negation_below)
     if presupposes and not check.rejected and not _NEGATION.search(question):
         asked = set(tokenize(question))
+        close = max(WEIGHTS.negation_floor, support - WEIGHTS.negation_below)
+        # A statement close to the claim that says "not" denies it; one further off only when
+        # what it says is not so is in the question's words ("the field may not be applicable in
+        # some settings", asked why it is recorded in every setting), the one saying most of them.
+        denials: list[tuple[int, str]] = []
         for score, sentence in scored:
-            if score < max(0.4, support - 0.15):
+            if score < floor:
                 break
-            if _NEGATION.search(sentence) and not _excepts(sentence, asked):
+            if not _NEGATION.search(sentence) or _excepts(sentence, asked):
+                continue
+            if score >= close:
+                denials = [(1, sentence)]
+                break
+            held = max((len({w for w in tokenize(r.group(1).split(",")[0])[:WEIGHTS.denied_words]
+                             if w in asked and w not in _NOT_ASKED}) for r in _NEGATED.finditer(sentence)), default=0)
+            if held:
+                denials.append((held, sentence))
+        if denials:
+            check.rejected = True
+            sentence = max(denials, key=lambda d: d[0])[1]
+            check.reasons.append(f"the documents say otherwise: “{sentence.strip()}”")
+    if presupposes and not check.rejected:
+        # "Why are the records kept indefinitely?" where the closest statement says they "will be
+        # deleted": what the documents say is the opposite of what the question takes for granted.
+        for score, sentence in scored:
+            if score < floor:
+                break
+            said = opposite_said(question, sentence)
+            if said:
                 check.rejected = True
-                check.reasons.append(f"the documents say otherwise: “{sentence.strip()}”")
+                check.reasons.append(f"the documents say {said}: “{sentence.strip()}”")
                 break
     if presupposes and not check.rejected and support < min_proposition:
         check.rejected = True

@@ -116,3 +116,45 @@ def test_a_question_ranking_first_what_the_documents_rank_second_is_a_false_prem
                           [RANKED])
     assert check.rejected and "rank it second" in check.reasons[0]
     assert not check_premise("Why are falls the most common cause of emergency admissions?", [RANKED]).rejected
+
+
+RULES = passage("When the notices expire, processing stops and information shared for the emergency will be deleted. "
+                "Developers must publish their performance against the indicators openly every quarter. "
+                "Recording the options discussed is mandatory for every shared decision.", 6)
+
+
+@pytest.mark.parametrize("claim,kept,pair", [
+    ("Why will information shared for the emergency be kept indefinitely when the notices expire?",
+     "Why will information shared for the emergency be deleted when the notices expire?", "kept or deleted"),
+    ("Why may developers keep their performance against the indicators confidential?",
+     "Why do developers publish their performance against the indicators openly?", "kept private or published"),
+    ("Why is recording the options discussed optional?",
+     "Why is recording the options discussed mandatory?", "optional or required"),
+])
+def test_a_why_question_whose_closest_statement_says_the_opposite_is_a_false_premise(claim, kept, pair):
+    """"Why will it be kept indefinitely?" where the closest statement says it "will be deleted":
+    the documents say the opposite of what the question takes for granted, and the reason names
+    the pair of opposites. Asked in the statement's own terms, the premise stands."""
+    check = check_premise(claim, [RULES])
+    assert check.rejected and pair in check.reasons[0]
+    assert not check_premise(kept, [RULES]).rejected
+
+
+def test_whether_or_not_denies_nothing():
+    """"It is unclear whether or not the tools count as devices" says nothing is not so."""
+    unclear = passage("It is unclear whether or not the tools count as medical devices.", 7)
+    assert not check_premise("Why is it unclear whether the tools count as medical devices?", [unclear]).rejected
+    denied = passage("The tools do not count as medical devices.", 7)
+    assert check_premise("Why do the tools count as medical devices?", [denied]).rejected
+
+
+def test_a_weaker_statement_denies_a_why_claim_only_in_the_question_s_words():
+    """A statement sharing less of a "why" question's claim than the close ones denies it when what
+    it says is not so is in the question's words ("the grade field may not be applicable in some
+    care settings", asked why the grade is recorded in every care setting); a "not" about
+    something else ("… is not a legal instrument") denies nothing."""
+    q = ("Why does the provenance standard require a professional's grade to be recorded in every care setting, "
+         "including social care?")
+    check = check_premise(q, [passage("Please note that the grade field may not be applicable in some care settings.", 8)])
+    assert check.rejected and "may not be applicable" in check.reasons[0]
+    assert not check_premise(q, [passage("In social care the provenance standard is not a legal instrument.", 8)]).rejected

@@ -11,7 +11,8 @@ import pytest
 
 from evidence_assistant.answering.answerable import answers_the_type, counted_thing, counts
 from evidence_assistant.answering.extractive import (asked_acronyms, asked_list, boilerplate, candidates, continue_lists,
-                                                     expansion_in, invitations, leans_on_lead, score_candidates, select)
+                                                     expansion_in, finish_cut_sentences, invitations, leans_on_lead,
+                                                     score_candidates, select)
 from evidence_assistant.answering.premise import check_premise, contradicted_detail
 from evidence_assistant.answering.sentences import pieces
 from evidence_assistant.answering.weights import WEIGHTS
@@ -924,6 +925,46 @@ def test_a_list_read_on_takes_lines_without_a_full_stop_as_its_items():
     assert [c.kind for c in picked] == ["lead-in"]
     out = continue_lists(picked, [first], lambda p: second)
     assert [c.text.split()[0] for c in out[1:]] == ["Check", "Make", "A"]
+
+
+def test_a_sentence_cut_off_by_its_passage_is_finished_from_the_next():
+    """A chosen sentence that stops where its passage stops ("… such as ISO") is finished from
+    the document's next passage, cited to that passage; a sentence that ends, or a next passage
+    opening something new, leaves the answer as it was."""
+    question = "Which testing standard should technology suppliers be accredited to?"
+    first, second = _split_document(
+        "Suppliers of health technology are assured before use.\n\n"
+        "Technology suppliers should be accredited to an industry wide testing standard such as ISO",
+        "9001 or ISO 29119, with the certificate shown on request. Products are checked every year.")
+    picked = _chosen(question, first)
+    assert picked[-1].text.endswith("such as ISO")
+    shown = [first]
+    out = finish_cut_sentences(picked, shown, lambda p: second if p.passage_id == "d:0" else None)
+    assert [c.text for c in out[len(picked):]] == ["9001 or ISO 29119, with the certificate shown on request."]
+    assert len(shown) == 2 and shown[1].passage is second and out[-1].rank == 1
+    assert second.text[out[-1].start:out[-1].end] == out[-1].text
+
+    # The rest as a run of list items: the items, not what follows them.
+    first_b, second_b = _split_document(
+        "Boards will plan for winter.\n\nTo keep services safe over winter, boards will be asked to",
+        "• keep a safety net for urgent primary care\n\n• publish their plans by October\n\n"
+        "Regional teams will review the plans.")
+    picked_b = _chosen("What will boards be asked to do to keep services safe over winter?", first_b)
+    out_b = finish_cut_sentences(picked_b, [first_b], lambda p: second_b)
+    assert [c.text for c in out_b[len(picked_b):]] == ["keep a safety net for urgent primary care",
+                                                       "publish their plans by October"]
+
+    # A sentence that ends, or a next passage opening with a capital or a numbered item, stays;
+    # nor is another document's passage read on into.
+    def unchanged(a: ScoredPassage, b: Passage) -> bool:
+        picked = _chosen(question, a)
+        return [c.text for c in finish_cut_sentences(picked, [a], lambda p: b)] == [c.text for c in picked]
+
+    assert unchanged(*_split_document(first.passage.text + " 9001.", second.text))
+    for opening in ("Products are checked every year.", "2. Products are checked every year."):
+        assert unchanged(*_split_document(first.passage.text, opening))
+    assert unchanged(first, Passage(passage_id="e:0", doc_id="e", seq=0, text=second.text, char_start=0,
+                                    char_end=len(second.text)))
 
 
 def test_initials_joined_by_an_ampersand_are_a_word():
