@@ -588,8 +588,8 @@ def continue_lists(picked: list[Candidate], shown: list[ScoredPassage],
 
 
 # How a sentence may end: a full stop, a question or exclamation mark, a colon or semicolon, or
-# any of these followed by closing quotation marks or brackets.
-_ENDED = re.compile(r"[.!?:;…](?:[\"'’”)\]]*)\s*$|[)\]\"'’”]\s*$")
+# closing quotation marks or brackets.
+_ENDED = re.compile(r"[.!?:;…)\]\"'’”]\s*$")
 # How a sentence's rest opens in the next passage: in lower case ("… asked to" then "• continue
 # developing …"), or with a figure that is not a numbered item's label ("… such as ISO" then "9001
 # or ISO 29119 …"). A capital or "2." opens something new.
@@ -621,9 +621,9 @@ def finish_cut_sentences(picked: list[Candidate], shown: list[ScoredPassage],
         if nxt is None or nxt.doc_id != passage.doc_id:
             i += 1
             continue
-        more = _read_on(c.text, nxt, max(0, passage.char_end - nxt.char_start))
-        if not more or re.search(r"\w", nxt.text[max(0, passage.char_end - nxt.char_start):more[0].start]) or \
-                not _GOES_ON.match(more[0].text):
+        start = max(0, passage.char_end - nxt.char_start)  # windows of one paragraph overlap
+        more = _read_on(c.text, nxt, start)
+        if not more or re.search(r"\w", nxt.text[start:more[0].start]) or not _GOES_ON.match(more[0].text):
             i += 1
             continue
         rest = [more[0]]
