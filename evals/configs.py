@@ -70,5 +70,5 @@ def settings_for(name: str, base: Settings | None = None) -> Settings:
 def describe(settings: Settings) -> dict[str, Any]:
     """The settings a retrieval comparison turns on, for reports."""
     keys = ("retrieval", "fusion", "rrf_k", "dense_weight", "lexical_weight", "dense_k", "lexical_k", "top_k",
-            "max_per_document", "split_questions", "min_relevance", "min_support", "chunk_tokens", "chunk_overlap")
+            "max_per_document", "split_questions", "part_passages", "min_relevance", "min_support", "chunk_tokens", "chunk_overlap")
     return {k: getattr(settings, k) for k in keys}

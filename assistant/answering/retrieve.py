@@ -429,7 +429,7 @@ class Retriever:
     def search(self, query: str, *, filters: Filters | None = None, k: int | None = None,
                mode: str | None = None) -> Retrieval:
         s = self.settings
-        k = k or s.top_k
+        asked_k, k = k, k or s.top_k
         mode = mode or s.retrieval
         timings: dict[str, float] = {}
         t = time.perf_counter()
@@ -449,7 +449,11 @@ class Retriever:
             # taken in turn, the whole question's first, so that the passages answering its
             # second half are not left below those answering the first. (On the real suite's
             # dev split, taking turns beat fusing the lists by reciprocal rank: same recall@5
-            # or better, higher nDCG@10.)
+            # or better, higher nDCG@10.) Unless the caller asked for a number of passages, each
+            # further part brings ``part_passages`` more: the answerer then reads about as deep
+            # into each part's own list as into a one-part question's.
+            if asked_k is None:
+                k += s.part_passages * (len(parts) - 1)
             t = time.perf_counter()
             order = in_turn([order, *(self._rank(part, mode, allowed, {})[0] for part in parts)])
             fused = {pid: 1.0 / n for n, pid in enumerate(order, 1)}

@@ -154,6 +154,9 @@ class Assistant(ReadAccess):
 
     def retrieve(self, question: str, *, filters: Filters | dict[str, Any] | None = None,
                  k: int | None = None) -> Retrieval:
+        """The passages the answerer reads for ``question``: ``top_k`` of them, and
+        ``part_passages`` more for each further part of a question asking two things; exactly
+        ``k`` when ``k`` is given."""
         q = clean_question(question, self.settings.answering.max_question_chars)
         return self.retriever.search(q, filters=Filters.from_any(filters), k=k)
 

@@ -251,3 +251,18 @@ def test_a_part_referring_to_the_first_parts_answer_is_searched_with_it(follow_b
     from evidence_assistant.answering import stages
     monkeypatch.setattr(stages.Stages, "_follow_back", lambda self, turn: False)
     assert "quarterly bulletin" not in follow_back.ask(question).text
+
+
+@pytest.mark.slow
+def test_each_further_part_of_a_question_brings_passages_of_its_own(follow_back, monkeypatch):
+    """The answerer reads ``part_passages`` more passages for each part after the first, so the
+    second part's own best are not crowded out by the whole question's and the first part's. A
+    caller asking for k passages gets k, and a one-part question reads top_k."""
+    two = "Which body does the county plan say keeps ward rotas, and what does that body publish?"
+    one = "Which body does the county plan say keeps ward rotas?"
+    retriever = follow_back.retriever
+    for extra in (0, 1, 2):
+        monkeypatch.setattr(retriever, "settings", follow_back.settings.model_copy(update={"part_passages": extra}))
+        assert len(retriever.search(two).results) == 3 + extra
+        assert len(retriever.search(one).results) == 3
+        assert len(retriever.search(two, k=3).results) == 3

@@ -40,7 +40,8 @@ BEFORE_GROUPING = {
     "allowed_hosts": None, "login_max_failures": 5, "login_backoff_s": 1.0, "max_concurrency": 2, "max_queue": 64,
     "max_upload_mb": 50.0, "upload_dir": None, "log_level": "WARNING",
 }
-NEW_SETTINGS = {"bm25_k1": 0.9, "bm25_b": 0.4, "sentence_scorer": "learned", "split_questions": True}
+NEW_SETTINGS = {"bm25_k1": 0.9, "bm25_b": 0.4, "sentence_scorer": "learned", "split_questions": True,
+                "part_passages": 3}
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from evidence_assistant.answering.parts import question_parts
 from evidence_assistant.answering.retrieve import one_document_per_work
 from evidence_assistant.surfaces.ui import render
 from evidence_ingest import works
@@ -105,7 +106,8 @@ def test_retrieval_hands_the_answerer_one_document_per_work(gp_assistant, monkey
         assert best.cite_rank == max(r.cite_rank for r in m.work(best.doc_id)), w
     for q in QUESTIONS:
         res = a.retrieve(q).results
-        assert len(res) == a.settings.top_k, q
+        further = len(question_parts(q)) - 1  # each further part brings passages of its own
+        assert len(res) == a.settings.top_k + further * a.settings.part_passages, q
         for work, members in _work_docs(a, [sp.passage.doc_id for sp in res]).items():
             assert len(members) == 1, (q, work, members)
             assert members == {preferred[work].doc_id}, (q, work)  # the copy that cites best
