@@ -248,9 +248,14 @@ def _tokens(sentence: str) -> set[str]:
 
 
 def _cell_values(sentence: str) -> str:
-    """A table row as the answer gives it ("Caption: Header: value; Header: value") read as its
-    cells' values only: every row of a table repeats its caption and headers, so two rows are
-    the same only when their values are. Any other sentence as it is."""
+    """A table row as the answer gives it ("Caption: Header: value; Header: value", or, for a
+    table whose cells carry no headers, "Caption: value | value | value") read as its cells'
+    values only: every row of a table repeats its caption and headers, so two rows are the same
+    only when their values are. Any other sentence as it is."""
+    cells = sentence.split(" | ")
+    if len(cells) >= 3:
+        cells[0] = cells[0].rsplit(": ", 1)[-1]
+        return " ".join(cells)
     cells = sentence.split("; ")
     if len(cells) < 2 or not all(": " in c for c in cells):
         return sentence

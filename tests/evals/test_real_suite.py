@@ -121,6 +121,12 @@ def test_near_duplicate_sentences_are_a_repeat_but_short_or_different_ones_are_n
     assert not rs.near_duplicates(row.format("Outpatients", "5.2%"), row.format("Elective day cases", "6.3%"))
     assert rs.near_duplicates(row.format("Outpatient first attendances seen", "6.3%"),
                               row.format("Outpatient first attendances seen", "6.3%"))
+    # So do rows whose cells are joined by " | " under a long caption.
+    piped = "Table 2: Projected supply and demand by area of work in 2030 in the main scenario: {} | {} | {} | {}"
+    assert not rs.near_duplicates(piped.format("Data", "Records", "13,199", "+884"),
+                                  piped.format("Data", "Coding", "5,169", "+2,068"))
+    assert rs.near_duplicates(piped.format("Data", "Coding", "5,169", "+2,068"),
+                              piped.format("Data", "Coding", "5,169", "+2,068"))
 
 
 def test_annotate_and_aggregate_the_two_new_metrics():
