@@ -158,3 +158,17 @@ def test_a_weaker_statement_denies_a_why_claim_only_in_the_question_s_words():
     check = check_premise(q, [passage("Please note that the grade field may not be applicable in some care settings.", 8)])
     assert check.rejected and "may not be applicable" in check.reasons[0]
     assert not check_premise(q, [passage("In social care the provenance standard is not a legal instrument.", 8)]).rejected
+
+
+def test_an_opposite_a_little_further_from_the_claim_than_the_closest_still_counts():
+    """Asked why the plan leaves it voluntary, the closest statement says what the plan pursues
+    and the next one, sharing a little less of the claim (within 0.2 of the closest), says it will
+    be made mandatory: the documents say otherwise. A statement further off denies nothing."""
+    q = "Why does the plan leave it voluntary for councils to send client-level social care data?"
+    closest = passage("The plan will pursue the collection of client-level social care data from councils rather than "
+                      "aggregate returns.", 1)
+    near = passage("The plan will make client-level data collection mandatory for all councils by 2024.", 2)
+    far = passage("The plan will make client-level collection mandatory for all councils by 2024.", 2)
+    check = check_premise(q, [closest, near])
+    assert check.rejected and "optional or required" in check.reasons[0]
+    assert not check_premise(q, [closest, far]).rejected
