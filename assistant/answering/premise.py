@@ -256,11 +256,14 @@ def check_premise(question: str, passages: Sequence[ScoredPassage], *,
             check.rejected = True
             check.reasons.append(reason)
     # How close to the claim a statement must be for its "not", or its opposite word, to deny it.
+    # A statement exactly at the bound counts (rounded: shares of a few words tie, and 0.8 - 0.2
+    # is a hair over 0.6 in floating point).
+    below = round(support - WEIGHTS.negation_below, 9)
     floor = max(WEIGHTS.why_negation_floor if _ASKS_WHY.search(main_clause(question)) else WEIGHTS.negation_floor,
-                support - WEIGHTS.negation_below)
+                below)
     if presupposes and not check.rejected and not _NEGATION.search(question):
         asked = set(tokenize(question))
-        close = max(WEIGHTS.negation_floor, support - WEIGHTS.negation_below)
+        close = max(WEIGHTS.negation_floor, below)
         # A statement close to the claim that says "not" denies it; one further off only when
         # what it says is not so is in the question's words ("the field may not be applicable in
         # some settings", asked why it is recorded in every setting), the one saying most of them.

@@ -156,8 +156,8 @@ class ExtractiveWeights:
     # questions, hence "why" only; with the opposites and the question's words, 0.2 catches 52
     # and rejects no answerable question (test unchanged, 12 of 14). negation_below 0.15 / 0.2 /
     # 0.25 then caught 52 / 53 / 53 on dev, every other dev answer the same; 0.2, the smaller
-    # change of the two that tie (the statement saying "mandatory" a little further below the
-    # closest, asked why it is voluntary).
+    # change of the two that tie (an opposite stated a little further below the closest
+    # statement).
     negation_floor: float = 0.4
     why_negation_floor: float = 0.2
     negation_below: float = 0.2

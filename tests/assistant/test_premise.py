@@ -161,14 +161,15 @@ def test_a_weaker_statement_denies_a_why_claim_only_in_the_question_s_words():
 
 
 def test_an_opposite_a_little_further_from_the_claim_than_the_closest_still_counts():
-    """Asked why the plan leaves it voluntary, the closest statement says what the plan pursues
-    and the next one, sharing a little less of the claim (within 0.2 of the closest), says it will
-    be made mandatory: the documents say otherwise. A statement further off denies nothing."""
-    q = "Why does the plan leave it voluntary for councils to send client-level social care data?"
-    closest = passage("The plan will pursue the collection of client-level social care data from councils rather than "
-                      "aggregate returns.", 1)
-    near = passage("The plan will make client-level data collection mandatory for all councils by 2024.", 2)
-    far = passage("The plan will make client-level collection mandatory for all councils by 2024.", 2)
+    """Asked why reporting is left voluntary, the closest statement says how it is done and the
+    next, sharing a little less of the claim (0.2 below the closest, the bound itself), says it
+    will be mandatory: the documents say otherwise. A statement further off denies nothing."""
+    q = "Why does the county guidance leave it voluntary for pharmacies to report weekly stock shortages of medicines?"
+    closest = passage("The county guidance asks pharmacies to report weekly stock shortages of medicines through the "
+                      "supply portal.", 1)
+    near = passage("The county guidance will make reporting of stock shortages mandatory for all pharmacies from "
+                   "April.", 2)
+    far = passage("Reporting of weekly stock shortages will be mandatory for pharmacies from April.", 2)
     check = check_premise(q, [closest, near])
     assert check.rejected and "optional or required" in check.reasons[0]
     assert not check_premise(q, [closest, far]).rejected
