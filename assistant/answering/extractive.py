@@ -543,29 +543,21 @@ def continue_lists(picked: list[Candidate], shown: list[ScoredPassage],
     names no number, the list items that open the next passage (at most ``list_items`` in all).
     Each sentence is quoted and cited to that passage, which joins ``shown`` (the passages the
     answer cites) when not already there."""
-    out = list(picked)
-    i = 0
-    while i < len(out):
+    def read(out: list[Candidate], i: int) -> tuple[list[Candidate], int]:
         c = out[i]
-        if c.kind != "lead-in":
-            i += 1
-            continue
         j = _list_end(out, i)
         passage = shown[c.rank].passage
         want = announced_count(c.text)
         have = len({_block(passage.text, x.start) for x in out[i + 1:j]})
         if (want is not None and have >= want) or j - i - 1 >= list_items or passage.text[out[j - 1].end:].strip():
-            i = j
-            continue
+            return out, j
         nxt = following(passage)
         if nxt is None or nxt.doc_id != passage.doc_id:
-            i = j
-            continue
+            return out, j
         # Windows of one long paragraph overlap: read on from where the lead-in's passage ended.
         more = _read_on(c.text, nxt, max(0, passage.char_end - nxt.char_start))
         if not more:
-            i = j
-            continue
+            return out, j
         rank = _shown_rank(shown, nxt)
         first = _block(nxt.text, more[0].start)
         taken = {(x.rank, x.start) for x in out}
@@ -582,9 +574,124 @@ def continue_lists(picked: list[Candidate], shown: list[ScoredPassage],
             m.rank = rank
             if (m.rank, m.start) not in taken and not any(says_again(m.text, x.text) for x in out):
                 add.append(m)
-        out[j:j] = add
-        i = j + len(add)
+        return [*out[:j], *add, *out[j:]], j + len(add)
+
+    return _each_lead_in(picked, read)
+
+
+def _each_lead_in(picked: list[Candidate],
+                  read: Callable[[list[Candidate], int], tuple[list[Candidate], int]]) -> list[Candidate]:
+    """``read`` the list of each chosen lead-in in turn, in the answer's order: it gets the answer
+    and the lead-in's index, and returns the answer with that list read and the index to go on
+    from."""
+    out = list(picked)
+    i = 0
+    while i < len(out):
+        if out[i].kind == "lead-in":
+            out, i = read(out, i)
+        else:
+            i += 1
     return out
+
+
+# A numbered list's item label at the start of a line: "3.", "3)", "(3)", "c.", "c)" or "(c)".
+_ITEM_LABEL = re.compile(r"(?m)^[ \t]*(\(?)(\d{1,2}|[a-z])([.)])[ \t]+(?=\S)")
+# A line where a new part of the document begins: a numbered section's heading or a Markdown one.
+_PART_BEGINS = re.compile(r"(?m)^(?:\d+[a-z]?(?:\.\d+)+\.?[ \t]+[A-Z][^.!?\n]*|#{1,6}[ \t]+\S.*)$")
+
+
+def _label_after(label: str) -> str:
+    """The label of the item after ``label`` ("3" → "4", "c" → "d")."""
+    return str(int(label) + 1) if label.isdigit() else chr(ord(label) + 1)
+
+
+def _find_label(text: str, start: int, form: tuple[str, str, str]) -> re.Match | None:
+    """Where the item labelled ``form`` (opening bracket, label, closing mark) begins a line of
+    ``text`` from ``start`` on, before any new part of the document; None if it does not."""
+    ends = _PART_BEGINS.search(text, start)
+    stop = ends.start() if ends else len(text)
+    return next((m for m in _ITEM_LABEL.finditer(text, start, stop) if m.groups() == form), None)
+
+
+def numbered_lists(picked: list[Candidate], shown: list[ScoredPassage],
+                   following: Callable[[Passage], Passage | None], *,
+                   list_items: int = WEIGHTS.list_items, passages: int = WEIGHTS.list_passages) -> list[Candidate]:
+    """A numbered list read on by its numbers.
+
+    A list whose items are numbered paragraphs ("… in five key areas:" then "1. Leadership …",
+    "2. Skills …") often gives an item a paragraph of several sentences, with other paragraphs
+    between items, and runs on into the next passages; its blocks and its bullet marks then say
+    nothing of where its items are, but its numbers do. When a chosen lead-in's list opens with
+    item 1 (or a), the paragraph that opens with the next number is its next item, in the rest
+    of that passage or in the document's next ones (at most ``passages`` further), up to a new
+    section's heading; each item's first sentence is quoted, cited to its passage (which joins
+    ``shown`` when not already there), until the number the lead-in announces, ``list_items``
+    in all, or a number that does not follow."""
+    def read(out: list[Candidate], i: int) -> tuple[list[Candidate], int]:
+        c = out[i]
+        want = min(announced_count(c.text) or list_items, list_items)
+        found = _numbered_items(shown[c.rank].passage, c.end, following, want, passages)
+        if len(found) < 2:
+            return out, i + 1
+        # The items in the order of their numbers, each with what was already chosen from its
+        # paragraph ("1. What shows …?" then "Think about photos …"), in the document's order; an
+        # item already chosen elsewhere in the answer is moved into its place (quoted once).
+        def at(x: Candidate) -> int:
+            return shown[x.rank].passage.char_start + x.start
+
+        doc, last = found[-1][0].doc_id, found[-1][0].char_start + found[-1][1]
+        j = i + 1
+        while j < len(out) and shown[out[j].rank].passage.doc_id == doc and at(c) < at(out[j]) <= last:
+            j += 1
+        items: list[Candidate] = []
+        for p, label, label_end in found:
+            item = next(iter(_read_on(c.text, p, label)), None)
+            if item is None or item.start > label_end:
+                break  # the numbered line reads as no sentence: the list is not followed further
+            held = next((x for x in out if shown[x.rank].passage.doc_id == p.doc_id
+                         and at(x) <= p.char_start + item.start < at(x) + max(x.end - x.start, 1)), None)
+            if held is None:
+                item.rank = _shown_rank(shown, p)
+                items.append(item)
+            elif out.index(held) >= j:
+                items.append(held)
+        moved = {id(x) for x in items}
+        run = sorted([*out[i + 1:j], *items], key=at)
+        return [*out[:i + 1], *run, *(x for x in out[j:] if id(x) not in moved)], i + 1 + len(run)
+
+    return _each_lead_in(picked, read)
+
+
+def _numbered_items(passage: Passage, pos: int, following: Callable[[Passage], Passage | None],
+                    want: int, passages: int) -> list[tuple[Passage, int, int]]:
+    """Where the items of a numbered list introduced by a lead-in ending at ``pos`` of ``passage``
+    begin and where their labels end, in their passages: item 1 (or a) right after the lead-in,
+    then each next number up to ``want`` items, at most ``passages`` passages on; empty when the
+    lead-in's list is not numbered from its first item."""
+    further = 0
+    if not passage.text[pos:].strip() and (nxt := following(passage)) is not None and nxt.doc_id == passage.doc_id:
+        # The lead-in ends its passage: its list opens the next one.
+        pos, passage, further = max(0, passage.char_end - nxt.char_start), nxt, 1
+    first = _ITEM_LABEL.match(passage.text, pos + len(passage.text[pos:]) - len(passage.text[pos:].lstrip()))
+    if first is None or first.group(2) not in ("1", "a"):
+        return []
+    form = first.groups()
+    found = [(passage, first.start(), first.end())]
+    pos = first.end()
+    while len(found) < want:
+        form = (form[0], _label_after(form[1]), form[2])
+        m = _find_label(passage.text, pos, form)
+        while m is None and further < passages:
+            nxt = following(passage)
+            if nxt is None or nxt.doc_id != passage.doc_id or _PART_BEGINS.search(passage.text, pos):
+                break
+            passage, pos, further = nxt, max(0, passage.char_end - nxt.char_start), further + 1
+            m = _find_label(passage.text, pos, form)
+        if m is None:
+            break
+        found.append((passage, m.start(), m.end()))
+        pos = m.end()
+    return found
 
 
 # How a sentence may end: a full stop, a question or exclamation mark, a colon or semicolon, or
@@ -673,12 +780,35 @@ def _read_on(lead_in: str, nxt: Passage, start: int) -> list[Candidate]:
     shift = len(prefix) - start
     out = []
     for m in candidates([ScoredPassage(replace(nxt, text=text, char_end=nxt.char_start + len(text)), 0.0)]):
-        if m.start < shift:
-            continue
+        if m.start < len(prefix):
+            continue  # the lead-in itself
         m.start, m.end = m.start - shift, m.end - shift
         m.lead_end = m.lead_end - shift if m.lead_end >= shift else -1
         out.append(m)
     return out
+
+
+@lru_cache(maxsize=256)
+def _naming_title(question: str, title: str) -> frozenset[str]:
+    """The words ``question`` says only where it names the document titled ``title``: in runs of
+    two or more of the title's words ("… of the State of the Nation survey"); a title word it also
+    says elsewhere ("… for clinical governance purposes" in "the records governance chapter")
+    is not only the title's. Read once per question and title, not once per table row."""
+    own = set(tokenize(title))
+    words = tokenize(question)
+    inside, outside = set(), set()
+    n = 0
+    while n < len(words):
+        end = n
+        while end < len(words) and words[end] in own:
+            end += 1
+        if end - n >= 2:
+            inside.update(words[n:end])
+            n = end
+        else:
+            outside.add(words[n])
+            n += 1
+    return frozenset(inside - outside)
 
 
 def _folded(text: str) -> str:
@@ -813,9 +943,12 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     # Which row of a table the question asks about is said by the row's own label cells: a row
     # holding only some of the question's words that another row of its table holds there is
     # another row.
+    # Words the question says only in naming a row's document ("… in Table 5 of the State of the
+    # Nation survey …") name that document, not one of its rows ("National Organisation").
     in_rows = row_words(question)
     row_hits = {id(c): (row_heads(c.text), found) for c in cands if c.kind == "row"
-                and (found := row_label_words(c.text, in_rows)) is not None}
+                and (found := row_label_words(c.text, [w for w in in_rows if w not in
+                                                       _naming_title(question, c.title)])) is not None}
     for c in cands:
         if id(c) in row_hits:
             c.row_named = frozenset(row_hits[id(c)][1])
@@ -1059,6 +1192,17 @@ def another_row(row: Candidate, taken: Sequence[Candidate]) -> bool:
     return bool(same) and not row.row_named - frozenset().union(*same)
 
 
+def names_a_row_apart(row: Candidate, taken: Sequence[Candidate]) -> bool:
+    """Whether ``row`` is a row of a table that ``taken`` already has a row of and names a row the
+    question names that those do not ("… did substantive and bank staffing grow?": the Bank row,
+    then the Substantive row): another fact, however alike the two rows read."""
+    if not row.row_named:
+        return False
+    same = [c.row_named for c in taken if c.row_named is not None
+            and table_caption(c.text) == table_caption(row.text)]
+    return bool(same) and bool(row.row_named - frozenset().union(*same))
+
+
 def part_bests(parts: Sequence[Sequence[Candidate]], near: float = WEIGHTS.part_second_best) -> list[int]:
     """For a question asking two things, the index of each part's best sentence (``parts``: the
     same candidates scored for each part), in the parts' order. When another part's best is this
@@ -1160,8 +1304,10 @@ def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap:
         if cands[i].kind == "short-item":
             continue
         # Close in meaning to a sentence already chosen is a repeat, except for a part's best
-        # answer: two rows of one table read alike, and each may answer its own part.
-        if i in chosen or any((float(vecs[i] @ vecs[j]) > redundancy and i not in first)
+        # answer and a row the question names apart: two rows of one table read alike, and each
+        # may answer its own part.
+        apart = i not in first and names_a_row_apart(cands[i], [cands[j] for j in chosen])
+        if i in chosen or any((float(vecs[i] @ vecs[j]) > redundancy and i not in first and not apart)
                               or says_again(cands[i].text, cands[j].text)
                               or (i not in first and restates(cands[i].text, cands[j].text)) for j in chosen):
             continue

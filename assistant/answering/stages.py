@@ -30,8 +30,8 @@ from evidence_assistant.answering.answerable import (answers_the_type, expected_
                                                      stated_values)
 from evidence_assistant.answering.extractive import (Candidate, announcing_lead_in, asked_acronyms, asked_items, asked_list,
                                                      candidates, continue_lists, coverage, finish_cut_sentences,
-                                                     part_bests, reorder, score_candidates, select, spelled_out,
-                                                     whole_lists)
+                                                     numbered_lists, part_bests, reorder, score_candidates, select,
+                                                     spelled_out, whole_lists)
 from evidence_assistant.answering.parts import answer_names, question_parts, refers_to_answer
 from evidence_assistant.answering.premise import PremiseCheck, check_premise, premise_note
 from evidence_assistant.answering.retrieve import Filters, Retrieval, Retriever
@@ -184,7 +184,8 @@ class ExtractiveAnswerer:
         chosen = select(turn.cands, turn.vecs, max_sentences=self.max_sentences, list_items=items, first=first,
                         also=[] if introducing is None else [introducing], list_asked=bool(listed or uncounted),
                         values=values)
-        turn.picked = whole_lists(continue_lists(chosen, turn.shown, turn.following, list_items=items), turn.shown)
+        turn.picked = continue_lists(chosen, turn.shown, turn.following, list_items=items)
+        turn.picked = whole_lists(numbered_lists(turn.picked, turn.shown, turn.following, list_items=items), turn.shown)
         turn.picked = finish_cut_sentences(turn.picked, turn.shown, turn.following, list_items=items)
         for c in turn.picked:
             yield f"{c.text} [{c.rank + 1}] "

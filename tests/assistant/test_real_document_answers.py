@@ -1685,3 +1685,19 @@ def test_a_title_line_naming_someone_answers_who_and_nothing_else():
     score_candidates("Who pays the network costs shown in figure 4.2?", cands, WordEmbedder(), n_passages=1)
     title = next(c for c in cands if c.kind == "title")
     assert title.score < 0 and title.text == "Figure 4.2 Network Costs"
+
+
+def test_a_list_read_on_into_an_overlapping_passage_does_not_quote_its_lead_in_again():
+    # Windows of one long paragraph overlap: the next passage opens with the end of this one.
+    item = "Hazard workshop to walk through the processes of a module"
+    a = Passage(passage_id="d:0", doc_id="d", seq=0, text=CUT_LIST, char_start=0, char_end=len(CUT_LIST))
+    rest = f"{item}\n\n{LIST_GOES_ON}"
+    b = Passage(passage_id="d:1", doc_id="d", seq=1, text=rest, char_start=len(CUT_LIST) - len(item),
+                char_end=len(CUT_LIST) - len(item) + len(rest))
+    first = ScoredPassage(a, 1.0)
+    picked = _chosen("What are the three stages of the assurance process?", first)
+    out = continue_lists(picked, [first], lambda p: b if p is a else None, list_items=3)
+    assert [c.text for c in out[2:]] == ["Safety case where the hazards are scored for likelihood and impact.",
+                                         "Mitigations are agreed with suppliers.",
+                                         "Safety closure report once every mitigation has been carried out."]
+    assert all(b.text[c.start:c.end] == c.text for c in out[2:])
