@@ -751,6 +751,25 @@ def finish_cut_sentences(picked: list[Candidate], shown: list[ScoredPassage],
     return out
 
 
+def without_dangling_lead_ins(picked: list[Candidate], shown: list[ScoredPassage]) -> list[Candidate]:
+    """The answer without the lines that announce a list it does not give: a lead-in ending in a
+    colon ("All ICBs are expected to:", "The headlines from the report are:") that no sentence
+    from further on in its document follows promises what the answer then leaves out. The
+    answer's first sentence stays, whatever it is: it is the best the documents have."""
+    def at(c: Candidate) -> tuple[str, int]:
+        p = shown[c.rank].passage
+        return p.doc_id, p.char_start + c.start
+
+    out = []
+    for n, c in enumerate(picked):
+        nxt = picked[n + 1] if n + 1 < len(picked) else None
+        if n and c.kind == "lead-in" and c.text.rstrip().endswith(":") and (
+                nxt is None or at(nxt)[0] != at(c)[0] or at(nxt)[1] <= at(c)[1]):
+            continue
+        out.append(c)
+    return out
+
+
 def whole_lists(picked: list[Candidate], shown: list[ScoredPassage]) -> list[Candidate]:
     """A chosen lead-in and the items that follow it in its passage, quoted as one span: "… has
     three stages:" with the stages is one statement, cited once, not four. Items read on from

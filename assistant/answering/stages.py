@@ -31,7 +31,7 @@ from evidence_assistant.answering.answerable import (answers_the_type, expected_
 from evidence_assistant.answering.extractive import (Candidate, announcing_lead_in, asked_acronyms, asked_items, asked_list,
                                                      candidates, continue_lists, coverage, finish_cut_sentences,
                                                      numbered_lists, part_bests, reorder, score_candidates, select,
-                                                     spelled_out, whole_lists)
+                                                     spelled_out, whole_lists, without_dangling_lead_ins)
 from evidence_assistant.answering.parts import answer_names, question_parts, refers_to_answer
 from evidence_assistant.answering.premise import PremiseCheck, check_premise, premise_note
 from evidence_assistant.answering.retrieve import Filters, Retrieval, Retriever
@@ -187,6 +187,7 @@ class ExtractiveAnswerer:
         turn.picked = continue_lists(chosen, turn.shown, turn.following, list_items=items)
         turn.picked = whole_lists(numbered_lists(turn.picked, turn.shown, turn.following, list_items=items), turn.shown)
         turn.picked = finish_cut_sentences(turn.picked, turn.shown, turn.following, list_items=items)
+        turn.picked = without_dangling_lead_ins(turn.picked, turn.shown)
         for c in turn.picked:
             yield f"{c.text} [{c.rank + 1}] "
 

@@ -1,9 +1,11 @@
 """A list whose items are numbered paragraphs, read on by its numbers: the items of a chosen
 lead-in's list are the paragraphs opening with the next numbers, in its passage or the
-document's next ones, whatever lies between them. Small hand-written texts; no model."""
+document's next ones, whatever lies between them; and a line announcing a list that the answer
+does not give is left out. Small hand-written texts; no model."""
 from __future__ import annotations
 
-from evidence_assistant.answering.extractive import candidates, continue_lists, numbered_lists, score_candidates, select
+from evidence_assistant.answering.extractive import (candidates, continue_lists, numbered_lists, score_candidates, select,
+                                                     without_dangling_lead_ins)
 from evidence_assistant.core.types import Passage, ScoredPassage
 from test_extractive import WordEmbedder  # the same instant bag-of-words stand-in
 
@@ -87,3 +89,23 @@ def test_what_was_chosen_from_an_items_paragraph_stays_with_that_item():
 
     out = numbered_lists(picked, shown, following)
     assert [c.text.split()[0] for c in out] == ["Ways", "Locking", "Their", "Encryption", "Auditing", "Training"]
+
+
+def test_a_line_announcing_a_list_the_answer_does_not_give_is_left_out():
+    report = ("The review found that records are kept well. The headlines from the review are:\n\n"
+              "Consent is recorded for every patient.")
+    other = "Practices must keep records for eight years."
+    shown = [ScoredPassage(Passage(passage_id="r:0", doc_id="r", seq=0, text=report, char_start=0,
+                                   char_end=len(report)), 1.0),
+             ScoredPassage(Passage(passage_id="o:0", doc_id="o", seq=0, text=other, char_start=0,
+                                   char_end=len(other)), 0.9)]
+    cands = {c.text: c for c in candidates(shown)}
+    found, headlines = cands["The review found that records are kept well."], cands["The headlines from the review are:"]
+    keep, item = cands["Practices must keep records for eight years."], cands["Consent is recorded for every patient."]
+    assert headlines.kind == "lead-in"
+    # Followed by another document's sentence, or by nothing: the list it announces is not given.
+    assert without_dangling_lead_ins([found, headlines, keep], shown) == [found, keep]
+    assert without_dangling_lead_ins([found, headlines], shown) == [found]
+    # Followed by its own list, it stays; so does an answer's first sentence, whatever it is.
+    assert without_dangling_lead_ins([found, headlines, item], shown) == [found, headlines, item]
+    assert without_dangling_lead_ins([headlines, keep], shown) == [headlines, keep]
