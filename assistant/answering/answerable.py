@@ -496,7 +496,7 @@ def row_label_words(text: str, words: Sequence[str]) -> set[str] | None:
         return None
     labels = " ".join(cell[-1] for cell in _cells(text) if re.search(r"[^\W\d_]", cell[-1]))
     held = set(tokenize(labels)) | set(re.findall(r"\d+", labels))
-    # A short label asked about in the plural ("CCG" for "how many did CCGs report"): the stemmer
+    # A short label asked about in the plural ("PCN" for "how many did PCNs report"): the stemmer
     # leaves initialisms' plurals as they are.
     held |= {f"{w}s" for w in held}
     return _beyond(text, words) & held

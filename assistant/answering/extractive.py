@@ -618,8 +618,8 @@ def numbered_lists(picked: list[Candidate], shown: list[ScoredPassage],
                    list_items: int = WEIGHTS.list_items, passages: int = WEIGHTS.list_passages) -> list[Candidate]:
     """A numbered list read on by its numbers.
 
-    A list whose items are numbered paragraphs ("… in five key areas:" then "1. Leadership …",
-    "2. Skills …") often gives an item a paragraph of several sentences, with other paragraphs
+    A list whose items are numbered paragraphs ("… in four areas:" then "1. Staffing …",
+    "2. Training …") often gives an item a paragraph of several sentences, with other paragraphs
     between items, and runs on into the next passages; its blocks and its bullet marks then say
     nothing of where its items are, but its numbers do. When a chosen lead-in's list opens with
     item 1 (or a), the paragraph that opens with the next number is its next item, in the rest
@@ -634,7 +634,7 @@ def numbered_lists(picked: list[Candidate], shown: list[ScoredPassage],
         if len(found) < 2:
             return out, i + 1
         # The items in the order of their numbers, each with what was already chosen from its
-        # paragraph ("1. What shows …?" then "Think about photos …"), in the document's order; an
+        # paragraph ("1. Who do you see each week?" then "Think about family …"), in the document's order; an
         # item already chosen elsewhere in the answer is moved into its place (quoted once).
         def at(x: Candidate) -> int:
             return shown[x.rank].passage.char_start + x.start
@@ -753,7 +753,7 @@ def finish_cut_sentences(picked: list[Candidate], shown: list[ScoredPassage],
 
 def without_dangling_lead_ins(picked: list[Candidate], shown: list[ScoredPassage]) -> list[Candidate]:
     """The answer without the lines that announce a list it does not give: a lead-in ending in a
-    colon ("All ICBs are expected to:", "The headlines from the report are:") that no sentence
+    colon ("All practices are expected to:", "The main findings are:") that no sentence
     from further on in its document follows promises what the answer then leaves out. The
     answer's first sentence stays, whatever it is: it is the best the documents have."""
     def at(c: Candidate) -> tuple[str, int]:
@@ -810,8 +810,8 @@ def _read_on(lead_in: str, nxt: Passage, start: int) -> list[Candidate]:
 @lru_cache(maxsize=256)
 def _naming_title(question: str, title: str) -> frozenset[str]:
     """The words ``question`` says only where it names the document titled ``title``: in runs of
-    two or more of the title's words ("… of the State of the Nation survey"); a title word it also
-    says elsewhere ("… for clinical governance purposes" in "the records governance chapter")
+    two or more of the title's words ("… of the Regional Staffing survey"); a title word it also
+    says elsewhere ("… for ward staffing" in "the Regional Staffing survey")
     is not only the title's. Read once per question and title, not once per table row."""
     own = set(tokenize(title))
     words = tokenize(question)
@@ -962,8 +962,8 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     # Which row of a table the question asks about is said by the row's own label cells: a row
     # holding only some of the question's words that another row of its table holds there is
     # another row.
-    # Words the question says only in naming a row's document ("… in Table 5 of the State of the
-    # Nation survey …") name that document, not one of its rows ("National Organisation").
+    # Words the question says only in naming a row's document ("… in Table 5 of the Regional
+    # Staffing survey …") name that document, not one of its rows ("Regional office").
     in_rows = row_words(question)
     row_hits = {id(c): (row_heads(c.text), found) for c in cands if c.kind == "row"
                 and (found := row_label_words(c.text, [w for w in in_rows if w not in
@@ -1213,8 +1213,8 @@ def another_row(row: Candidate, taken: Sequence[Candidate]) -> bool:
 
 def names_a_row_apart(row: Candidate, taken: Sequence[Candidate]) -> bool:
     """Whether ``row`` is a row of a table that ``taken`` already has a row of and names a row the
-    question names that those do not ("… did substantive and bank staffing grow?": the Bank row,
-    then the Substantive row): another fact, however alike the two rows read."""
+    question names that those do not ("… did nurse and porter numbers grow?": the Porter row,
+    then the Nurse row): another fact, however alike the two rows read."""
     if not row.row_named:
         return False
     same = [c.row_named for c in taken if c.row_named is not None

@@ -92,7 +92,7 @@ def test_what_was_chosen_from_an_items_paragraph_stays_with_that_item():
 
 
 def test_a_line_announcing_a_list_the_answer_does_not_give_is_left_out():
-    report = ("The review found that records are kept well. The headlines from the review are:\n\n"
+    report = ("The review found that records are kept well. The main findings of the review are:\n\n"
               "Consent is recorded for every patient.")
     other = "Practices must keep records for eight years."
     shown = [ScoredPassage(Passage(passage_id="r:0", doc_id="r", seq=0, text=report, char_start=0,
@@ -100,7 +100,7 @@ def test_a_line_announcing_a_list_the_answer_does_not_give_is_left_out():
              ScoredPassage(Passage(passage_id="o:0", doc_id="o", seq=0, text=other, char_start=0,
                                    char_end=len(other)), 0.9)]
     cands = {c.text: c for c in candidates(shown)}
-    found, headlines = cands["The review found that records are kept well."], cands["The headlines from the review are:"]
+    found, headlines = cands["The review found that records are kept well."], cands["The main findings of the review are:"]
     keep, item = cands["Practices must keep records for eight years."], cands["Consent is recorded for every patient."]
     assert headlines.kind == "lead-in"
     # Followed by another document's sentence, or by nothing: the list it announces is not given.
