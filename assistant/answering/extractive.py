@@ -636,30 +636,35 @@ def numbered_lists(picked: list[Candidate], shown: list[ScoredPassage],
         # The items in the order of their numbers, each with what was already chosen from its
         # paragraph ("1. Who do you see each week?" then "Think about family …"), in the document's order; an
         # item already chosen elsewhere in the answer is moved into its place (quoted once).
-        def at(x: Candidate) -> int:
-            return shown[x.rank].passage.char_start + x.start
-
-        doc, last = found[-1][0].doc_id, found[-1][0].char_start + found[-1][1]
+        last = (found[-1][0].doc_id, found[-1][0].char_start + found[-1][1])
         j = i + 1
-        while j < len(out) and shown[out[j].rank].passage.doc_id == doc and at(c) < at(out[j]) <= last:
+        while j < len(out) and _where(out[j], shown)[0] == last[0] and _where(c, shown) < _where(out[j], shown) <= last:
             j += 1
         items: list[Candidate] = []
         for p, label, label_end in found:
             item = next(iter(_read_on(c.text, p, label)), None)
             if item is None or item.start > label_end:
                 break  # the numbered line reads as no sentence: the list is not followed further
-            held = next((x for x in out if shown[x.rank].passage.doc_id == p.doc_id
-                         and at(x) <= p.char_start + item.start < at(x) + max(x.end - x.start, 1)), None)
+            spot = (p.doc_id, p.char_start + item.start)
+            held = next((x for x in out if _where(x, shown)[0] == spot[0]
+                         and _where(x, shown)[1] <= spot[1] < _where(x, shown)[1] + max(x.end - x.start, 1)), None)
             if held is None:
                 item.rank = _shown_rank(shown, p)
                 items.append(item)
             elif out.index(held) >= j:
                 items.append(held)
         moved = {id(x) for x in items}
-        run = sorted([*out[i + 1:j], *items], key=at)
+        run = sorted([*out[i + 1:j], *items], key=lambda x: _where(x, shown))
         return [*out[:i + 1], *run, *(x for x in out[j:] if id(x) not in moved)], i + 1 + len(run)
 
     return _each_lead_in(picked, read)
+
+
+def _where(c: Candidate, shown: Sequence[ScoredPassage]) -> tuple[str, int]:
+    """Where a chosen sentence stands in its document: the document and the offset in its text
+    (passages of one document overlap, so offsets in passages cannot be compared)."""
+    p = shown[c.rank].passage
+    return p.doc_id, p.char_start + c.start
 
 
 def _numbered_items(passage: Passage, pos: int, following: Callable[[Passage], Passage | None],
@@ -756,15 +761,11 @@ def without_dangling_lead_ins(picked: list[Candidate], shown: list[ScoredPassage
     colon ("All practices are expected to:", "The main findings are:") that no sentence
     from further on in its document follows promises what the answer then leaves out. The
     answer's first sentence stays, whatever it is: it is the best the documents have."""
-    def at(c: Candidate) -> tuple[str, int]:
-        p = shown[c.rank].passage
-        return p.doc_id, p.char_start + c.start
-
     out = []
     for n, c in enumerate(picked):
         nxt = picked[n + 1] if n + 1 < len(picked) else None
         if n and c.kind == "lead-in" and c.text.rstrip().endswith(":") and (
-                nxt is None or at(nxt)[0] != at(c)[0] or at(nxt)[1] <= at(c)[1]):
+                nxt is None or _where(nxt, shown)[0] != _where(c, shown)[0] or _where(nxt, shown) <= _where(c, shown)):
             continue
         out.append(c)
     return out
