@@ -187,9 +187,26 @@ def asks_for_duration(question: str) -> bool:
 
 _OPENING_PAIR = re.compile(r"^\W*([A-Z][a-z]+) [A-Z][a-z]+\b")
 # Bodies known by their initials, two or more together as a sentence's subject: "ABCD and EFG
-# have set the standards …" (one alone, "The NHS will …", is as often the service as a body).
+# have set the standards …".
 _INITIALS_OPENING = re.compile(r"^\W*(?:The\s+)?([A-Z]{3,}[a-z]?)(?:\s*(?:,|and|&)\s*(?:the\s+)?([A-Z]{3,}[a-z]?))+\s+"
                                r"(?:have|has|had|is|are|was|were|will|would|can|could|did|does|[a-z]{3,}ed)\b")
+# One body known by its initials as a sentence's subject: "ABCD will publish …" (see
+# ``names_a_body``).
+_INITIALISM_SUBJECT = re.compile(r"^\W*(?:The\s+)?([A-Z]{3,}[a-z]?)\s+(?:will|would|has|have|had|is|are|was|were|"
+                                 r"must|should|can|could|did|does|[a-z]{3,}(?:ed|es))\b")
+# A question asking for any body, not one of a kind: "who …", "which organisation …", "what body …".
+_ASKS_ANY_BODY = re.compile(r"^\W*(?:who|whom)\b|^\W*(?:which|what)\s+(?:[\w'’-]+\s+){0,2}?(?:organi[sz]ations?|"
+                            r"bod(?:y|ies))\b", re.I)
+
+
+def names_a_body(text: str, question: str, given: set[str]) -> bool:
+    """Whether a sentence opening with one body's initials ("ABCD will put the principles at the
+    heart of its strategy.") names the body a question asks for: only a question asking for any
+    body ("which organisation …?"), not for one of a kind ("which supplier …?": initials say a
+    body, not what kind), and not a body the question names (``given``): "The NHS will …",
+    asked about the NHS, is the service the question is about."""
+    m = _INITIALISM_SUBJECT.match(text)
+    return bool(m) and m.group(1).lower() not in given and bool(_ASKS_ANY_BODY.match(main_clause(question)))
 # A name written in lower case, then capitals: "techAB", "eFOO".
 CAMEL_NAME = re.compile(r"\b[a-z]{1,6}[A-Z]{2,}\b")
 
@@ -414,7 +431,8 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
         elif want == "share":
             if not _SHARE.search(c.text):
                 continue
-        elif not holds_type(f"{c.text} {c.items}", want, given if want == "place" else frozenset()):
+        elif not holds_type(f"{c.text} {c.items}", want, given if want == "place" else frozenset()) and \
+                not (want == "name" and names_a_body(c.text, question, given)):
             continue
         elif want == "date" and day and not (DAY.search(c.text) or _MONTH_YEAR.search(c.text)):
             continue  # "on what date …" is not answered by a year alone

@@ -841,7 +841,10 @@ def quoted_terms(question: str) -> list[str]:
     return [q for q in quotations(question, keep_case=True) if len(_folded(q)) > 1]
 
 
-_ASKS_MEANING = re.compile(r"\b(?:define[sd]?|definition|mean|means|meant)\b", re.I)
+# A question asking what a term means: "how does the standard define …", "… its definitions, what
+# is …", "what does the term … mean", "how does the charter describe …".
+_ASKS_MEANING = re.compile(r"\b(?:defin(?:e|es|ed|ition|itions)|mean(?:s|t|ing)?|describes?|described|"
+                           r"what\s+(?:is|are|was|were))\b", re.I)
 # "How does the glossary define inter-operability?", "… define the term 'carer' …": what follows
 # "define", up to the end of the question or a clause setting where ("… in its glossary").
 _DEFINE = re.compile(r"\bdefines?\s+(?:the\s+term\s+|an?\s+|the\s+)?([\w'’-]+(?:\s+[\w'’-]+){0,3}?)\s*"

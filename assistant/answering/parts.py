@@ -5,10 +5,11 @@ from them leaves the second half unsaid.
 
 A question is split only where "and" opens a new question ("…, and which …", "… and how many …",
 "…, and on what date …"), or joins two things the question asks the same of, each after its own
-preposition ("… team size in trusts and in local health boards?"), and only when each side says
-enough on its own to be searched for; a statement before the question ("The strategy set a
-target. What was it, and …?") is carried into the first part and into any later part that points
-back to it, and a later part that points back ("its core extract") carries the first part's names.
+preposition ("… team size in trusts and in local health boards?"); a piece that says too little
+to be searched for alone ("…, and by when?") stays with the piece before it. A statement before
+the question ("The strategy set a target. What was it, and …?") is carried into the first part
+and into any later part that points back to it, and a later part that points back ("its core
+extract") carries the first part's names.
 A later part that refers to the first part's answer ("… and what does that body publish?") is
 searched again, once that answer is known, with the names it gives (``refers_to_answer``,
 ``answer_names``; the search is the answering stages' ``_follow_back``).
@@ -88,11 +89,22 @@ def _parts(question: str) -> tuple[str, ...]:
         # "… team size in trusts and in local health boards?" asks the same of each.
         head = both.group("head")
         pieces = [f"{head}{both.group('x')}", f"{head}{both.group('y')}"]
+    # A piece that says too little to be searched alone ("…, and by when?", "… and when was it
+    # revised") asks more of the piece before it, and stays with it.
+    kept: list[str] = []
+    for piece in pieces:
+        if kept and len(_substance(f"{lead} {piece}")) < MIN_WORDS:
+            kept[-1] = f"{kept[-1]}, and {piece}"
+        else:
+            kept.append(piece)
+    pieces = kept
+    if len(pieces) < 2:
+        return (question,)
     first_names = [m for m in _NAMES.findall(" " + pieces[0][1:]) if m.lower() not in ("and", "the")]
     parts: list[str] = []
     for n, piece in enumerate(pieces):
         if len(_substance(f"{lead} {piece}")) < MIN_WORDS:
-            return (question,)  # "…, and over how long?" says too little to be searched alone
+            return (question,)  # the first piece says too little, and has none before it to join
         piece = piece.rstrip("?") + "?"
         points_back = bool(_POINTS_BACK.search(piece))
         if n and points_back and first_names:

@@ -15,7 +15,7 @@ from evidence_ingest import works
 from evidence_ingest.store import Index
 
 from evidence_assistant.answering.answerable import main_clause
-from evidence_assistant.answering.extractive import asked_acronyms, expansion_in
+from evidence_assistant.answering.extractive import asked_acronyms, defined_term, expansion_in
 from evidence_assistant.answering.parts import question_parts
 from evidence_assistant.core.errors import EmptyIndexError, InvalidFilterError
 from evidence_assistant.core.settings import Settings
@@ -273,15 +273,42 @@ SPELLED_POOL = 100
 SPELLED_FIRST = 3
 
 
+def moved_to_front(order: list[str], passages: dict[str, Any], holds: Callable[[str], bool], n: int) -> list[str]:
+    """``order`` with the first ``n`` of its first ``SPELLED_POOL`` passages whose text ``holds``
+    what the question asks for moved to the front, in their order."""
+    found = [pid for pid in order[:SPELLED_POOL] if pid in passages and holds(passages[pid].text)][:n]
+    if not found:
+        return order
+    return [*found, *(pid for pid in order if pid not in found)]
+
+
 def spelled_out_first(order: list[str], acronyms: Sequence[str], passages: dict[str, Any]) -> list[str]:
     """``order`` with the first ``SPELLED_FIRST`` passages that spell out an abbreviation the
     question asks about ("what does ABC stand for?": a glossary's "ABC | Adult Bed Census …")
     moved to the front, in their order."""
-    spelled = [pid for pid in order[:SPELLED_POOL] if pid in passages
-               and any(expansion_in(a, passages[pid].text) for a in acronyms)][:SPELLED_FIRST]
-    if not spelled:
-        return order
-    return [*spelled, *(pid for pid in order if pid not in spelled)]
+    return moved_to_front(order, passages, lambda text: any(expansion_in(a, text) for a in acronyms), SPELLED_FIRST)
+
+
+# A question asking what a term means ("How does the standard define a 'handover'?", "What is
+# 'soft data' in the glossary?", ``extractive.defined_term``) is answered where that term heads an
+# entry: a data standard's item ("Handover" on its own line, then what it is) or a glossary's line
+# ("Soft data – what people say of a service"). Such an entry is a short passage whose other words
+# rarely repeat the question's, so the word search ranks it below the term's other mentions. On the
+# real suite's dev split, moving the first DEFINED_FIRST entries to the front gained three
+# definition answers (0.81 → 0.88 of them right) and lost none.
+DEFINED_FIRST = 3
+
+
+def heads_entry(term: str, text: str) -> bool:
+    """Whether ``text`` has a line that opens with ``term`` and then ends, or goes on after a
+    dash or colon (an entry for the term, not a mention of it)."""
+    return bool(re.search(rf"(?:^|\n)[ \t*#•-]*{re.escape(term)}[ \t]*(?:\n|$|(?:--|[-–—:])[ \t])", text, re.I))
+
+
+def defined_first(order: list[str], term: str, passages: dict[str, Any]) -> list[str]:
+    """``order`` with the first ``DEFINED_FIRST`` passages holding an entry for ``term`` moved to
+    the front, in their order."""
+    return moved_to_front(order, passages, lambda text: heads_entry(term, text), DEFINED_FIRST)
 
 
 def file_name_words(path: str) -> str:
@@ -477,6 +504,9 @@ class Retriever:
         acronyms = asked_acronyms(main_clause(query))
         if acronyms:
             order = spelled_out_first(order, acronyms, self.index.manifest.passages(order[:SPELLED_POOL]))
+        term = defined_term(query)
+        if term:
+            order = defined_first(order, term, self.index.manifest.passages(order[:SPELLED_POOL]))
         sims = dict(dense)
         d_rank = {pid: i for i, (pid, _) in enumerate(dense, 1)}
         l_rank = {pid: i for i, (pid, _) in enumerate(lexical, 1)}
@@ -487,6 +517,17 @@ class Retriever:
                 if p in ranks:
                     ranks[c] = min(ranks.get(c, ranks[p]), ranks[p])
         passages = self.index.manifest.passages(order[:pool])
+        # The document a question (or a part of it) names as the one to read, alone, is exempt
+        # from the cap of ``max_per_document``: spreading the passages over other documents is
+        # for questions that say nothing of where the answer is. A question naming two
+        # documents keeps the cap, so that one of them cannot push the other out. On the real
+        # suite's dev split: recall@10 0.939 → 0.945, nDCG@10 0.761 → 0.764, ten questions'
+        # passages ranked better and one a little worse, no answer's correctness changed.
+        uncapped: set[str] = set()
+        for text in dict.fromkeys([query, *parts]):
+            named = self.named_documents(text, allowed)
+            if len({self._titles.get(d, d) for d in named}) == 1:
+                uncapped |= set(named)
         results: list[ScoredPassage] = []
         per_doc: dict[str, int] = {}
         overflow: list[ScoredPassage] = []
@@ -495,7 +536,7 @@ class Retriever:
             if p is None:
                 continue
             sp = ScoredPassage(p, fused[pid], sims.get(pid), d_rank.get(pid), l_rank.get(pid))
-            if per_doc.get(p.doc_id, 0) >= s.max_per_document:
+            if per_doc.get(p.doc_id, 0) >= s.max_per_document and p.doc_id not in uncapped:
                 overflow.append(sp)
                 continue
             per_doc[p.doc_id] = per_doc.get(p.doc_id, 0) + 1

@@ -58,12 +58,12 @@ _DEADLINE_RES = [
     re.compile(rf"\b(?:by|before|no later than|not later than)\s+{_YEAR}\b"),
     re.compile(rf"\bwithin\s+(?:the\s+next\s+)?{_NUMBER_WORDS}\s+(?:days?|weeks?|months?|years?)(?:\s+of\s+[a-z][\w' -]{{0,40}}?(?=[,.;]|\s+(?:and|so|to)\b|$))?"),
     re.compile(rf"\b(?:over|in)\s+the\s+next\s+{_NUMBER_WORDS}\s+(?:months|years)\b"),
-    re.compile(rf"\bby\s+the\s+end\s+of\s+(?:the|this)\s+(?:year|Parliament|spending review period|decade)\b"),
+    re.compile(r"\bby\s+the\s+end\s+of\s+(?:the|this)\s+(?:year|Parliament|spending review period|decade)\b"),
     # A bare date in brackets after an undertaking ("... health information (November 2022)");
     # "(completed May 2022)" is a progress note, not a deadline, and does not match.
     re.compile(rf"(?<=\()(?:\d{{1,2}}\s+)?{_MONTH}\s+(?:19|20)\d{{2}}(?=\))"),
     re.compile(r"\bin\s+(?:19|20)\d{2}\s+to\s+(?:19|20)\d{2}\b"),
-    re.compile(rf"\bwithin\s+the\s+lifetime\s+of\s+this\s+(?:Plan|plan|Parliament|strategy)\b"),
+    re.compile(r"\bwithin\s+the\s+lifetime\s+of\s+this\s+(?:Plan|plan|Parliament|strategy)\b"),
 ]
 
 

@@ -342,10 +342,27 @@ def test_bodies_known_by_initials_or_written_in_lower_case_first_are_names():
     # Initials as a sentence's subject name bodies; initials describing a thing do not.
     assert holds_type("QRST and WXYZ have set the coding standards for general practice.", "name")
     assert not holds_type("QRST records must be kept for eight years.", "name")
-    assert not holds_type("The QRST will adopt new tools across its areas.", "name")  # one alone: the service
+    assert not holds_type("The QRST will adopt new tools across its areas.", "name")  # one alone: see below
     # A body whose name opens in lower case ("techAB") is a name wherever it stands.
     assert holds_type("The panel was brought together by techAB and the council.", "name")
     assert not holds_type("The panel was brought together by the technology team and the council.", "name")
+
+
+def test_one_body_known_by_its_initials_answers_a_question_asking_for_any_body():
+    sentence = "QRST will put the sharing principles at the heart of its data strategy."
+    assert judged("Which organisation does the strategy say will put the sharing principles at the heart of "
+                  "its data strategy?", sentence) == (True, "name")
+    assert judged("According to the strategy, who will put the sharing principles at the heart of its data "
+                  "strategy?", sentence) == (True, "name")
+    # Initials say a body, not which kind: a question for a supplier is not answered by them.
+    assert judged("Which cloud supplier does the strategy say will put the sharing principles at the heart of "
+                  "its data strategy?", sentence) == (False, "name")
+    # A body the question names is what it is about, not the body it asks for.
+    assert judged("Which organisation will work with QRST to put the sharing principles at the heart of its "
+                  "data strategy?", sentence) == (False, "name")
+    # Initials describing a thing name no body.
+    assert judged("Which organisation keeps the sharing records for eight years?",
+                  "QRST records must be kept for eight years.") == (False, "name")
 
 
 def test_a_quoted_term_does_not_set_what_is_asked_and_a_list_asked_for_is_of_items():

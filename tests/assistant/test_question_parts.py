@@ -49,6 +49,22 @@ def test_the_same_question_of_two_things_each_after_its_preposition_is_asked_of_
     assert question_parts(question) == parts
 
 
+@pytest.mark.parametrize("question, parts", [
+    # "… and by when" says too little to be searched alone: it stays with the piece before it,
+    # and the question goes on to its second part.
+    ("What waiting time does the charter promise, and by when; and what share of visits does the survey say "
+     "start late?",
+     ["What waiting time does the charter promise, and by when?",
+      "What share of visits does the survey say start late?"]),
+    ("When was the charter first issued and when was it revised, and which council does the web page give as "
+     "its author?",
+     ["When was the charter first issued, and when was it revised?",
+      "Which council does the web page give as its author?"]),
+])
+def test_a_piece_saying_too_little_alone_stays_with_the_piece_before_it(question, parts):
+    assert question_parts(question) == parts
+
+
 def test_a_lead_statement_goes_with_the_first_part_and_with_a_part_pointing_back_to_it():
     q = "The strategy set a target for care records. What was the target, and what did the board paper say of it?"
     assert question_parts(q) == [

@@ -150,3 +150,18 @@ def test_of_two_titles_sharing_a_stem_the_one_named_by_more_words_is_raised(stem
     # Named by the stem alone, both are raised.
     assert named("What vacancy rate did the Coastal Workforce Review assume?") == \
         {"coastal_workforce_review_full_report.md", "coastal_workforce_review_summary.md"}
+
+
+@pytest.mark.slow
+def test_the_one_document_a_question_names_is_not_held_to_the_cap_per_document(assistant, monkeypatch):
+    # At most one passage per document: the named report's second passage keeps its place, above
+    # the pharmacy guidance, while the other trust's second passage, though it scores above the
+    # guidance too, waits until every document has had its turn.
+    monkeypatch.setattr(assistant.retriever, "settings", assistant.retriever.settings.model_copy(
+        update={"max_per_document": 1}))
+    ranked = _ranked(assistant, NAMING)
+    assert [(name, text.split()[0]) for name, text, _ in ranked] == [
+        ("harbour_valley_annual_report_2024.md", "Harbour"), ("riverside_annual_report_2024.md", "Riverside"),
+        ("harbour_valley_annual_report_2024.md", "Estates"), ("CommunityPharmacyGuidance.md", "Guidance"),
+        ("riverside_annual_report_2024.md", "Staff")]
+    assert ranked[4][2] > ranked[3][2]  # held back by the cap, not by its score
