@@ -200,8 +200,8 @@ _ASKS_ANY_BODY = re.compile(r"^\W*(?:who|whom)\b|^\W*(?:which|what)\s+(?:[\w'’
 
 
 def names_a_body(text: str, question: str, given: set[str]) -> bool:
-    """Whether a sentence opening with one body's initials ("ABCD will put the principles at the
-    heart of its strategy.") names the body a question asks for: only a question asking for any
+    """Whether a sentence opening with one body's initials ("ABCD will publish the new records
+    standard next spring.") names the body a question asks for: only a question asking for any
     body ("which organisation …?"), not for one of a kind ("which supplier …?": initials say a
     body, not what kind), and not a body the question names (``given``): "The NHS will …",
     asked about the NHS, is the service the question is about."""

@@ -90,7 +90,7 @@ def _parts(question: str) -> tuple[str, ...]:
         head = both.group("head")
         pieces = [f"{head}{both.group('x')}", f"{head}{both.group('y')}"]
     # A piece that says too little to be searched alone ("…, and by when?", "… and when was it
-    # revised") asks more of the piece before it, and stays with it.
+    # renewed") asks more of the piece before it, and stays with it.
     kept: list[str] = []
     for piece in pieces:
         if kept and len(_substance(f"{lead} {piece}")) < MIN_WORDS:

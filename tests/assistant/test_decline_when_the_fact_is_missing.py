@@ -349,19 +349,19 @@ def test_bodies_known_by_initials_or_written_in_lower_case_first_are_names():
 
 
 def test_one_body_known_by_its_initials_answers_a_question_asking_for_any_body():
-    sentence = "QRST will put the sharing principles at the heart of its data strategy."
-    assert judged("Which organisation does the strategy say will put the sharing principles at the heart of "
-                  "its data strategy?", sentence) == (True, "name")
-    assert judged("According to the strategy, who will put the sharing principles at the heart of its data "
-                  "strategy?", sentence) == (True, "name")
+    sentence = "QRST will publish the new records standard for community pharmacies next spring."
+    assert judged("Which organisation will publish the new records standard for community pharmacies?",
+                  sentence) == (True, "name")
+    assert judged("According to the plan, who will publish the new records standard for community pharmacies?",
+                  sentence) == (True, "name")
     # Initials say a body, not which kind: a question for a supplier is not answered by them.
-    assert judged("Which cloud supplier does the strategy say will put the sharing principles at the heart of "
-                  "its data strategy?", sentence) == (False, "name")
+    assert judged("Which software supplier will publish the new records standard for community pharmacies?",
+                  sentence) == (False, "name")
     # A body the question names is what it is about, not the body it asks for.
-    assert judged("Which organisation will work with QRST to put the sharing principles at the heart of its "
-                  "data strategy?", sentence) == (False, "name")
+    assert judged("Which organisation will help QRST publish the new records standard for community pharmacies?",
+                  sentence) == (False, "name")
     # Initials describing a thing name no body.
-    assert judged("Which organisation keeps the sharing records for eight years?",
+    assert judged("Which organisation keeps the pharmacy records for eight years?",
                   "QRST records must be kept for eight years.") == (False, "name")
 
 
