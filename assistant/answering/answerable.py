@@ -207,6 +207,8 @@ def names_a_body(text: str, question: str, given: set[str]) -> bool:
     asked about the NHS, is the service the question is about."""
     m = _INITIALISM_SUBJECT.match(text)
     return bool(m) and m.group(1).lower() not in given and bool(_ASKS_ANY_BODY.match(main_clause(question)))
+
+
 # A name written in lower case, then capitals: "techAB", "eFOO".
 CAMEL_NAME = re.compile(r"\b[a-z]{1,6}[A-Z]{2,}\b")
 
