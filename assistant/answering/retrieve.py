@@ -399,10 +399,12 @@ class Retriever:
         held = {d: frozenset(t for t in tokens if t in words[d]) for d in named}
         return {d: v for d, v in named.items() if not any(held[d] < held[e] for e in named)}
 
-    def _rank(self, query: str, mode: str, allowed: set[str] | None, timings: dict[str, float]
+    def _rank(self, query: str, mode: str, allowed: set[str] | None, timings: dict[str, float],
+              named_by_query: dict[str, dict[str, float]] | None = None
               ) -> tuple[list[str], dict[str, float], list[tuple[str, float]], list[tuple[str, float]]]:
         """Passage ids for ``query``, best first, with their fused scores and the dense and
-        lexical (id, score) lists they came from."""
+        lexical (id, score) lists they came from. The documents ``query`` names
+        (``named_documents``) are put in ``named_by_query`` when given."""
         s = self.settings
         dense: list[tuple[str, float]] = []
         lexical: list[tuple[str, float]] = []
@@ -428,6 +430,8 @@ class Retriever:
                         s.rrf_k)
         t = time.perf_counter()
         named = self.named_documents(query, allowed) if fused else {}
+        if named_by_query is not None:
+            named_by_query[query] = named
         if named:  # passages of the documents the question names are raised (see TITLE_BOOST)
             doc_of = self.index.manifest.doc_ids_of(fused)
             fused = {pid: v * (1.0 + TITLE_BOOST * named.get(doc_of.get(pid, ""), 0.0)) for pid, v in fused.items()}
@@ -470,7 +474,8 @@ class Retriever:
         if allowed is not None and not allowed:
             return Retrieval([], timings, allowed)
         parts = question_parts(query) if self.settings.split_questions else [query]
-        order, fused, dense, lexical = self._rank(query, mode, allowed, timings)
+        named_by_query: dict[str, dict[str, float]] = {}
+        order, fused, dense, lexical = self._rank(query, mode, allowed, timings, named_by_query)
         if len(parts) > 1:
             # A question asking two things: each part is searched for too, and the lists are
             # taken in turn, the whole question's first, so that the passages answering its
@@ -482,7 +487,7 @@ class Retriever:
             if asked_k is None:
                 k += s.part_passages * (len(parts) - 1)
             t = time.perf_counter()
-            order = in_turn([order, *(self._rank(part, mode, allowed, {})[0] for part in parts)])
+            order = in_turn([order, *(self._rank(part, mode, allowed, {}, named_by_query)[0] for part in parts)])
             fused = {pid: 1.0 / n for n, pid in enumerate(order, 1)}
             timings["parts_s"] = time.perf_counter() - t
         t = time.perf_counter()
@@ -524,8 +529,7 @@ class Retriever:
         # suite's dev split: recall@10 0.939 → 0.945, nDCG@10 0.761 → 0.764, ten questions'
         # passages ranked better and one a little worse, no answer's correctness changed.
         uncapped: set[str] = set()
-        for text in dict.fromkeys([query, *parts]):
-            named = self.named_documents(text, allowed)
+        for named in named_by_query.values():
             if len({self._titles.get(d, d) for d in named}) == 1:
                 uncapped |= set(named)
         results: list[ScoredPassage] = []
