@@ -146,7 +146,7 @@ def run_product(index_dir: Path, queries: list[str], *, chunk_tokens: int, chunk
         "kind": "product", "index_dir": str(index_dir), "passages": a.index.manifest.count_passages(),
         "settings": {"retrieval": s.retrieval, "top_k": s.top_k, "dense_k": s.dense_k, "lexical_k": s.lexical_k,
                      "hnsw_ef_search": s.hnsw_ef_search, "precision": a.index.embedder.precision,
-                     "batch_size": s.batch_size, "answerer": s.answerer},
+                     "answer_precision": a.index.embedder.answer_precision, "batch_size": s.batch_size, "answerer": s.answerer},
         "cold": cold,
         "retrieve": summary_ms(retr_lat), "retrieve_stages_p50_ms": retr_stages,
         "ask": summary_ms(ask_lat), "ask_stages_p50_ms": ask_stages, "ask_verdicts": verdicts,

@@ -159,6 +159,16 @@ def plain_layout(model_path: Path) -> PlainLayout | None:
         return None
 
 
+def _resolved(precision: str, setting: str) -> str:
+    """fp32 or bf16 for a precision setting: 'auto' picks bf16 where the CPU has it natively;
+    bf16 asked for on a CPU without it is a configuration error naming ``setting``."""
+    if precision == "auto":
+        return "bf16" if bf16_supported() else "fp32"
+    if precision == "bf16" and not bf16_supported():
+        raise ConfigError(f"{setting}=bf16 but this CPU has no native bf16; use fp32 or auto")
+    return precision
+
+
 class Embedder:
     """Embeds passages and questions with the packaged model. Vectors are L2-normalised float32,
     so a dot product is the cosine similarity.
@@ -169,7 +179,7 @@ class Embedder:
     shortens the wait for a first answer. Any other folder is run by sentence-transformers."""
 
     def __init__(self, model_path: Path | None = None, *, precision: str = "fp32", batch_size: int = 32,
-                 query_cache_size: int = 1024, threads: int | None = None):
+                 query_cache_size: int = 1024, threads: int | None = None, answer_precision: str | None = None):
         import torch
 
         self.model_path = Path(model_path) if model_path else packaged_model_path()
@@ -183,11 +193,11 @@ class Embedder:
             hf_logging.disable_progress_bar()
         except Exception:  # pragma: no cover
             pass
-        if precision == "auto":
-            precision = "bf16" if bf16_supported() else "fp32"
-        if precision == "bf16" and not bf16_supported():
-            raise ConfigError("EVIDENCE_PRECISION=bf16 but this CPU has no native bf16; use fp32 or auto")
-        self.precision = precision
+        self.precision = _resolved(precision, "EVIDENCE_PRECISION")
+        # Sentences and questions compared with each other at answer time (``encode_cached``)
+        # are never compared with the index's vectors, so they may be embedded at another
+        # precision than the index (by default the same).
+        self.answer_precision = _resolved(answer_precision or precision, "EVIDENCE_ANSWER_PRECISION")
         self.batch_size = batch_size
 
         from tokenizers import Tokenizer
@@ -211,7 +221,9 @@ class Embedder:
         self._counter.no_truncation()
         self._counter.no_padding()
         self.name = self.model_path.name if self.model_path.name != "model" else "all-MiniLM-L6-v2"
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        # Keyed by precision and text: a question embedded for its search (at ``precision``) and
+        # for comparing with sentences (at ``answer_precision``) is two entries.
+        self._cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._cache_size = query_cache_size
         self._lock = threading.Lock()
         self.calls = 0  # texts embedded; tests use it to prove unchanged files cost nothing
@@ -278,9 +290,9 @@ class Embedder:
         return self._hf_tokenizer
 
     @contextlib.contextmanager
-    def _autocast(self) -> Iterator[None]:
+    def _autocast(self, precision: str | None = None) -> Iterator[None]:
         import torch
-        if self.precision == "bf16":
+        if (precision or self.precision) == "bf16":
             with torch.autocast("cpu", dtype=torch.bfloat16):
                 yield
         else:
@@ -292,13 +304,14 @@ class Embedder:
             return []
         return [len(e.ids) for e in self._counter.encode_batch(list(texts), add_special_tokens=False)]
 
-    def encode(self, texts: Sequence[str], *, batch_size: int | None = None) -> np.ndarray:
+    def encode(self, texts: Sequence[str], *, batch_size: int | None = None,
+               precision: str | None = None) -> np.ndarray:
         """Embed passages, longest first in batches of similar length so padding stays small;
-        rows come back in the order given."""
+        rows come back in the order given. ``precision``: fp32 or bf16 (unset: the index's)."""
         import torch
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        with self._lock, torch.inference_mode(), self._autocast():
+        with self._lock, torch.inference_mode(), self._autocast(precision):
             if self.layout is not None:
                 vecs = self._encode_plain(list(texts), batch_size or self.batch_size)
             else:
@@ -342,37 +355,40 @@ class Embedder:
         return out
 
     def encode_cached(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed short texts (questions, sentences), reusing recent results and batching the rest."""
+        """Embed short texts (questions, sentences) that the answerer compares with each other, at
+        ``answer_precision``, reusing recent results and batching the rest."""
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         missing: dict[str, list[int]] = {}
+        precision = self.answer_precision
         for i, t in enumerate(texts):
-            hit = self._cache.get(t)
+            hit = self._cache.get((precision, t))
             if hit is not None:
-                self._cache.move_to_end(t)
+                self._cache.move_to_end((precision, t))
                 out[i] = hit
             else:
                 missing.setdefault(t, []).append(i)
         if missing:
             # Small batches: sentences vary in length, and a batch is padded to its longest. At 64
             # an answer's ~60 sentences took ~1.5× as long as at 16 (same vectors).
-            new = self.encode(list(missing), batch_size=16)
+            new = self.encode(list(missing), batch_size=16, precision=precision)
             for (t, rows), vec in zip(missing.items(), new):
                 out[rows] = vec
                 if self._cache_size:
-                    self._cache[t] = vec
+                    self._cache[(precision, t)] = vec
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return out
 
     def encode_query(self, text: str) -> np.ndarray:
         """Embed one query, remembering recent ones (staff repeat and refine questions)."""
-        hit = self._cache.get(text)
+        key = (self.precision, text)
+        hit = self._cache.get(key)
         if hit is not None:
-            self._cache.move_to_end(text)
+            self._cache.move_to_end(key)
             return hit
         vec = self.encode([text], batch_size=1)[0]
         if self._cache_size:
-            self._cache[text] = vec
+            self._cache[key] = vec
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return vec
@@ -398,12 +414,13 @@ _EMBEDDERS_LOCK = threading.Lock()
 def get_embedder(settings: Settings | None = None) -> Embedder:
     """The process-wide embedder for these settings (the model loads once per process)."""
     s = get_settings(settings)
-    key = (str(s.model_path or packaged_model_path()), s.precision, s.batch_size)
+    key = (str(s.model_path or packaged_model_path()), s.precision, s.answer_precision, s.batch_size)
     with _EMBEDDERS_LOCK:
         emb = _EMBEDDERS.get(key)
         if emb is None:
             emb = Embedder(s.model_path, precision=s.precision, batch_size=s.batch_size,
-                           query_cache_size=s.query_cache_size, threads=s.torch_threads)
+                           query_cache_size=s.query_cache_size, threads=s.torch_threads,
+                           answer_precision=s.answer_precision)
             _EMBEDDERS[key] = emb
         return emb
 

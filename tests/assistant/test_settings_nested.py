@@ -41,7 +41,7 @@ BEFORE_GROUPING = {
     "max_upload_mb": 50.0, "upload_dir": None, "log_level": "WARNING",
 }
 NEW_SETTINGS = {"bm25_k1": 0.9, "bm25_b": 0.4, "sentence_scorer": "learned", "split_questions": True,
-                "part_passages": 3}
+                "part_passages": 3, "answer_precision": "auto"}
 
 
 @pytest.fixture(autouse=True)

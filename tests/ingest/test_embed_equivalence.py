@@ -134,6 +134,27 @@ def test_bf16_vectors_match_sentence_transformers(texts, reference, reference_fp
     assert float(against_fp32.min()) >= 0.999, _worst(against_fp32, texts)
 
 
+def test_answer_time_sentences_take_their_own_precision_and_searches_keep_the_index_s(texts, embedder):
+    """The answerer's sentences and questions compared with each other may be embedded at bf16
+    while the index and each query's search stay at fp32: the search vector is the fp32 one even
+    after the same text was embedded for comparing, and the other way round."""
+    if not bf16_supported():
+        pytest.skip("this CPU has no native bf16 (avx512_bf16 or amx_bf16), so bf16 autocast is not offered")
+    fp32 = embedder.encode(texts[:40])
+    emb = Embedder(precision="fp32", answer_precision="bf16")
+    assert (emb.precision, emb.answer_precision) == ("fp32", "bf16")
+    compared = emb.encode_cached(texts[:40])
+    close = _cosines(compared, fp32)
+    assert float(close.min()) >= 0.999, _worst(close, texts)
+    assert not np.array_equal(compared, fp32)  # really another arithmetic
+    # The same text, embedded for its search after it was embedded for comparing, is the
+    # index's vector, and comparing it again gives the compared vector back (from the cache).
+    assert np.array_equal(emb.encode_query(texts[5]), emb.encode([texts[5]])[0])
+    assert np.array_equal(emb.encode_cached([texts[5]])[0], compared[5])
+    # Unset, the answerer's precision is the index's.
+    assert Embedder(precision="fp32").answer_precision == "fp32"
+
+
 def test_transformers_tokenizer_and_sentence_transformers_model_on_demand(texts, reference_fp32):
     """Callers that want the library objects still get them, loaded only when asked for."""
     emb = Embedder(precision="fp32")
