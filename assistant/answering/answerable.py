@@ -334,6 +334,17 @@ _TYPE_WORDS = set(tokenize("how many much when who whom whose what date year num
                            "figure score rate did does was were is are will"))
 
 
+_THIS_NOUN = re.compile(r"\b(?:this|these)\s+([a-z][a-z-]{3,})\b")
+
+
+def refers_to(sentence: str, lead: str) -> bool:
+    """Whether ``sentence`` names something by pointing back to the sentence before it (its
+    ``lead``): "this programme", "these plans", a noun the lead names ("… a training programme
+    in …", then "So far, 40 places on this programme …"). Then it is about what the lead says."""
+    lead_words = set(tokenize(lead))
+    return any(set(tokenize(m.group(1))) & lead_words for m in _THIS_NOUN.finditer(sentence))
+
+
 def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequence[ScoredPassage],
                      idf=None, top: int = WEIGHTS.type_top, min_overlap: float = WEIGHTS.type_overlap) -> tuple[bool, str | None]:
     """Whether the best sentences hold what the question asks for (a date, number, amount, name,
@@ -423,6 +434,7 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
     # A count of the thing asked about may sit a little further down than the closest sentences,
     # which tend to be about the thing rather than how many of it there are.
     best = ranked[:top * 2 if counted else top]
+    leads = {(c.rank, c.end): c for c in cands}
     for c in best:
         if c.furniture:
             continue  # a navigation line or a contents list names what it lists; it states no fact
@@ -462,6 +474,12 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
         if c.context:
             heading = not ENDS_SENTENCE.search(c.context.strip())
             present |= set(tokenize(c.context if heading else " ".join(re.findall(r"\b[A-Z][\w'’-]*", c.context))))
+        elif c.lead_end >= 0:
+            # "So far, 40 places on this programme …" after "… a training programme in …": a
+            # sentence naming a thing as "this programme" is about the thing its lead names.
+            lead = leads.get((c.rank, c.lead_end))
+            if lead is not None and refers_to(c.text, lead.text):
+                present |= set(tokenize(lead.text))
         if c.kind == "lead-in":
             # A line ending in a colon is about what it introduces: "Development of the register by
             # ABC:" then what the register does; "The ABC guideline … states:" then the words it quotes.

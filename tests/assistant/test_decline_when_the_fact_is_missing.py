@@ -392,3 +392,14 @@ def test_words_a_sentence_writes_by_their_initials_are_words_it_holds():
     question = "If a remote monitoring service stores images, which regulator must register it?"
     assert judged(question, "If the RMS stores images it requires Imaging Standards Council registration.",
                   "The standard covers safety, privacy and usability of monitoring services.")[0]
+
+
+def test_a_sentence_naming_its_subject_as_this_thing_is_about_what_the_sentence_before_names():
+    lead = "The Widget Academy has developed an advanced apprenticeship programme in lantern repair."
+    count = "So far, 46 places on this programme are funded."
+    question = "How many places on the Widget Academy's advanced apprenticeship programme in lantern repair were funded?"
+    assert judged(question, f"{lead} {count}") == (True, "number")
+    # Alone, the count shares too few of the question's words to say which programme it counts.
+    assert judged(question, count) == (False, "number")
+    # "this" with a noun its lead does not name points elsewhere (a document, a year).
+    assert judged(question, f"{lead} So far, 46 places in this region are funded.") == (False, "number")
