@@ -143,20 +143,27 @@ def normalise_text(text: str) -> str:
     return " ".join(text.split())
 
 
+def _unmarked(text: str) -> str:
+    """``text`` without [n] markers and without space before a punctuation mark."""
+    return re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", text))
+
+
 def strip_markers(sentence: str) -> str:
     """An answer sentence without its [n] markers, its [unsupported] flag and a leading
     paragraph number ("12. The Panel …")."""
-    s = _UNSUPPORTED_MARK.sub("", _MARKER.sub("", sentence))
-    s = _LEADING_PARA_NUMBER.sub("", s)
-    return re.sub(r"\s+([.,;:!?])", r"\1", s).strip()
+    s = _LEADING_PARA_NUMBER.sub("", _UNSUPPORTED_MARK.sub("", _MARKER.sub("", sentence)))
+    return _unmarked(s).strip()
 
 
 def verbatim_in(sentence: str, passage_text: str) -> bool:
     """Whether the sentence (markers and a leading paragraph number removed) appears word for
     word in the passage, up to case, white space and quote/dash style. The closing full stop
-    may be missing in the passage (a sentence can end a passage that ends without one)."""
+    may be missing in the passage (a sentence can end a passage that ends without one). The
+    passage is read as the sentence is: a document's own bracketed note numbers ("… Martinez [1]
+    There are …") and a space before a punctuation mark ("Technologies , to") are set aside on
+    both sides, or a sentence quoted word for word would count as altered."""
     s = normalise_text(strip_markers(sentence))
-    p = normalise_text(passage_text)
+    p = normalise_text(_unmarked(passage_text))
     if not s:
         return False
     return s in p or s.rstrip(".!?") in p

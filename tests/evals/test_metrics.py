@@ -138,6 +138,13 @@ def test_strip_markers_and_verbatim():
     assert not m.verbatim_in("[1]", passage)
     # A footnote glued to a word is the document's own text, not a citation marker.
     assert m.strip_markers("seven NHS trusts[4] spread over the region [2].") == "seven NHS trusts[4] spread over the region."
+    # The passage is read as the sentence is: its own spaced note numbers and a space before a
+    # punctuation mark do not make a sentence quoted word for word count as altered.
+    spaced = "Two firms, Alder Labs and Birch Ltd , will build it. Pat Doe & Sam Roe [1] There are three bodies: A , B and C."
+    assert m.verbatim_in("Two firms, Alder Labs and Birch Ltd , will build it. [2]", spaced)
+    assert m.verbatim_in("Pat Doe & Sam Roe [1] There are three bodies: A , B and C. [3]", spaced)
+    assert not m.verbatim_in("Two firms, Alder Labs and Cedar Ltd , will build it. [2]", spaced)
+    assert not m.verbatim_in("Pat Doe & Sam Roe There are four bodies. [3]", spaced)
     assert m.verbatim_in("seven NHS trusts[4] spread over the region [2].", "In all, seven NHS trusts[4] spread over the region.")
 
 
