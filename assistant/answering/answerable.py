@@ -640,19 +640,31 @@ _SHARE = re.compile(r"\d\s?%|\bper\s?cent\b|\bpercent|\b(?:\d+|one|two|three|fou
                     r"fifth|fifths|majority|minority)\b|\d\.\d", re.I)
 
 
+# Words a name's initials often leave out.
+_INITIAL_SKIPS = frozenset({"of", "and", "to", "the", "for", "in", "on", "a", "an", "&"})
+
+
 def initials_held(question: str, text: str) -> set[str]:
     """Index tokens of the runs of three to five of ``question``'s words that ``text`` writes by
     their initials, in capitals ("data protection officer" where a sentence says "the DPO", or
-    "DPOs"): the sentence holds those words."""
+    "DPOs"; "advance decision to refuse treatment" where it says "the ADRT", the little words
+    giving no letter): the sentence holds those words."""
     caps = {m.group(1).lower() for m in re.finditer(r"\b([A-Z]{3,6})s?\b", text)}
     if not caps:
         return set()
     words = re.findall(r"[^\W\d_][\w'’-]*", question)
     out: set[str] = set()
     for i in range(len(words)):
-        for j in range(i + 3, min(len(words), i + 5) + 1):
-            if "".join(w[0] for w in words[i:j]).lower() in caps:
-                out.update(tokenize(" ".join(words[i:j])))
+        for j in range(i + 3, min(len(words), i + 7) + 1):
+            run = words[i:j]
+            if j - i <= 5 and "".join(w[0] for w in run).lower() in caps:
+                out.update(tokenize(" ".join(run)))
+            # The little words inside a name may give no letter ("Department of Health and Social
+            # Care" is DHSC); a name neither starts nor ends with one.
+            content = [w for w in run if w.lower() not in _INITIAL_SKIPS]
+            if run[0] in content and run[-1] in content and 3 <= len(content) <= 5 and \
+                    "".join(w[0] for w in content).lower() in caps:
+                out.update(tokenize(" ".join(run)))
     return out
 
 

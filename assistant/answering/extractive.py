@@ -13,7 +13,7 @@ import numpy as np
 from evidence_assistant.answering import sentence_scorer
 from evidence_assistant.answering.answerable import (CAMEL_NAME, DAY, DURATION, MONTHS, NAME, REFERENCE, asks_for_day,
                                                      asks_for_duration, counted_thing, counts, expected_type,
-                                                     given_values, holds_type, main_clause, named_in, row_heads,
+                                                     given_values, holds_type, initials_held, main_clause, named_in, row_heads,
                                                      row_label_words, row_named_whole, row_words)
 from evidence_assistant.answering.candidate import Candidate
 from evidence_assistant.answering.citations import quotations
@@ -1003,7 +1003,10 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     rows: list[list[float]] = []
     for c, v in zip(cands, sv):
         c.cos = float(v @ q)
-        s_tokens = _expand(set(tokenize(c.text)), abbr)
+        # Words of the question a sentence writes by their initials ("… must the ADRT be …",
+        # asked about an advance decision to refuse treatment) are words it shares, whether or
+        # not the passages spell the initials out.
+        s_tokens = _expand(set(tokenize(c.text)), abbr) | initials_held(question, c.text)
         c.lex = share(s_tokens | titled[c.title])
         if id(c) in with_items:
             # A line introducing a list means what it and its items say together.

@@ -389,6 +389,12 @@ def test_words_a_sentence_writes_by_their_initials_are_words_it_holds():
     assert not initials_held("If a remote monitoring service stores images, which body must approve it?",
                              "Where the service stores images it must be approved by the Imaging Board.")
     assert not initials_held("What do the GP guidelines say?", "The BMA agreed.")  # two-word runs are not enough
+    # The little words of a name may give no letter: "lasting order to withhold treatment" is LOWT.
+    assert initials_held("What must a lasting order to withhold treatment state?",
+                         "A LOWT must be signed.") == {"last", "order", "withhold", "treatment"}
+    assert initials_held("What does the Office of Rail and Road say?", "The ORR agreed.") == {"offic", "rail", "road"}
+    # … but a name does not start with one: "the" gives no letter to "TLOW".
+    assert not initials_held("What must the lasting order to withhold state?", "A TLOW must be signed.")
     question = "If a remote monitoring service stores images, which regulator must register it?"
     assert judged(question, "If the RMS stores images it requires Imaging Standards Council registration.",
                   "The standard covers safety, privacy and usability of monitoring services.")[0]

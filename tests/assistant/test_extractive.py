@@ -380,3 +380,14 @@ def test_a_sentence_saying_again_what_the_question_states_is_not_its_answer():
     assert naming == pytest.approx(naming_1)
     listed = f"{stated[9:].capitalize()}:\n\nCarers\n\nVeterans\n\nPeople with sight loss"
     assert scores(f"{stated}. W{asked[1:]}", listed)[0] == pytest.approx(scores(f"{stated}; {asked}", listed)[0])
+
+
+def test_a_sentence_writing_the_question_s_words_by_their_initials_shares_them():
+    """Asked about "a lasting order to withhold treatment", a sentence about "a LOWT" shares those
+    words, though no passage spells the initials out."""
+    question = "What must a lasting order to withhold treatment state?"
+    cands = candidates([passage("A LOWT must state which treatment is refused. "
+                                "The lasting order was written before the treatment began.")])
+    score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    initials, spelled = cands
+    assert initials.lex > spelled.lex + 0.2  # all the question's words but the one asking, against half
