@@ -65,17 +65,23 @@ def numbers_with_words(text: str) -> set[str]:
 
 def proposition_scores(question: str, passages: Sequence[ScoredPassage], idf) -> list[tuple[float, str]]:
     """Each evidence sentence with how far it states what the question assumes: the share of the
-    question's distinctive words (IDF-weighted, framing words left out) found in it. Best first."""
+    question's distinctive words (IDF-weighted, framing words left out) found in it or in the title
+    of its document, when the question names that document. Best first."""
     tokens = [t for t in dict.fromkeys(tokenize(question)) if t not in _FRAME]
     if not tokens:
         return [(1.0, "")]
     weights = idf(tokens) if idf else [1.0] * len(tokens)
     total = sum(weights) or 1.0
     out = []
+    asked = set(tokens)
     for sp in passages:
         text = sp.passage.text
+        # "Why does the safety chapter of the guidelines say …?": the words naming the document
+        # (most of its title's words) are said by every sentence of it; the claim is the rest.
+        title = set(tokenize(sp.passage.title or ""))
+        titled = title & asked if title and len(title & asked) >= WEIGHTS.title_named * len(title) else set()
         for a, b in sentence_spans(text):
-            present = set(tokenize(text[a:b]))
+            present = set(tokenize(text[a:b])) | titled
             out.append((sum(w for t, w in zip(tokens, weights) if t in present) / total, text[a:b]))
     return sorted(out, key=lambda x: -x[0]) or [(0.0, "")]
 
@@ -111,11 +117,18 @@ _NOT_A_NAME = set("Expert Panel Government Committee Department Health Social Ca
                   "London University Oxford National Institute Frontline Digitisation Plan".split())
 
 
+_NAMES_A_THING = re.compile(r"(?:\b[Tt]he|\b[A-Z][\w'’-]*\s+(?:in|of|for|and|on|&))\s+$")
+
+
 def _person_in(question: str) -> str | None:
     """A person's name in the question: two or three capitalised words, none of them an
     institution's word (so "Jeremy Hunt" but not "Expert Panel")."""
     for m in re.finditer(r"\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})\b", question):
         words = m.group(1).split()
+        # "… of the Artificial Intelligence in Health Award": after "the", or going on from
+        # capitalised words before a small word, the words name a thing.
+        if _NAMES_A_THING.search(question[:m.start()]):
+            continue
         if not any(w in _NOT_A_NAME for w in words):
             return m.group(1)
     return None
@@ -311,9 +324,12 @@ _DOWN = re.compile(r"\b(fall\w*|fell|declin\w*|decreas\w*|drop\w*|reduc\w*|down|
 _FROM_TO = re.compile(r"\bfrom\s+[£$€]?(\d[\d,.]*)\s*%?(?:\s+[\w/]+){0,8}?\s+to\s+[£$€]?(\d[\d,.]*)", re.I)
 # What a document sets a thing against: "monthly visits rather than a yearly review".
 _RATHER_THAN = re.compile(r"\b(?:rather than|instead of|as opposed to)\s+([^.,;:()?!]+)", re.I)
-# What a document says is not so: "it does not bar staff from using their own phones".
+# What a document says is not so: "it does not bar staff from using their own phones", "no
+# device can ever be made fully secure".
 _NEGATED = re.compile(r"\b(?:(?:does|do|did|is|are|was|were|will|would|shall|should|must|need|can|could|may)\s+not|"
-                      r"cannot|can't|won't|doesn't|don't|didn't|isn't|aren't|never)\s+([^.;:()?!]+)", re.I)
+                      r"cannot|can't|won't|doesn't|don't|didn't|isn't|aren't|never|"
+                      r"no\s+[a-z-]+\s+(?:can|could|will|would|may|should|must|is|are|was|were)(?:\s+ever)?)"
+                      r"\s+([^.;:()?!]+)", re.I)
 _NOT_ASKED = set(tokenize("be been being have has had the a an of to for in on by with"))
 # A rule the question says holds without exception: "… can never be waived, even in an emergency".
 _ABSOLUTE = re.compile(r"\b(?:never|always|under no circumstances|without exception|in (?:all|every|any) cases?|"

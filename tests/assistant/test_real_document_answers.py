@@ -255,6 +255,46 @@ def test_premise_the_documents_deny_is_rejected():
     assert not check_premise(agreed + "not stop ward staff using personal mobiles?", phones).rejected
 
 
+def test_premise_that_the_documents_deny_of_every_case_is_rejected():
+    """"Why does the guide say a tested pump can be made completely reliable?" where the guide
+    says "no pump can ever be made completely reliable": denied of every pump, so of this one."""
+    pumps = [passage("The pump testing guide sets out how each infusion pump is bench tested before use. It "
+                     "should be stressed that no pump can ever be made completely reliable. Testing lowers the "
+                     "chance of a fault going unnoticed.")]
+    guide = "Why does the pump testing guide say that an infusion pump that has been bench tested "
+    check = check_premise(guide + "can be made completely reliable?", pumps)
+    assert check.rejected and "no pump can ever" in check.reasons[0]
+    # What the guide does say is taken for granted rightly.
+    assert not check_premise("Why does the pump testing guide say that bench testing lowers the chance of a "
+                             "fault going unnoticed?", pumps).rejected
+    # "No" naming no case denies nothing: "no later than" sets a time.
+    late = [passage("The pump testing guide asks that each infusion pump is bench tested no later than a week "
+                    "before use, and that the test is recorded.")]
+    assert not check_premise("Why does the pump testing guide ask that each infusion pump is bench tested "
+                             "a week before use?", late).rejected
+
+
+def test_the_document_a_why_question_names_is_not_part_of_the_claim_it_assumes():
+    """"Why does the electrical safety chapter of the lamp maintenance guidelines say that a lamp
+    which has passed its bench checks can be made completely reliable?": the first dozen words name
+    the document; the claim is the rest, which the chapter denies. Read with the document's title,
+    its denial is the statement closest to the claim."""
+    title = "Chapter 3 - Electrical Safety: Northfield Lamp and Lantern Maintenance Guidelines for Depots"
+    text = ("The electrical checks cover wiring, fuses and earthing. Each check is logged on the "
+            "maintenance sheet. It should be stressed that no lamp can ever be made completely reliable. "
+            "Faults are reported to the workshop.")
+    question = ("Why does the electrical safety chapter of the Northfield lamp and lantern maintenance "
+                "guidelines for depots say that a lamp "
+                "which has passed its bench checks can be made completely reliable?")
+    check = check_premise(question, [passage(text, title=title)])
+    assert check.rejected and "no lamp can ever" in check.reasons[0]
+    # Another document, whose title the question does not name, lends the claim no words.
+    from evidence_assistant.answering.premise import proposition_scores
+    named = proposition_scores(question, [passage(text, title=title)], None)[0]
+    other = proposition_scores(question, [passage(text, title="Workshop Rota 2026")], None)[0]
+    assert named[1] == other[1] and named[0] > other[0] + 0.3
+
+
 def test_premise_of_a_rule_without_exception_is_rejected_where_the_documents_make_one():
     """"Why may the depot keys never be lent, even in a flood?" where a statement says they may
     be lent "except in the case of a flood" … the other way: the documents make the exception the
