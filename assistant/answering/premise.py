@@ -117,17 +117,15 @@ _NOT_A_NAME = set("Expert Panel Government Committee Department Health Social Ca
                   "London University Oxford National Institute Frontline Digitisation Plan".split())
 
 
-_NAMES_A_THING = re.compile(r"(?:\b[Tt]he|\b[A-Z][\w'’-]*\s+(?:in|of|for|and|on|&))\s+$")
-
-
 def _person_in(question: str) -> str | None:
     """A person's name in the question: two or three capitalised words, none of them an
     institution's word (so "Jeremy Hunt" but not "Expert Panel")."""
     for m in re.finditer(r"\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})\b", question):
         words = m.group(1).split()
-        # "… of the Artificial Intelligence in Health Award": after "the", or going on from
-        # capitalised words before a small word, the words name a thing.
-        if _NAMES_A_THING.search(question[:m.start()]):
+        # "… of the Artificial Intelligence in Health Award": after "the", the words name a
+        # thing. (Not so after "Guy's and": "St Thomas" there is one of the trust's names, and
+        # who did the act asked about.)
+        if re.search(r"\bthe\s+$", question[:m.start()], re.I):
             continue
         if not any(w in _NOT_A_NAME for w in words):
             return m.group(1)
