@@ -13,7 +13,7 @@ import numpy as np
 from evidence_assistant.answering import sentence_scorer
 from evidence_assistant.answering.answerable import (CAMEL_NAME, DAY, DURATION, MONTHS, NAME, REFERENCE, asks_for_day,
                                                      asks_for_duration, counted_thing, counts, expected_type,
-                                                     given_values, holds_type, initials_held, main_clause, named_in, row_heads,
+                                                     given_values, holds_type, initials_held, main_clause, named_in, refers_to, row_heads,
                                                      row_label_words, row_named_whole, row_words)
 from evidence_assistant.answering.candidate import Candidate
 from evidence_assistant.answering.citations import quotations
@@ -1001,6 +1001,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
         shared = words & q_tokens
         titled[t] = shared if len(shared) >= WEIGHTS.title_named * len(words) else shared & names
     rows: list[list[float]] = []
+    by_end = {(c.rank, c.end): c for c in cands}
     for c, v in zip(cands, sv):
         c.cos = float(v @ q)
         # Words of the question a sentence writes by their initials ("… must the ADRT be …",
@@ -1020,6 +1021,13 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
             ctx_tokens = s_tokens | titled[c.title] | _expand(set(tokenize(c.context)), abbr)
             with_context = share(ctx_tokens)
             c.lex += WEIGHTS.context * (with_context - c.lex)
+        elif c.lead_end >= 0 and (lead := by_end.get((c.rank, c.lead_end))) is not None \
+                and refers_to(c.text, lead.text):
+            # "NHS ABC commissioned this project." after the sentence saying what the project
+            # was: it shares its lead's words as a leaning sentence does (its meaning is not
+            # read again with the lead: it names its own subject, only through "this project").
+            ctx_tokens = s_tokens | titled[c.title] | _expand(set(tokenize(lead.text)), abbr)
+            c.lex += WEIGHTS.context * (share(ctx_tokens) - c.lex)
         prior = 1.0 - c.rank / max(n_passages, 1)
         typed = bool(want) and holds_type(f"{c.text} {c.items}", want, given) and \
             (not counted or counts(c.in_context, counted))

@@ -391,3 +391,16 @@ def test_a_sentence_writing_the_question_s_words_by_their_initials_shares_them()
     score_candidates(question, cands, WordEmbedder(), n_passages=1)
     initials, spelled = cands
     assert initials.lex > spelled.lex + 0.2  # all the question's words but the one asking, against half
+
+
+def test_a_sentence_naming_its_subject_as_this_thing_shares_the_words_of_the_sentence_before():
+    """"The Lamp Guild commissioned this project." after the sentence saying what the project was
+    shares that sentence's words, as a sentence leaning on its lead does; one whose "this" names
+    something its lead does not ("this year") does not."""
+    question = "Which body commissioned the lantern restoration project for market towns?"
+    lead = "The lantern restoration project for market towns set out to repair 400 lamps."
+    cands = candidates([passage(f"{lead} The Lamp Guild commissioned this project.")])
+    score_candidates(question, cands, WordEmbedder(), n_passages=1)
+    other = candidates([passage(f"{lead} The Lamp Guild commissioned this year's survey.")])
+    score_candidates(question, other, WordEmbedder(), n_passages=1)
+    assert cands[1].lex > other[1].lex + 0.2
