@@ -341,8 +341,8 @@ def refers_to(sentence: str, lead: str) -> bool:
     """Whether ``sentence`` names something by pointing back to the sentence before it (its
     ``lead``): "this programme", "these plans", a noun the lead names ("… a training programme
     in …", then "So far, 40 places on this programme …"). Then it is about what the lead says."""
-    lead_words = set(tokenize(lead))
-    return any(set(tokenize(m.group(1))) & lead_words for m in _THIS_NOUN.finditer(sentence))
+    nouns = [m.group(1) for m in _THIS_NOUN.finditer(sentence)]
+    return bool(nouns) and bool(set(tokenize(" ".join(nouns))) & set(tokenize(lead)))
 
 
 def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequence[ScoredPassage],
