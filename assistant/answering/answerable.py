@@ -652,20 +652,28 @@ def initials_held(question: str, text: str) -> set[str]:
     caps = {m.group(1).lower() for m in re.finditer(r"\b([A-Z]{3,6})s?\b", text)}
     if not caps:
         return set()
+    by_initials = _initials_of(question)
+    return set().union(*(by_initials.get(c, ()) for c in caps))
+
+
+@functools.lru_cache(maxsize=256)
+def _initials_of(question: str) -> dict[str, frozenset[str]]:
+    """The initials (lower case) of each run of three to five of ``question``'s words, with the
+    index tokens of the words they stand for. Read once per question: every candidate sentence
+    is looked up in it."""
     words = re.findall(r"[^\W\d_][\w'’-]*", question)
-    out: set[str] = set()
+    out: dict[str, set[str]] = {}
     for i in range(len(words)):
         for j in range(i + 3, min(len(words), i + 7) + 1):
             run = words[i:j]
-            if j - i <= 5 and "".join(w[0] for w in run).lower() in caps:
-                out.update(tokenize(" ".join(run)))
+            if j - i <= 5:
+                out.setdefault("".join(w[0] for w in run).lower(), set()).update(tokenize(" ".join(run)))
             # The little words inside a name may give no letter ("Department of Health and Social
             # Care" is DHSC); a name neither starts nor ends with one.
             content = [w for w in run if w.lower() not in _INITIAL_SKIPS]
-            if run[0] in content and run[-1] in content and 3 <= len(content) <= 5 and \
-                    "".join(w[0] for w in content).lower() in caps:
-                out.update(tokenize(" ".join(run)))
-    return out
+            if run[0] in content and run[-1] in content and 3 <= len(content) <= 5:
+                out.setdefault("".join(w[0] for w in content).lower(), set()).update(tokenize(" ".join(run)))
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 def _by_initials(question: str, held: set[str]) -> set[str]:
