@@ -81,6 +81,10 @@ _DATED_LINE_WORDS = 15
 _ASKS_CODE = re.compile(r"\b(?:codes?|coded|coding|concept|ID|identifiers?|SNOMED|reference set|terminology)\b")
 # A terminology code followed by its term between bars: "123456789 |Heart rate (observable entity)|".
 _CODED_LINE = re.compile(r"\b\d{5,18}\s*\|[^|\n]{3,}\|")
+# A table's row as a PDF gives it in plain text: a label, then two or more figures, each after a
+# space, to the end of the line ("Staff retention rate 91.2% 2.50", the value and its score). A
+# contents line ends with one number; a list of references ("See items 2, 3, 4") with commas.
+_FIGURES_ROW = re.compile(r"^[A-Za-z][^\n]{3,}?(?:\s+[-+−]?£?\d+(?:,\d{3})*(?:\.\d+)?%?){2,}$")
 # A table row that opens with its table's caption ("Table 2: Waits by site: …").
 _CAPTIONED = re.compile(r"\W*(?:Table|Figure|Chart|Exhibit)\s+[\dA-Z]", re.I)
 
@@ -189,6 +193,8 @@ def candidates(passages: Sequence[ScoredPassage], titles: bool = False) -> list[
                 # states a fact, however few its words, read with the line before it, which
                 # says what is coded.
                 kind, context = "code", prev
+            elif kind == "fragment" and _FIGURES_ROW.match(sent):
+                kind = "row"  # it states its figures as a row of a table does
             elif kind == "fragment" and not prev.endswith(":") and " | " not in sent:
                 # A table's row ("SCIMP | Scottish Clinical …") is kept: it states a fact. Other
                 # text without a full stop is kept when it reads as prose and runs on — into

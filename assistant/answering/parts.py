@@ -38,6 +38,9 @@ _SPLIT = re.compile(rf",?\s+and,?\s+(?={_SOURCE_FIRST}{_OPENER})")
 _SAME_PREPOSITION = re.compile(
     r"^(?P<head>.*\b(?P<prep>in|for|at|among|from|on|within|across|its|their)\s+)(?P<x>[^,?]+?),?\s+and\s+(?P=prep)\s+"
     r"(?P<y>(?:[\w'’/&-]+\s*){1,12})\?*$", re.I)
+# What a question asks with, up to its verb: "what score (did …)", "where (was …)".
+_ASKING_PHRASE = re.compile(rf"{_OPENER}(?:\s+[\w'’-]+){{0,3}}?\s+(?=(?:did|does|do|was|were|is|are|will|would|"
+                            r"has|have|had|can|could|should|must|may)\b)", re.I)
 # Words that ask rather than say what about: they do not make a part searchable.
 _ASKING = set(tokenize("what which who whom whose when where why how many much often long far date year years "
                        "number share percentage proportion figure value did does do was were is are will would "
@@ -100,6 +103,17 @@ def _parts(question: str) -> tuple[str, ...]:
     pieces = kept
     if len(pieces) < 2:
         return (question,)
+    # "In the table, what value and what score did the trust have for staff engagement?", "… on
+    # what date and where was the event held?": the first piece asks only "what value" of what
+    # the second goes on to say, and is asked of that ("… what value did the trust have for staff
+    # engagement?"). (Not after a statement, whose words the first piece asks of: "… names an
+    # official. Who is this, and …?")
+    opener = re.search(rf"\b{_OPENER}", pieces[0], re.I)
+    if not lead and opener and not _substance(pieces[0][opener.start():]):
+        asking = _ASKING_PHRASE.match(pieces[1])
+        if not asking:
+            return (question,)
+        pieces[0] = f"{pieces[0].rstrip('?')} {pieces[1][asking.end():]}"
     first_names = [m for m in _NAMES.findall(" " + pieces[0][1:]) if m.lower() not in ("and", "the")]
     parts: list[str] = []
     for n, piece in enumerate(pieces):

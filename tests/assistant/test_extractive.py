@@ -404,3 +404,14 @@ def test_a_sentence_naming_its_subject_as_this_thing_shares_the_words_of_the_sen
     other = candidates([passage(f"{lead} The Lamp Guild commissioned this year's survey.")])
     score_candidates(question, other, WordEmbedder(), n_passages=1)
     assert cands[1].lex > other[1].lex + 0.2
+
+
+def test_a_line_naming_a_thing_then_its_figures_is_a_row_of_a_table():
+    # A table a PDF gives as plain lines: each row's label, then its value and its score.
+    text = ("Worked example: scoring a ferry operator\n\nOn-time sailings 91.2% 2.50\n\n"
+            "Passenger complaints per 1,000 trips 3.4 1.75\n\nContents 12\n\nSee items 2, 3, 4")
+    cands = {c.text: c for c in candidates([passage(text)])}
+    assert cands["On-time sailings 91.2% 2.50"].kind == "row"
+    assert cands["Passenger complaints per 1,000 trips 3.4 1.75"].kind == "row"
+    # A contents line ends with one number, a list of references with commas: neither is a row.
+    assert "Contents 12" not in cands and "See items 2, 3, 4" not in cands

@@ -64,6 +64,23 @@ def test_a_piece_saying_too_little_alone_stays_with_the_piece_before_it(question
     assert question_parts(question) == parts
 
 
+@pytest.mark.parametrize("question, parts", [
+    ("In the worked example of the ferry timetable, what figure and what discount did a child travelling alone get?",
+     ["In the worked example of the ferry timetable, what figure did a child travelling alone get?",
+      "What discount did a child travelling alone get?"]),
+    ("According to the harbour log, on what date and where was the first lantern lit?",
+     ["According to the harbour log, on what date was the first lantern lit?", "Where was the first lantern lit?"]),
+])
+def test_a_piece_asking_only_what_of_the_next_piece_is_asked_of_what_that_piece_says(question, parts):
+    # The first piece says nothing of its own ("what figure"): it asks it of the second's subject.
+    assert question_parts(question) == parts
+
+
+def test_a_piece_asking_only_of_the_statement_before_it_is_still_a_part():
+    q = "The harbour log names the keeper who lit the lantern. Who is this, and what role did the same person have in the ferry plan?"
+    assert len(question_parts(q)) == 2
+
+
 def test_a_lead_statement_goes_with_the_first_part_and_with_a_part_pointing_back_to_it():
     q = "The strategy set a target for care records. What was the target, and what did the board paper say of it?"
     assert question_parts(q) == [
