@@ -85,6 +85,8 @@ _CODED_LINE = re.compile(r"\b\d{5,18}\s*\|[^|\n]{3,}\|")
 # space, to the end of the line ("Staff retention rate 91.2% 2.50", the value and its score). A
 # contents line ends with one number; a list of references ("See items 2, 3, 4") with commas.
 _FIGURES_ROW = re.compile(r"^[A-Za-z][^\n]{3,}?(?:\s+[-+−]?£?\d+(?:,\d{3})*(?:\.\d+)?%?){2,}$")
+# A figure a line states: a share, a count in thousands, a sum of money.
+_STATED_FIGURE = re.compile(r"\d%|\d per cent\b|\b\d{1,3}(?:,\d{3})+\b|£\d")
 # A table row that opens with its table's caption ("Table 2: Waits by site: …").
 _CAPTIONED = re.compile(r"\W*(?:Table|Figure|Chart|Exhibit)\s+[\dA-Z]", re.I)
 
@@ -205,7 +207,12 @@ def candidates(passages: Sequence[ScoredPassage], titles: bool = False) -> list[
                 # The last sentence of a paragraph may lack its full stop: it goes on from the
                 # sentence before it on the same line, where a title stands on a line of its own.
                 ends_paragraph = prev_end >= 0 and prev[-1:] in ".!?" and "\n" not in text[prev_end:a]
-                if not (reads_as_prose(sent) and runs_on or
+                # A line of a table a PDF ran into its neighbour's ("At least 75% of community
+                # health") states its figure however it was cut: a share, a count in thousands or
+                # a sum of money is kept, a heading's number or a page's is not.
+                states_figure = len(words) >= 3 and _STATED_FIGURE.search(sent) and not _URL.search(sent) and \
+                    not _CAPTIONED.match(sent)
+                if not (reads_as_prose(sent) and runs_on or states_figure or
                         ends_paragraph and reads_as_prose(sent, min_words=WEIGHTS.short_sentence_words,
                                                           lower_share=0.5)):
                     if not (titles and names_someone(sent, own_words)):

@@ -415,3 +415,15 @@ def test_a_line_naming_a_thing_then_its_figures_is_a_row_of_a_table():
     assert cands["Passenger complaints per 1,000 trips 3.4 1.75"].kind == "row"
     # A contents line ends with one number, a list of references with commas: neither is a row.
     assert "Contents 12" not in cands and "See items 2, 3, 4" not in cands
+
+
+def test_a_cut_line_stating_a_share_a_count_or_a_sum_is_kept():
+    # Two columns of a table run into each other, each line cut short: the figures are still stated.
+    text = ("Ferry targets\n\nReduce late sailings\n\nAt least 75% of ferry crossings\n\n"
+            "Carry 120,000 more passengers\n\nSee the timetable at https://example.org/a%20b for 2,000 routes\n\n"
+            "Chapter 3 Harbour works")
+    kept = {c.text for c in candidates([passage(text)])}
+    assert {"At least 75% of ferry crossings", "Carry 120,000 more passengers"} <= kept
+    # A heading states no figure; a line giving an address is a reference, whatever it counts.
+    assert not kept & {"Reduce late sailings", "Chapter 3 Harbour works",
+                       "See the timetable at https://example.org/a%20b for 2,000 routes"}
