@@ -1279,6 +1279,23 @@ def part_bests(parts: Sequence[Sequence[Candidate]], near: float = WEIGHTS.part_
     return out
 
 
+def part_runners_up(parts: Sequence[Sequence[Candidate]], first: Sequence[int],
+                    near: float = WEIGHTS.part_runner_up) -> list[int]:
+    """For a question asking two things, each part's second best sentence when it is no more than
+    ``near`` below that part's best and is not already some part's answer (``first``): a part's
+    answer is often said over two sentences ("The fund was set up in 2019." then "It was given
+    £120 million over five years."), or the best reads closer to the part's words than the one
+    holding its fact. Taken after the parts' best ones, as any sentence, so it is left out when
+    it says again what they say."""
+    out: list[int] = []
+    for own in parts:
+        ranked = [i for i in sorted(range(len(own)), key=lambda i: -own[i].score) if own[i].kind != "short-item"]
+        if len(ranked) > 1 and own[ranked[1]].score >= own[ranked[0]].score - near and \
+                ranked[1] not in first and ranked[1] not in out:
+            out.append(ranked[1])
+    return out
+
+
 # Both read each chosen sentence again for every sentence weighed against it: kept once per text.
 @lru_cache(maxsize=4096)
 def _marks(text: str) -> frozenset[str]:

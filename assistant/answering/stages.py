@@ -30,7 +30,7 @@ from evidence_assistant.answering.answerable import (answers_the_type, expected_
                                                      stated_values)
 from evidence_assistant.answering.extractive import (Candidate, announcing_lead_in, asked_acronyms, asked_items, asked_list,
                                                      candidates, continue_lists, coverage, finish_cut_sentences,
-                                                     numbered_lists, part_bests, reorder, score_candidates, select,
+                                                     numbered_lists, part_bests, part_runners_up, reorder, score_candidates, select,
                                                      spelled_out, whole_lists, without_dangling_lead_ins)
 from evidence_assistant.answering.parts import answer_names, question_parts, refers_to_answer
 from evidence_assistant.answering.premise import PremiseCheck, check_premise, premise_note
@@ -77,6 +77,7 @@ class Turn:
     # the index in ``cands`` of each part's best sentence (answered first, in the parts' order).
     parts: list[tuple[str, list[Candidate]]] = field(default_factory=list)
     part_best: list[int] = field(default_factory=list)
+    part_also: list[int] = field(default_factory=list)  # each part's next best, when close to its best
     # What a later part that refers to the first part's answer ("… and what does that body
     # publish?") is searched and scored with besides its own words: the names that answer says.
     carried: dict[int, str] = field(default_factory=dict)
@@ -182,7 +183,8 @@ class ExtractiveAnswerer:
         uncounted = None if listed else asked_items(turn.standalone)
         introducing = announcing_lead_in(turn.cands, uncounted) if uncounted else None
         chosen = select(turn.cands, turn.vecs, max_sentences=self.max_sentences, list_items=items, first=first,
-                        also=[] if introducing is None else [introducing], list_asked=bool(listed or uncounted),
+                        also=turn.part_also + ([] if introducing is None else [introducing]),
+                        list_asked=bool(listed or uncounted),
                         values=values)
         turn.picked = continue_lists(chosen, turn.shown, turn.following, list_items=items)
         turn.picked = whole_lists(numbered_lists(turn.picked, turn.shown, turn.following, list_items=items), turn.shown)
@@ -381,7 +383,7 @@ class Stages:
             for c, prev in zip(cands, carried):
                 c.score = WEIGHTS.follow_up_own_words * (c.score + prev)
         turn.cands = cands
-        turn.parts, turn.part_best = [], []
+        turn.parts, turn.part_best, turn.part_also = [], [], []
         if len(parts) > 1:
             # Each part scored on its own, on copies, so that the whole question's scores stand.
             for n, part in enumerate(parts):
@@ -401,6 +403,7 @@ class Stages:
     def _pick_parts(self, turn: Turn) -> None:
         """Each part's best sentence (``turn.part_best``), from the parts' own scores."""
         turn.part_best = part_bests([own for _, own in turn.parts])
+        turn.part_also = part_runners_up([own for _, own in turn.parts], turn.part_best)
         for n, ranks in turn.found_for.items():
             # What the part's own second search found answers it, though the first part's
             # answer, whose names it was searched with, reads closer to its words.

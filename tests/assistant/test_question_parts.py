@@ -188,6 +188,37 @@ def test_a_part_whose_best_sentence_answers_the_other_part_takes_its_next_best()
     assert part_bests(scored, near=gap - 0.01) == [0]  # too far below the second part's best: no second answer
 
 
+def test_a_parts_second_best_close_to_its_best_comes_after_the_parts_answers():
+    """A part's answer may sit in its second best sentence: it is taken after each part's best
+    when close to that part's best, and left out when far below it or already an answer."""
+    from evidence_assistant.answering.extractive import part_bests, part_runners_up
+
+    passages = [_passage("The harbour fund was set up by the county council in 2019. "
+                         "The harbour fund was given 120 pounds by the county council.", 0),
+                _passage("Lantern keepers are trained by the coastal guild every spring.", 1)]
+    parts = question_parts("When was the harbour fund set up by the county council, and who trains the lantern keepers?")
+    assert len(parts) == 2
+    scored = []
+    for part in parts:
+        own = candidates(passages)
+        score_candidates(part, own, WordEmbedder(), n_passages=2)
+        scored.append(own)
+    bests = part_bests(scored)
+    assert [scored[0][i].text.split()[0] for i in bests] == ["The", "Lantern"]
+    ranked = sorted(range(3), key=lambda i: -scored[0][i].score)
+    gap = scored[0][ranked[0]].score - scored[0][ranked[1]].score
+    # The first part's runner-up (the fund's other sentence) comes when close enough; the second
+    # part's runner-up is the first part's answer, already taken.
+    assert part_runners_up(scored, bests, near=gap + 0.01) == [ranked[1]]
+    assert part_runners_up(scored, bests, near=gap - 0.01) == []
+    cands = candidates(passages)
+    vecs = score_candidates(" ".join(parts), cands, WordEmbedder(), n_passages=2)
+    got = select(cands, vecs, max_sentences=4, gap=0.0, reach=0.0, first=bests, also=[ranked[1]])
+    assert [c.text for c in got] == [c.text for c in cands]  # every sentence, the runner-up among them
+    assert [c.text for c in select(cands, vecs, max_sentences=4, gap=0.0, reach=0.0, first=bests)] != \
+        [c.text for c in cands]
+
+
 def test_the_sentence_going_on_from_a_parts_answer_comes_with_it():
     """"Systems must now use the drug dictionary." then "This change was made to support the
     electronic transmission of prescriptions.": asked what the move was meant to support, the
