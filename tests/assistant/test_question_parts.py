@@ -164,6 +164,16 @@ def test_the_parts_rankings_are_taken_in_turn_after_the_whole_question():
     assert in_turn([[], ["x"]]) == ["x"] and in_turn([]) == []
 
 
+def _scored_by_part(passages: list[ScoredPassage], parts: list[str]) -> list[list]:
+    """The passages' candidates scored against each part on its own, as the answerer scores them."""
+    scored = []
+    for part in parts:
+        own = candidates(passages)
+        score_candidates(part, own, WordEmbedder(), n_passages=len(passages))
+        scored.append(own)
+    return scored
+
+
 def test_a_part_whose_best_sentence_answers_the_other_part_takes_its_next_best():
     """"What target did the Budget set for next year, and for how many years does the plan set a
     2% target?": the sentence stating the 2% target is the best for both parts; the one saying
@@ -176,11 +186,7 @@ def test_a_part_whose_best_sentence_answers_the_other_part_takes_its_next_best()
     parts = question_parts("What productivity target did the Budget set for next year, and for how many years "
                            "does the plan set the service a 2% productivity target?")
     assert len(parts) == 2
-    scored = []
-    for part in parts:
-        own = candidates(passages)
-        score_candidates(part, own, WordEmbedder(), n_passages=2)
-        scored.append(own)
+    scored = _scored_by_part(passages, parts)
     bests = [max(range(len(own)), key=lambda i: own[i].score) for own in scored]
     assert bests[0] == bests[1] == 0  # the first sentence is the best for both parts
     gap = scored[1][0].score - scored[1][1].score
@@ -198,11 +204,7 @@ def test_a_parts_second_best_close_to_its_best_comes_after_the_parts_answers():
                 _passage("Lantern keepers are trained by the coastal guild every spring.", 1)]
     parts = question_parts("When was the harbour fund set up by the county council, and who trains the lantern keepers?")
     assert len(parts) == 2
-    scored = []
-    for part in parts:
-        own = candidates(passages)
-        score_candidates(part, own, WordEmbedder(), n_passages=2)
-        scored.append(own)
+    scored = _scored_by_part(passages, parts)
     bests = part_bests(scored)
     assert [scored[0][i].text.split()[0] for i in bests] == ["The", "Lantern"]
     ranked = sorted(range(3), key=lambda i: -scored[0][i].score)
@@ -230,11 +232,7 @@ def test_the_sentence_going_on_from_a_parts_answer_comes_with_it():
                          "This change was made to support the electronic transmission of prescriptions.", 1)]
     parts = ["What does the glossary list under its initials?",
              "Which service was the move to the drug dictionary in prescribing systems meant to support?"]
-    scored = []
-    for part in parts:
-        own = candidates(passages)
-        score_candidates(part, own, WordEmbedder(), n_passages=2)
-        scored.append(own)
+    scored = _scored_by_part(passages, parts)
     texts = [scored[0][i].text.split()[0] for i in part_bests(scored)]
     assert texts == ["The", "Prescribing", "This"]
     assert scored[1][2].leans and scored[1][2].score < scored[1][1].score  # not the part's best on its own
