@@ -337,6 +337,15 @@ _TYPE_WORDS = set(tokenize("how many much when who whom whose what date year num
 _THIS_NOUN = re.compile(r"\b(?:this|these)\s+([a-z][a-z-]{3,})\b")
 
 
+def said_in_another_form(token: str, present: set[str], min_len: int = WEIGHTS.stem_prefix) -> bool:
+    """Whether a word (its index token) is among ``present`` in another form: one token the start
+    of the other, both at least ``min_len`` letters. The stemmer leaves a verb and its noun apart
+    ("registered" and "registration": "regist" and "registr"), so "which regulator must it be
+    registered with?" would not share its verb with "… requires registration with the Council"."""
+    return len(token) >= min_len and any(len(p) >= min_len and (p.startswith(token) or token.startswith(p))
+                                         for p in present)
+
+
 def refers_to(sentence: str, lead: str) -> bool:
     """Whether ``sentence`` names something by pointing back to the sentence before it (its
     ``lead``): "this programme", "these plans", a noun the lead names ("… a training programme
@@ -486,6 +495,7 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
             following = passages[c.rank].passage.text[c.end:c.end + WEIGHTS.introduced_chars]
             present |= set(tokenize(f"{c.items} {following}"))
         held = present | {t for t, bases in asked_bases.items() if bases & present}
+        held |= {t for t in shares[0][0] if t not in held and said_in_another_form(t, present)}
         if shares[0][0] and max(sum(w for t, w in zip(words, weights) if t in held) / total
                                 for words, weights, total in shares) < min_overlap:
             continue

@@ -409,3 +409,11 @@ def test_a_sentence_naming_its_subject_as_this_thing_is_about_what_the_sentence_
     assert judged(question, count) == (False, "number")
     # "this" with a noun its lead does not name points elsewhere (a document, a year).
     assert judged(question, f"{lead} So far, 46 places in this region are funded.") == (False, "number")
+
+
+def test_a_word_the_sentence_says_in_another_form_is_a_word_it_shares():
+    # "registered" and "registration" stem apart ("regist", "registr"): one starts the other.
+    question = "Which regulator must a booking app be registered with?"
+    assert judged(question, "A booking app requires registration with the Marine Council.") == (True, "name")
+    # A word merely starting alike ("regional") is another word.
+    assert judged(question, "A booking app requires regional approval from the Marine Council.") == (False, "name")
