@@ -30,8 +30,9 @@ from evidence_assistant.answering.answerable import (answers_the_type, expected_
                                                      stated_values)
 from evidence_assistant.answering.extractive import (Candidate, announcing_lead_in, asked_acronyms, asked_items, asked_list,
                                                      candidates, continue_lists, coverage, finish_cut_sentences,
-                                                     numbered_lists, part_bests, part_runners_up, reorder, score_candidates, select,
-                                                     spelled_out, whole_lists, without_dangling_lead_ins)
+                                                     numbered_lists, part_bests, part_runners_up, reorder,
+                                                     score_candidates, select, spelled_out, whole_lists,
+                                                     without_dangling_lead_ins)
 from evidence_assistant.answering.parts import answer_names, question_parts, refers_to_answer
 from evidence_assistant.answering.premise import PremiseCheck, check_premise, premise_note
 from evidence_assistant.answering.retrieve import Filters, Retrieval, Retriever
