@@ -337,6 +337,15 @@ _TYPE_WORDS = set(tokenize("how many much when who whom whose what date year num
 _THIS_NOUN = re.compile(r"\b(?:this|these)\s+([a-z][a-z-]{3,})\b")
 
 
+def named_title_words(asked: set[str], title: str | None) -> set[str]:
+    """The words of a document's ``title`` that a question says (``asked``: its index tokens),
+    when it says most of them (``WEIGHTS.title_named``): the question names that document, and
+    each of its sentences says those words. Empty when the question does not name it so."""
+    own = set(tokenize(title or ""))
+    said = own & asked
+    return said if own and len(said) >= WEIGHTS.title_named * len(own) else set()
+
+
 def said_in_another_form(token: str, present: set[str], min_len: int = WEIGHTS.stem_prefix) -> bool:
     """Whether a word (its index token) is among ``present`` in another form: one token the start
     of the other, both at least ``min_len`` letters. The stemmer leaves a verb and its noun apart

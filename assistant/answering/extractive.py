@@ -13,8 +13,9 @@ import numpy as np
 from evidence_assistant.answering import sentence_scorer
 from evidence_assistant.answering.answerable import (CAMEL_NAME, DAY, DURATION, MONTHS, NAME, REFERENCE, asks_for_day,
                                                      asks_for_duration, counted_thing, counts, expected_type,
-                                                     given_values, holds_type, initials_held, main_clause, named_in, refers_to, row_heads,
-                                                     row_label_words, row_named_whole, row_words)
+                                                     given_values, holds_type, initials_held, main_clause, named_in,
+                                                     named_title_words, refers_to, row_heads, row_label_words,
+                                                     row_named_whole, row_words)
 from evidence_assistant.answering.candidate import Candidate
 from evidence_assistant.answering.citations import quotations
 from evidence_assistant.answering.parts import statement_before
@@ -1008,11 +1009,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
     # few of the question's plain words ("… secondary care trusts …") says nothing about which
     # of its sentences answers.
     names = set(named_in(question))
-    titled = {}
-    for t in {c.title for c in cands}:
-        words = set(tokenize(t))
-        shared = words & q_tokens
-        titled[t] = shared if len(shared) >= WEIGHTS.title_named * len(words) else shared & names
+    titled = {t: named_title_words(q_tokens, t) or set(tokenize(t)) & q_tokens & names for t in {c.title for c in cands}}
     rows: list[list[float]] = []
     by_end = {(c.rank, c.end): c for c in cands}
     for c, v in zip(cands, sv):
@@ -1250,6 +1247,11 @@ def names_a_row_apart(row: Candidate, taken: Sequence[Candidate]) -> bool:
     return bool(same) and bool(row.row_named - frozenset().union(*same))
 
 
+def _part_ranking(own: Sequence[Candidate]) -> list[int]:
+    """A part's candidates, best first, without the short list items that never answer alone."""
+    return [i for i in sorted(range(len(own)), key=lambda i: -own[i].score) if own[i].kind != "short-item"]
+
+
 def part_bests(parts: Sequence[Sequence[Candidate]], near: float = WEIGHTS.part_second_best) -> list[int]:
     """For a question asking two things, the index of each part's best sentence (``parts``: the
     same candidates scored for each part), in the parts' order. When another part's best is this
@@ -1259,7 +1261,7 @@ def part_bests(parts: Sequence[Sequence[Candidate]], near: float = WEIGHTS.part_
     out: list[int] = []
     picked: list[tuple[int, Sequence[Candidate]]] = []
     for own in parts:
-        ranked = [i for i in sorted(range(len(own)), key=lambda i: -own[i].score) if own[i].kind != "short-item"]
+        ranked = _part_ranking(own)
         # A part asking something else of the row another part's best is: the next row of its
         # table does not answer it.
         pick = next((i for i in ranked if i not in out and not another_row(own[i], [own[j] for j in out])), None)
@@ -1289,7 +1291,7 @@ def part_runners_up(parts: Sequence[Sequence[Candidate]], first: Sequence[int],
     it says again what they say."""
     out: list[int] = []
     for own in parts:
-        ranked = [i for i in sorted(range(len(own)), key=lambda i: -own[i].score) if own[i].kind != "short-item"]
+        ranked = _part_ranking(own)
         if len(ranked) > 1 and own[ranked[1]].score >= own[ranked[0]].score - near and \
                 ranked[1] not in first and ranked[1] not in out:
             out.append(ranked[1])

@@ -14,7 +14,7 @@ from typing import Sequence
 from evidence_assistant.core.text import sentence_spans
 from evidence_assistant.core.text import tokenize
 
-from evidence_assistant.answering.answerable import main_clause, named_in
+from evidence_assistant.answering.answerable import main_clause, named_in, named_title_words
 from evidence_assistant.answering.citations import normalise, numbers_in
 from evidence_assistant.answering.extractive import leans_on_lead
 from evidence_assistant.answering.weights import WEIGHTS
@@ -78,8 +78,7 @@ def proposition_scores(question: str, passages: Sequence[ScoredPassage], idf) ->
         text = sp.passage.text
         # "Why does the safety chapter of the guidelines say …?": the words naming the document
         # (most of its title's words) are said by every sentence of it; the claim is the rest.
-        title = set(tokenize(sp.passage.title or ""))
-        titled = title & asked if title and len(title & asked) >= WEIGHTS.title_named * len(title) else set()
+        titled = named_title_words(asked, sp.passage.title)
         for a, b in sentence_spans(text):
             present = set(tokenize(text[a:b])) | titled
             out.append((sum(w for t, w in zip(tokens, weights) if t in present) / total, text[a:b]))

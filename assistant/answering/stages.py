@@ -403,8 +403,9 @@ class Stages:
 
     def _pick_parts(self, turn: Turn) -> None:
         """Each part's best sentence (``turn.part_best``), from the parts' own scores."""
-        turn.part_best = part_bests([own for _, own in turn.parts])
-        turn.part_also = part_runners_up([own for _, own in turn.parts], turn.part_best)
+        scored = [own for _, own in turn.parts]
+        turn.part_best = part_bests(scored)
+        turn.part_also = part_runners_up(scored, turn.part_best)
         for n, ranks in turn.found_for.items():
             # What the part's own second search found answers it, though the first part's
             # answer, whose names it was searched with, reads closer to its words.
