@@ -317,7 +317,7 @@ def holds_type(text: str, kind: str | None, given: set[str] = frozenset()) -> bo
 
 
 def stated_values(text: str, kind: str | None) -> set[str]:
-    """The values of the kind asked for that ``text`` states (its figures, dates or names),
+    """The values of the kind asked for that ``text`` states (its figures, dates, names or how often),
     written alike; empty for kinds without such values. Two sentences stating the same values
     state the asked-for fact twice."""
     if kind in ("number", "share", "money", "duration"):
@@ -327,6 +327,9 @@ def stated_values(text: str, kind: str | None) -> set[str]:
         return {re.sub(r"\s+", " ", m.group(0).lower().replace(",", "")) for m in DATE.finditer(text)}
     if kind == "name":
         return {m.group(0) for m in NAME.finditer(text)}
+    if kind == "frequency":  # "quarterly" and "on a quarterly basis" state one frequency
+        return {re.sub(r"ly$", "", re.sub(r"^on an? (\w+) basis$", r"\1", re.sub(r"\s+", " ", m.group(0).lower())))
+                for m in FREQUENCY.finditer(text)}
     return set()
 
 

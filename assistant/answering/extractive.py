@@ -1346,7 +1346,8 @@ def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap:
     the best than ``gap`` but within ``reach`` is taken when it adds a fact and repeats none
     (``adds_without_repeating``).
     ``values``: the values of the kind asked for that a sentence states (``stated_values``); a
-    sentence stating only values already stated states the answer again, and is left out."""
+    sentence repeating as many of the values already stated as it adds states the answer again,
+    and is left out."""
     if not cands:
         return []
     ranked = sorted(range(len(cands)), key=lambda i: -cands[i].score)
@@ -1383,7 +1384,15 @@ def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap:
             continue
         if values is not None and chosen and i not in first and cands[i].kind != "lead-in":
             own = values(cands[i].text)
-            if own and own <= set().union(*(values(cands[j].text) for j in chosen)):
+            said = set().union(*(values(cands[j].text) for j in chosen))
+            # One that repeats as many of them as it adds ("Some 85 hospitals …" then "The 85
+            # hospitals make up about 40% …") states the answer again; one adding more ("Of the
+            # 85, 30 were teaching hospitals, 41 general …") goes on to new facts, and so does one
+            # going on from the chosen sentence it leans on ("The review was first due in June
+            # 2024." then "It was put back to June 2025 …": what became of the value).
+            repeated, added = len(own & said), len(own - said)
+            goes_on = cands[i].leans and at.get((cands[i].rank, cands[i].lead_end)) in chosen
+            if repeated and (added < repeated if goes_on else added <= repeated):
                 continue
         unit = [i]
         lead = at.get((cands[i].rank, cands[i].lead_end)) if cands[i].leans else None

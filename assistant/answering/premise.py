@@ -16,7 +16,7 @@ from evidence_assistant.core.text import tokenize
 
 from evidence_assistant.answering.answerable import main_clause, named_in, named_title_words
 from evidence_assistant.answering.citations import normalise, numbers_in
-from evidence_assistant.answering.extractive import leans_on_lead
+from evidence_assistant.answering.extractive import expansion_in, leans_on_lead
 from evidence_assistant.answering.weights import WEIGHTS
 from evidence_assistant.core.types import ScoredPassage
 
@@ -74,6 +74,9 @@ def proposition_scores(question: str, passages: Sequence[ScoredPassage], idf) ->
     total = sum(weights) or 1.0
     out = []
     asked = set(tokens)
+    # "NOPAN went live in 2014" names the network its passage spells out as "Northern Pathology
+    # Network (NOPAN)": the short form holds the long form's words.
+    defined = short_forms([sp.passage.text for sp in passages])
     for sp in passages:
         text = sp.passage.text
         # "Why does the safety chapter of the guidelines say …?": the words naming the document
@@ -81,8 +84,28 @@ def proposition_scores(question: str, passages: Sequence[ScoredPassage], idf) ->
         titled = named_title_words(asked, sp.passage.title)
         for a, b in sentence_spans(text):
             present = set(tokenize(text[a:b])) | titled
+            if defined:
+                present |= set().union(*(defined.get(t, set()) for t in present))
             out.append((sum(w for t, w in zip(tokens, weights) if t in present) / total, text[a:b]))
     return sorted(out, key=lambda x: -x[0]) or [(0.0, "")]
+
+
+_IN_BRACKETS = re.compile(r"\(([A-Z][A-Za-z]*[A-Z])s?\)")
+
+
+def short_forms(texts: Sequence[str]) -> dict[str, set[str]]:
+    """The short forms ``texts`` spell out beside them ("Northern Pathology Network (NOPAN)"),
+    each short form's index token mapped to the long form's tokens. The long form is read as
+    ``expansion_in`` reads it, so a short form taking more than one letter from a word counts
+    ("NOPAN" from "NOrthern PAthology Network"), unlike ``extractive.abbreviations``, which sentence
+    scoring keeps to one letter a word."""
+    out: dict[str, set[str]] = {}
+    for text in texts:
+        for short in dict.fromkeys(_IN_BRACKETS.findall(text)):
+            long_form, token = expansion_in(short, text), tokenize(short)
+            if long_form and token:
+                out.setdefault(token[0], set()).update(tokenize(long_form))
+    return out
 
 
 def proposition_support(question: str, passages: Sequence[ScoredPassage], idf) -> tuple[float, str]:

@@ -156,6 +156,19 @@ def _record(turn: Turn) -> dict[str, Any]:
                 signals=turn.signals)
 
 
+def answer_values(question: str) -> Callable[[str], set[str]] | None:
+    """What states the answer to ``question`` again: the figures, dates, names or frequencies of
+    the kind it asks for that a sentence states, or the same spelling-out of an abbreviation it
+    asks about; None when it asks for neither. A question scoped to a document ("In the survey
+    report, how many …?") asks what its main clause asks."""
+    asked = main_clause(question)
+    want = expected_type(asked)
+    if want:
+        return lambda text: stated_values(text, want)
+    acronyms = asked_acronyms(asked)
+    return (lambda text: spelled_out(text, acronyms)) if acronyms else None
+
+
 class ExtractiveAnswerer:
     """The answerer without a model: the best sentences of the passages, word for word, each
     cited to the span it was taken from."""
@@ -169,11 +182,7 @@ class ExtractiveAnswerer:
     def stream(self, turn: Turn) -> Iterator[str]:
         listed = asked_list(turn.standalone)
         items = listed[0] if listed else WEIGHTS.list_items
-        want = expected_type(turn.standalone)
-        acronyms = asked_acronyms(main_clause(turn.standalone))
-        # What states the answer again: its figure, date or name, or the same spelling-out.
-        values = (lambda text: stated_values(text, want)) if want else \
-            (lambda text: spelled_out(text, acronyms)) if acronyms else None
+        values = answer_values(turn.standalone)
         first = list(turn.part_best)
         # A list asked for with its size ("which three areas …") is answered first by the line
         # announcing that many; one asked for without ("which hazards …") by the line introducing

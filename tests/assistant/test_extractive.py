@@ -171,6 +171,11 @@ def test_a_sentence_further_below_the_best_comes_when_it_adds_a_fact_and_repeats
     assert select([best, adds, again, nothing, beyond], vecs, max_sentences=5, reach=WEIGHTS.gap) == [best]
 
 
+def _numbers(text: str) -> set[str]:
+    from evidence_assistant.answering.answerable import stated_values
+    return stated_values(text, "number")
+
+
 def test_a_sentence_stating_only_values_already_stated_is_left_out():
     """Asked for a figure, an answer states it once: a second passage's sentence giving the same
     figure again is left out, one giving another figure is kept."""
@@ -180,11 +185,55 @@ def test_a_sentence_stating_only_values_already_stated_is_left_out():
     again = cand(1, 0, 50, "Workforce planners expect 13,731 to be needed.", 0.85)
     more = cand(2, 0, 50, "Supply will reach about 3,100 WTEs by then.", 0.8)
     vecs = np.eye(3, dtype=np.float32)
-    values = lambda text: stated_values(text, "number")  # noqa: E731
-    assert select([first, again, more], vecs, max_sentences=5, values=values) == [first, more]
+    assert select([first, again, more], vecs, max_sentences=5, values=_numbers) == [first, more]
     assert select([first, again, more], vecs, max_sentences=5) == [first, again, more]
     assert stated_values("It was published on 17 February 2023, not in 2022.", "date") == {"17 february 2023", "2022"}
     assert stated_values("Led by Dame Jane Dacre.", "name") == {"Dame", "Jane Dacre"}
+
+
+def test_a_sentence_repeating_as_many_values_as_it_adds_is_left_out():
+    """A sentence that states the figure already given and one more of its own says the answer
+    again; one giving the figure already given beside several new ones goes on to new facts."""
+    from evidence_assistant.answering.answerable import stated_values
+
+    first = cand(0, 0, 60, "Some 85 hospitals across the region took part in the audit.", 0.9)
+    again = cand(1, 0, 60, "The 85 hospitals make up about 40% of those in the region.", 0.85)
+    more = cand(2, 0, 60, "Of the 85, 30 were teaching hospitals, 41 general and 14 community hospitals.", 0.8)
+    assert select([first, again, more], np.eye(3, dtype=np.float32), max_sentences=5, values=_numbers) == \
+        [first, more]
+    # A sentence going on from the one it leans on tells what became of the value it states:
+    # "It was put back to June 2025 …" after "… first due in June 2024" is no repeat.
+    set_for = cand(0, 0, 37, "The review was first due in June 2024.", 0.9)
+    moved = cand(0, 39, 120, "It was put back to June 2025 when the panel could not meet June 2024.", 0.85,
+                 lead_end=37, leans=True)
+    assert select([set_for, moved], np.eye(2, dtype=np.float32), max_sentences=5,
+                  values=lambda text: stated_values(text, "date")) == [set_for, moved]
+
+
+def test_a_question_scoped_to_a_document_states_its_answer_in_the_values_its_main_clause_asks_for():
+    """ "In the audit report, how many hospitals …?" asks for a figure as "how many hospitals …?"
+    does: the figure is what a second sentence would state again."""
+    from evidence_assistant.answering.stages import answer_values
+
+    for question in ("How many hospitals took part in the audit?",
+                     "In the regional audit report, how many hospitals took part?",
+                     "Under the audit's second round, how many hospitals took part?"):
+        values = answer_values(question)
+        assert values is not None and values("Some 85 hospitals took part.") == {"85"}, question
+    spelled = answer_values("In the glossary, what does NOPAN stand for?")
+    assert spelled is not None and spelled("NOPAN is the Northern Pathology Network.")
+    assert answer_values("In the audit report, why did the hospitals take part?") is None
+
+
+def test_how_often_is_a_value_a_sentence_states():
+    """Asked how often, the frequency is the answer's value: "quarterly" and "on a quarterly
+    basis" state the same one."""
+    from evidence_assistant.answering.answerable import stated_values
+
+    assert stated_values("Ratings are refreshed on a quarterly basis.", "frequency") == \
+        stated_values("The panel will refresh the ratings quarterly.", "frequency") == {"quarter"}
+    assert stated_values("The list is reviewed annually and audited every two years.", "frequency") == \
+        {"annual", "every two years"}
 
 
 def test_the_answer_leads_with_the_best_sentence_and_its_context_follows():

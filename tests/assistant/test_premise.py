@@ -188,3 +188,18 @@ def test_capitalised_words_after_the_name_a_thing_not_a_person():
     prize = passage("Entries to the first round of the Lantern Repair Prize close on 4 March 2026. The prize is "
                     "run by the Guild of Lamplighters, and the first winners were announced by Ada Lovel.")
     assert not check_premise(question, [prize]).rejected
+
+
+def test_a_statement_naming_the_thing_by_its_short_form_states_the_claim_about_it():
+    """The passage spells out "NOPAN" once; the sentence giving the year says only "NOPAN".
+    Read as the network's name, that sentence is the closest statement of the claim, and its
+    year is not the question's."""
+    evidence = [passage("The Northern Pathology Network (NOPAN) is a partnership of five trusts across the region. "
+                        "NOPAN went live in 2014 with the aim of sharing laboratory results between its hospitals.")]
+    check = check_premise("Why did the Northern Pathology Network wait until 2017 to go live with sharing "
+                          "laboratory results?", evidence)
+    assert check.rejected
+    assert "2014" in check.reasons[0] and "NOPAN went live" in check.reasons[0]
+    kept = check_premise("Why did the Northern Pathology Network wait until 2014 to go live with sharing "
+                         "laboratory results?", evidence)
+    assert not kept.rejected
