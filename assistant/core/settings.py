@@ -143,7 +143,7 @@ class AnsweringSettings(_Group):
     max_answer_sentences: int = Field(5, ge=1, description="Sentences in an extractive answer at most.")
     sentence_scorer: Literal["features", "learned"] = Field("learned", description="How the extractive answerer ranks candidate sentences: 'learned' (the default: the question judged answerable on the hand-weighted score, then its sentences re-ordered by a small ranking model trained on the real suite's dev questions; see docs/sentence-scorer.md) or 'features' (the hand-weighted score alone: cosine, shared words, passage rank, answer type).")
     min_relevance: float = Field(0.5, description="Below this relevance (mean of the best sentence's score and the share of the question's distinctive words the top passages hold) the answer says the documents do not answer.")
-    min_proposition: float = Field(0.0, ge=0, le=1, description="A 'why …' question whose assumption no single retrieved sentence states to at least this share of its distinctive words is treated as a false premise (0 turns the check off).")
+    min_proposition: float = Field(0.35, ge=0, le=1, description="A 'why …' question whose assumption no single retrieved sentence states to at least this share of its distinctive words is treated as a false premise (0 turns the check off).")
     min_support: float = Field(0.5, description="Below this support score a sentence counts as unsupported.")
     unsupported: Literal["mark", "remove"] = Field("mark", description="Mark unsupported sentences, or remove them from the answer.")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused.")

@@ -203,3 +203,20 @@ def test_a_statement_naming_the_thing_by_its_short_form_states_the_claim_about_i
     kept = check_premise("Why did the Northern Pathology Network wait until 2014 to go live with sharing "
                          "laboratory results?", evidence)
     assert not kept.rejected
+
+
+def test_by_default_a_why_question_no_sentence_comes_near_stating_is_a_false_premise():
+    """With the shipped settings, a "why" question whose claim no retrieved sentence states a
+    third of (the passages share its topic, not its claim) is answered as a false premise; one
+    whose claim a sentence states is not."""
+    from evidence_assistant.core.settings import Settings
+
+    least = Settings().answering.min_proposition
+    evidence = [passage("The clinic offers video consultations to patients during the winter months. "
+                        "Joining the call is taken as agreement to it.")]
+    check = check_premise("Why must every patient post a signed paper form to the regional office before "
+                          "booking a routine appointment?", evidence, min_proposition=least)
+    assert check.rejected and "takes for granted" in check.reasons[-1]
+    stated = check_premise("Why does the clinic offer video consultations to patients during the winter months?",
+                           evidence, min_proposition=least)
+    assert not stated.rejected
