@@ -7,6 +7,7 @@ commitments registry for ratings.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -76,7 +77,7 @@ def proposition_scores(question: str, passages: Sequence[ScoredPassage], idf) ->
     asked = set(tokens)
     # "NOPAN went live in 2014" names the network its passage spells out as "Northern Pathology
     # Network (NOPAN)": the short form holds the long form's words.
-    defined = short_forms([sp.passage.text for sp in passages])
+    defined = short_forms(tuple(sp.passage.text for sp in passages))
     for sp in passages:
         text = sp.passage.text
         # "Why does the safety chapter of the guidelines say …?": the words naming the document
@@ -93,18 +94,20 @@ def proposition_scores(question: str, passages: Sequence[ScoredPassage], idf) ->
 _IN_BRACKETS = re.compile(r"\(([A-Z][A-Za-z]*[A-Z])s?\)")
 
 
-def short_forms(texts: Sequence[str]) -> dict[str, set[str]]:
+@functools.lru_cache(maxsize=64)
+def short_forms(texts: tuple[str, ...]) -> dict[str, frozenset[str]]:
     """The short forms ``texts`` spell out beside them ("Northern Pathology Network (NOPAN)"),
     each short form's index token mapped to the long form's tokens. The long form is read as
     ``expansion_in`` reads it, so a short form taking more than one letter from a word counts
     ("NOPAN" from "NOrthern PAthology Network"), unlike ``extractive.abbreviations``, which sentence
-    scoring keeps to one letter a word."""
-    out: dict[str, set[str]] = {}
+    scoring keeps to one letter a word. Read once per set of passages: the premise check scores
+    the same evidence against several forms of the question."""
+    out: dict[str, frozenset[str]] = {}
     for text in texts:
         for short in dict.fromkeys(_IN_BRACKETS.findall(text)):
             long_form, token = expansion_in(short, text), tokenize(short)
             if long_form and token:
-                out.setdefault(token[0], set()).update(tokenize(long_form))
+                out[token[0]] = out.get(token[0], frozenset()) | frozenset(tokenize(long_form))
     return out
 
 
