@@ -25,6 +25,9 @@ class Candidate:
     kind: str = "sentence"  # sentence, item (of a list), lead-in (introduces a list), row (of a table) or fragment
     title: str = ""  # the title of its passage's document
     heading: str = ""  # the heading of the section its passage is in (the last of its heading path)
+    # The mark that opens its line ("•", "-", "" for none): items of one list under another
+    # ("Organisational factors;", then "• Management decisions") are told apart by it.
+    mark: str = ""
     items: str = ""  # a lead-in's list items, as read after it ("… the following partners:", then the names)
     furniture: bool = False  # page furniture: navigation, a contents line, a document describing itself
     # For a row of a table, the question's words its own label cells hold ("Hospice" when asked

@@ -231,8 +231,18 @@ def candidates(passages: Sequence[ScoredPassage], titles: bool = False) -> list[
             c = Candidate(rank, a, b, sent, lead_end=prev_end, leans=leans, context=context, block=block,
                           title=sp.passage.title or "", heading=heading)
             c.kind = kind
+            c.mark = _mark_kind(text[text.rfind("\n", 0, a) + 1:a].strip())
             out.append(c)
     return out
+
+
+def _mark_kind(mark: str) -> str:
+    """The kind of mark opening a list's line: "1." and "2." are one kind, as are "(a)" and "(b)"."""
+    if re.search(r"\d", mark):
+        return "number"
+    if re.fullmatch(r"\(?[A-Za-z]{1,4}[.)]", mark):
+        return "letter"
+    return mark
 
 
 def names_someone(line: str, own_words: set[str]) -> bool:
@@ -1327,6 +1337,11 @@ def adds_without_repeating(text: str, said: Sequence[str]) -> bool:
     return not any(pairs & _pairs(t) for t in said)
 
 
+# A sentence naming the things the one before it counts: "These included …", "They are …".
+_NAMES_THEM = re.compile(r"^\W*(?:These|They|Those)(?:\s+[a-z]+){0,2}?\s+(?:include[sd]?|included|are|were|cover(?:s|ed)?|"
+                        r"comprise[sd]?|consist(?:s|ed)?|being)\b")
+
+
 def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap: float = WEIGHTS.gap,
            reach: float = WEIGHTS.reach,
            redundancy: float = WEIGHTS.redundancy, list_items: int = WEIGHTS.list_items,
@@ -1415,14 +1430,26 @@ def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap:
         if but is not None and but not in chosen and cands[but].kind == "sentence" and _QUALIFIES.match(cands[but].text):
             unit.append(but)
             extra += 1
+        # "There were six kinds of hazard in the reports." then "These included loose cables, wet
+        # floors, …": the sentence counting things comes with the one naming them, its substance.
+        if but is not None and but not in chosen and but not in unit and cands[but].kind == "sentence" \
+                and announced_count(cands[i].text) is not None and _NAMES_THEM.match(cands[but].text) \
+                and re.search(r"[,;:]", cands[but].text):
+            unit.append(but)
+            extra += 1
         if cands[i].kind == "lead-in":
             # Its items: the list's lines that follow it, or, when it says how many there are
             # ("… the following three options …:"), that many blocks, whatever their form
             # ("Cancelled: A decision has been cancelled …" reads as a sentence). An item already
             # chosen for its own sake stays where it is and the list goes on past it.
+            # A list within a list ("Organisational factors;" then "• Management decisions") counts
+            # its outer items only, those opening their lines as its first does; the inner ones
+            # come with them (up to three times ``list_items`` lines in all).
             announced = announced_count(cands[i].text)
             k, items, blocks = i, [], set()
-            while len(items) < list_items:
+            outer: str | None = None
+            counted = 0
+            while len(items) < 3 * list_items:
                 k = after.get((cands[k].rank, cands[k].end))
                 if k is None:
                     break
@@ -1431,7 +1458,12 @@ def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap:
                     break
                 if announced is not None and cands[k].block not in blocks and len(blocks) >= announced:
                     break
+                if outer is not None and cands[k].mark == outer and counted >= list_items:
+                    break
                 blocks.add(cands[k].block)
+                if outer is None:
+                    outer = cands[k].mark
+                counted += cands[k].mark == outer
                 if k not in chosen:
                     items.append(k)
             unit += items

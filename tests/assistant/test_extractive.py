@@ -476,3 +476,46 @@ def test_a_cut_line_stating_a_share_a_count_or_a_sum_is_kept():
     # A heading states no figure; a line giving an address is a reference, whatever it counts.
     assert not kept & {"Reduce late sailings", "Chapter 3 Harbour works",
                        "See the timetable at https://example.org/a%20b for 2,000 routes"}
+
+
+def test_a_list_within_a_list_counts_its_outer_items_only():
+    """A lead-in's list whose items have lists of their own ("Site hazards;" then "• Loose
+    cables") reads on to as many outer items as the answer takes, each with its inner ones; the
+    inner items do not use up the count. A flat list stops at the count, as before."""
+    text = ("The hazards found on the wards were grouped as:\n\nSite hazards;\n\n• Loose cables\n\n• Wet floors\n\n"
+            "Staff hazards;\n\n• Long shifts\n\nPatient hazards;\n\n• Falls\n\nVisitor hazards;\n\n• Crowding")
+    cands = candidates([passage(text)])
+    assert [c.mark for c in cands[1:4]] == ["", "•", "•"]
+    lead = cands[0]
+    for c in cands:
+        c.score = 0.9 if c is lead else 0.1
+    vecs = np.eye(len(cands), dtype=np.float32)
+    chosen = select(cands, vecs, max_sentences=3, list_items=3)
+    assert [c.text for c in chosen] == [lead.text, "Site hazards;", "Loose cables", "Wet floors", "Staff hazards;",
+                                        "Long shifts", "Patient hazards;", "Falls"]
+    flat = candidates([passage("The wards were checked for:\n\n• Loose cables\n\n• Wet floors\n\n• Long shifts\n\n"
+                               "• Falls")])
+    for c in flat:
+        c.score = 0.9 if c.kind == "lead-in" else 0.1
+    chosen = select(flat, np.eye(len(flat), dtype=np.float32), max_sentences=3, list_items=3)
+    assert [c.text for c in chosen][1:] == ["Loose cables", "Wet floors", "Long shifts"]
+
+
+def test_a_sentence_counting_things_comes_with_the_one_naming_them():
+    """"There were five kinds of fault in the audit." chosen, then "These included …, …": the
+    sentence naming the things comes along though it scores low; one that names nothing ("These
+    were found in old depots.") does not, nor a sentence after one counting nothing."""
+    text = ("The audit looked at every depot. There were five kinds of fault in the audit. These included loose "
+            "cables, wet floors, blocked exits, faulty alarms and missing signs. The audit closed in May.")
+    cands = candidates([passage(text)])
+    for c in cands:
+        c.score = 0.9 if "five kinds" in c.text else 0.1
+    chosen = select(cands, np.eye(len(cands), dtype=np.float32), max_sentences=1)
+    assert [c.text for c in chosen] == ["There were five kinds of fault in the audit.",
+                                        "These included loose cables, wet floors, blocked exits, faulty alarms and "
+                                        "missing signs."]
+    for other in ("The audit found faults in the depot. These included loose cables, wet floors and blocked exits.",
+                  "There were five kinds of fault in the audit. These were found mostly in the older depots."):
+        cands = candidates([passage(other)])
+        cands[0].score, cands[1].score = 0.9, 0.1
+        assert len(select(cands, np.eye(len(cands), dtype=np.float32), max_sentences=1)) == 1
