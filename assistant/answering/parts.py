@@ -46,6 +46,10 @@ _ASKING = set(tokenize("what which who whom whose when where why how many much o
                        "number share percentage proportion figure value did does do was were is are will would "
                        "said say says"))
 _POINTS_BACK = re.compile(r"\b(?:it|its|they|their|them|this|these|those|he|she|his|her)\b", re.I)
+# "… does the strategy say it will …": the word after a verb of saying points to who says it.
+_REPORTED = re.compile(r"\b(?:say|says|said|state|states|stated)\s+(?:that\s+)?(?=(?:it|its|they|their)\b)", re.I)
+# "this year", "these months": the time of speaking, not a thing named before.
+_TIME_NOW = re.compile(r"(?:this|these)\s+(?:year|month|week|quarter|spring|summer|autumn|winter)s?\b", re.I)
 _REFERS_BACK = re.compile(r"\b(?:the\s+(?:former|latter|same)|such)\b", re.I)
 _NAMES = re.compile(r"\b(?:[A-Z]{2,}[\w/-]*|[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]*)*)")
 # At least this many words of substance on each side of a split.
@@ -120,7 +124,7 @@ def _parts(question: str) -> tuple[str, ...]:
         if len(_substance(f"{lead} {piece}")) < MIN_WORDS:
             return (question,)  # the first piece says too little, and has none before it to join
         piece = piece.rstrip("?") + "?"
-        points_back = bool(_POINTS_BACK.search(piece))
+        points_back = points_back_to_first(piece)
         if n and points_back and first_names:
             piece = f"{piece} ({', '.join(first_names)})"
         # The statement sets up the first part; a later part needs it only when it points back
@@ -138,6 +142,19 @@ def _parts(question: str) -> tuple[str, ...]:
 # the real suite's dev split cost no answer.
 _REFERS_TO_ANSWER = re.compile(r"\b(?:that|this|those|these|the\s+same|such\s+an?|such)\s+(?!is\b|was\b|are\b|were\b|"
                                r"will\b|would\b|can\b|could\b|has\b|have\b|had\b|does\b|did\b)[a-z][\w-]*", re.I)
+
+
+def points_back_to_first(part: str) -> bool:
+    """Whether a later part points back to what the first part names ("… and how is it
+    funded?"), so needs its names to be searched for. Not a pronoun that points to who the part
+    itself names as speaking ("… and what does the strategy say it will ensure?"), nor "this
+    year" (the time of speaking)."""
+    back = [m for m in _POINTS_BACK.finditer(part) if not _TIME_NOW.match(part, m.start())]
+    if not back:
+        return False
+    said = _REPORTED.search(part)
+    named_speaker = bool(said) and bool(_NAMES.search(" " + part[1:said.start()]))
+    return not (named_speaker and len(back) == 1 and back[0].start() >= said.start())
 
 
 def refers_to_answer(part: str) -> bool:

@@ -103,6 +103,29 @@ def test_a_later_part_naming_its_own_source_is_searched_without_the_statement():
         "Which code does the county register give for the ring road?"]
 
 
+def test_a_later_part_pointing_to_who_it_names_as_saying_it_does_not_carry_the_first_parts_names():
+    """"… and what kind of register does the County Travel Plan say it will keep?": "it" is the
+    plan the part names as speaking, not what the first part names; "this year" is the time of
+    speaking. A part pointing back to what the first part names carries its names, and so does
+    one whose speaker is not named ("… does the report say it cost?": what cost is the first
+    part's)."""
+    q = ("How many depots does the Harbour Board run, and what kind of register does the County Travel Plan say it "
+         "will keep?")
+    assert question_parts(q) == ["How many depots does the Harbour Board run?",
+                                 "What kind of register does the County Travel Plan say it will keep?"]
+    q = "Which depot did the Harbour Board open, and how much does the report say it cost?"
+    assert question_parts(q)[1] == "How much does the report say it cost? (Harbour Board)"
+    q = "Which depot did the Harbour Board open, and how many lorries does the county plan say will be bought this year?"
+    assert question_parts(q)[1] == "How many lorries does the county plan say will be bought this year?"
+    q = "Which depot did the Harbour Board open, and how many lorries does it run?"
+    assert question_parts(q)[1] == "How many lorries does it run? (Harbour Board)"
+    q = "Which depot did the Harbour Board open, and how many lorries does the County Plan say its depot runs today?"
+    assert question_parts(q)[1] == "How many lorries does the County Plan say its depot runs today?"
+    # A pronoun before the verb of saying still points back.
+    q = "Which depot did the Harbour Board open, and when did its owner say the county plan would start?"
+    assert question_parts(q)[1].endswith("(Harbour Board)")
+
+
 @pytest.mark.parametrize("question", [
     "How much does the award make available, and over how long?",  # the second half says too little alone
     "What are the roles of NHS England and the Department?",  # "and" joins two names, not two questions
