@@ -1337,6 +1337,11 @@ def adds_without_repeating(text: str, said: Sequence[str]) -> bool:
     return not any(pairs & _pairs(t) for t in said)
 
 
+# A sentence saying what people were asked ("Respondents were asked …", "we asked members …"),
+# and a share or count of them stated ("80%", "45 per cent", "12 of 30").
+_REPORTS_ASKING = re.compile(r"\b(?:was|were|been|being)\s+asked\b|\b(?:asked|invited)\s+(?:respondents|participants|"
+                             r"people|staff|members|them)\b", re.I)
+_SHARE_STATED = re.compile(r"\d\s?%|\b\d+\s+per\s?cent\b|\b\d+\s+(?:of|out of)\s+\d+\b")
 # A sentence naming the things the one before it counts: "These included …", "They are …".
 _NAMES_THEM = re.compile(r"^\W*(?:These|They|Those)(?:\s+[a-z]+){0,2}?\s+(?:include[sd]?|included|are|were|cover(?:s|ed)?|"
                         r"comprise[sd]?|consist(?:s|ed)?|being)\b")
@@ -1428,6 +1433,14 @@ def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap:
         # it, the chosen sentence would say more than its document does.
         but = after.get((cands[i].rank, cands[i].end))
         if but is not None and but not in chosen and cands[but].kind == "sentence" and _QUALIFIES.match(cands[but].text):
+            unit.append(but)
+            extra += 1
+        # "Members were asked how far they supported the plan." then "Most (80%) were in favour,
+        # with 4% against.": a sentence saying what people were asked comes with the one giving
+        # their answers in figures.
+        if but is not None and but not in chosen and but not in unit and cands[but].kind == "sentence" \
+                and _REPORTS_ASKING.search(cands[i].text) and not _REPORTS_ASKING.search(cands[but].text) \
+                and _SHARE_STATED.search(cands[but].text):
             unit.append(but)
             extra += 1
         # "There were six kinds of hazard in the reports." then "These included loose cables, wet

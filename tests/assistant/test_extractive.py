@@ -519,3 +519,20 @@ def test_a_sentence_counting_things_comes_with_the_one_naming_them():
         cands = candidates([passage(other)])
         cands[0].score, cands[1].score = 0.9, 0.1
         assert len(select(cands, np.eye(len(cands), dtype=np.float32), max_sentences=1)) == 1
+
+
+def test_a_sentence_saying_what_people_were_asked_comes_with_their_answers_in_figures():
+    """"Members were asked how far they backed the plan." chosen, then the shares that answered:
+    the figures come along; a sentence after it stating no figure does not."""
+    text = ("The club surveyed its members in May. Members were asked how far they backed the new ground. "
+            "Most (72%) were in favour, with only 6% against. The survey closed in June.")
+    cands = candidates([passage(text)])
+    for c in cands:
+        c.score = 0.9 if "were asked" in c.text else 0.1
+    chosen = select(cands, np.eye(len(cands), dtype=np.float32), max_sentences=1)
+    assert [c.text for c in chosen] == ["Members were asked how far they backed the new ground.",
+                                        "Most (72%) were in favour, with only 6% against."]
+    cands = candidates([passage("Members were asked how far they backed the new ground. Most were in favour of "
+                                "the move to the east side.")])
+    cands[0].score, cands[1].score = 0.9, 0.1
+    assert len(select(cands, np.eye(len(cands), dtype=np.float32), max_sentences=1)) == 1
