@@ -399,8 +399,12 @@ class Stages:
             for n, part in enumerate(parts):
                 part = f"{part} {turn.carried[n]}" if n in turn.carried else part
                 own = [replace(c) for c in cands]
-                score_candidates(part, own, embedder, n_passages=len(shown), boost_ranks=turn.boosted, scorer=scorer,
-                                 idf=idf)
+                # A part is scored on what it asks past the clause naming where to read ("Under
+                # the council's travel plan, what should a permit cost?"): the passages were
+                # searched with that clause, and its words, said by every sentence near the
+                # document's name, would pick a sentence about the document over the fact.
+                score_candidates(main_clause(part), own, embedder, n_passages=len(shown), boost_ranks=turn.boosted,
+                                 scorer=scorer, idf=idf)
                 turn.parts.append((part, own))
             self._pick_parts(turn)
         best = max((c.score for c in cands), default=0.0)

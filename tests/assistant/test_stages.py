@@ -265,3 +265,24 @@ def test_the_stages_take_evidence_from_any_source(sample_assistant):
     assert seen == [retrieved]
     assert [sp.passage.passage_id for sp in ans.passages] == retrieved + [extra.passage.passage_id]
     assert turn.boosted == {len(retrieved)}
+
+
+def test_a_part_is_scored_on_what_it_asks_past_the_clause_naming_where_to_read(sample_assistant, monkeypatch):
+    """Each part of a question asking two things picks its best sentence by its own scores; a
+    part opening with where to read ("According to the Government's response, …") is scored on
+    what it asks, not on the document's name, which every sentence near that name would match."""
+    scored: list[str] = []
+    score = stages.score_candidates
+
+    def recorded(question, *args, **kwargs):
+        scored.append(question)
+        return score(question, *args, **kwargs)
+
+    monkeypatch.setattr(stages, "score_candidates", recorded)
+    q = ("What rating did the Expert Panel give the commitment on care records, and according to the Government's "
+         "response, by when will every trust have an electronic patient record?")
+    turn = Turn(q)
+    *_, ans = Stages(sample_assistant.settings, sample_assistant.retriever, [ExtractiveAnswerer(4)]).run(turn)
+    assert [p for p, _ in turn.parts][1].startswith("According to the Government's response, by when")
+    assert "by when will every trust have an electronic patient record?" in [s.lower() for s in scored]
+    assert not any(s.startswith("According to") for s in scored[1:])
