@@ -507,18 +507,22 @@ def test_a_sentence_counting_things_comes_with_the_one_naming_them():
     were found in old depots.") does not, nor a sentence after one counting nothing."""
     text = ("The audit looked at every depot. There were five kinds of fault in the audit. These included loose "
             "cables, wet floors, blocked exits, faulty alarms and missing signs. The audit closed in May.")
+    assert _chosen_alone(text, "five kinds") == ["There were five kinds of fault in the audit.",
+                                                 "These included loose cables, wet floors, blocked exits, faulty "
+                                                 "alarms and missing signs."]
+    assert len(_chosen_alone("The audit found faults in the depot. These included loose cables, wet floors and "
+                             "blocked exits.", "found faults")) == 1
+    assert len(_chosen_alone("There were five kinds of fault in the audit. These were found mostly in the older "
+                             "depots.", "five kinds")) == 1
+
+
+def _chosen_alone(text: str, best: str) -> list[str]:
+    """What ``select`` gives, allowed one sentence, when the sentence holding ``best`` scores
+    far above the rest of ``text``."""
     cands = candidates([passage(text)])
     for c in cands:
-        c.score = 0.9 if "five kinds" in c.text else 0.1
-    chosen = select(cands, np.eye(len(cands), dtype=np.float32), max_sentences=1)
-    assert [c.text for c in chosen] == ["There were five kinds of fault in the audit.",
-                                        "These included loose cables, wet floors, blocked exits, faulty alarms and "
-                                        "missing signs."]
-    for other in ("The audit found faults in the depot. These included loose cables, wet floors and blocked exits.",
-                  "There were five kinds of fault in the audit. These were found mostly in the older depots."):
-        cands = candidates([passage(other)])
-        cands[0].score, cands[1].score = 0.9, 0.1
-        assert len(select(cands, np.eye(len(cands), dtype=np.float32), max_sentences=1)) == 1
+        c.score = 0.9 if best in c.text else 0.1
+    return [c.text for c in select(cands, np.eye(len(cands), dtype=np.float32), max_sentences=1)]
 
 
 def test_a_sentence_saying_what_people_were_asked_comes_with_their_answers_in_figures():
@@ -526,13 +530,7 @@ def test_a_sentence_saying_what_people_were_asked_comes_with_their_answers_in_fi
     the figures come along; a sentence after it stating no figure does not."""
     text = ("The club surveyed its members in May. Members were asked how far they backed the new ground. "
             "Most (72%) were in favour, with only 6% against. The survey closed in June.")
-    cands = candidates([passage(text)])
-    for c in cands:
-        c.score = 0.9 if "were asked" in c.text else 0.1
-    chosen = select(cands, np.eye(len(cands), dtype=np.float32), max_sentences=1)
-    assert [c.text for c in chosen] == ["Members were asked how far they backed the new ground.",
-                                        "Most (72%) were in favour, with only 6% against."]
-    cands = candidates([passage("Members were asked how far they backed the new ground. Most were in favour of "
-                                "the move to the east side.")])
-    cands[0].score, cands[1].score = 0.9, 0.1
-    assert len(select(cands, np.eye(len(cands), dtype=np.float32), max_sentences=1)) == 1
+    assert _chosen_alone(text, "were asked") == ["Members were asked how far they backed the new ground.",
+                                                 "Most (72%) were in favour, with only 6% against."]
+    assert len(_chosen_alone("Members were asked how far they backed the new ground. Most were in favour of the "
+                             "move to the east side.", "were asked")) == 1
