@@ -1347,6 +1347,20 @@ _NAMES_THEM = re.compile(r"^\W*(?:These|They|Those)(?:\s+[a-z]+){0,2}?\s+(?:incl
                         r"comprise[sd]?|consist(?:s|ed)?|being)\b")
 
 
+def comes_with_next(sentence: str, following: str) -> bool:
+    """Whether a chosen sentence brings the one after it in its passage, without which it would
+    say more, or less, than its document does: "… will not be needed." then "However, approval
+    may still be required." (it qualifies it); "Members were asked how far they supported the
+    plan." then "Most (80%) were in favour, with 4% against." (the answers, in figures); "There
+    were six kinds of hazard." then "These included loose cables, wet floors, …" (what it counts)."""
+    if _QUALIFIES.match(following):
+        return True
+    if _REPORTS_ASKING.search(sentence) and not _REPORTS_ASKING.search(following) and _SHARE_STATED.search(following):
+        return True
+    return announced_count(sentence) is not None and bool(_NAMES_THEM.match(following)) and \
+        bool(re.search(r"[,;:]", following))
+
+
 def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap: float = WEIGHTS.gap,
            reach: float = WEIGHTS.reach,
            redundancy: float = WEIGHTS.redundancy, list_items: int = WEIGHTS.list_items,
@@ -1428,26 +1442,12 @@ def select(cands: list[Candidate], vecs: np.ndarray, *, max_sentences: int, gap:
             if chosen:
                 continue  # no room for the sentence with what it leans on
             unit = [i]  # an answer of one sentence is allowed no more, even one that leans
-        # "… ethical review from the HRA will not be needed." then "However, HRA approval may still
-        # be required.": the sentence that qualifies a chosen one comes with it; quoted without
-        # it, the chosen sentence would say more than its document does.
+        # The sentence after a chosen one comes with it when the chosen one needs it: one that
+        # qualifies it ("However, …"), gives the answers to what it says people were asked, or
+        # names what it counts (``comes_with_next``).
         but = after.get((cands[i].rank, cands[i].end))
-        if but is not None and but not in chosen and cands[but].kind == "sentence" and _QUALIFIES.match(cands[but].text):
-            unit.append(but)
-            extra += 1
-        # "Members were asked how far they supported the plan." then "Most (80%) were in favour,
-        # with 4% against.": a sentence saying what people were asked comes with the one giving
-        # their answers in figures.
-        if but is not None and but not in chosen and but not in unit and cands[but].kind == "sentence" \
-                and _REPORTS_ASKING.search(cands[i].text) and not _REPORTS_ASKING.search(cands[but].text) \
-                and _SHARE_STATED.search(cands[but].text):
-            unit.append(but)
-            extra += 1
-        # "There were six kinds of hazard in the reports." then "These included loose cables, wet
-        # floors, …": the sentence counting things comes with the one naming them, its substance.
-        if but is not None and but not in chosen and but not in unit and cands[but].kind == "sentence" \
-                and announced_count(cands[i].text) is not None and _NAMES_THEM.match(cands[but].text) \
-                and re.search(r"[,;:]", cands[but].text):
+        if but is not None and but not in chosen and cands[but].kind == "sentence" and \
+                comes_with_next(cands[i].text, cands[but].text):
             unit.append(but)
             extra += 1
         if cands[i].kind == "lead-in":
