@@ -78,7 +78,8 @@ def offered_options(question: str) -> list[str]:
 
 def expected_type(question: str) -> str | None:
     """What kind of thing the question asks for, when it asks for a specific one: a date, an
-    amount of money, a number, a rating, how often, or a name."""
+    amount of money, a number, a rating, a web address, how often, a scale, a level, a code, a
+    place or a name."""
     # The question's own case is kept for the name check ("which NIHR unit …").
     named = re.sub(r"^(and|but|so|then)\s+", "", question.strip(), flags=re.I)
     # "When the standard was revised, which items replaced …?" asks what its main clause asks.
@@ -122,6 +123,19 @@ def expected_type(question: str) -> str | None:
         return "address"
     if re.match(r"^how (often|frequently)\b", q) or re.match(r"^(at )?(what|which) (intervals?|frequency)\b", q):
         return "frequency"
+    # "On what scale is a referral's urgency rated?": a range of values ("1 to 10"), not a
+    # sentence saying that things are rated.
+    if re.match(rf"^{_ASK_PREPOSITION}(?:what|which)\s+(?:(?:numeric|numerical|rating|scoring|point)\s+)?scales?\b(?!\s+of\b)", q):
+        return "scale"
+    # "Which assurance level must a login meet?": a named level ("Level 2", "level AA").
+    if re.match(rf"^{_ASK_PREPOSITION}(?:what|which)\s+(?!(?:high|higher|highest|low|lower|lowest|minimum|maximum|overall|"
+                rf"average|same|different|current)\b)(?:{_MODIFIER}[\w-]+\s+){{1,2}}level\b", q):
+        return "level"
+    # "Which SNOMED CT code is listed for a walking frame?": a code ("4002119", "B04"), not a
+    # sentence about the code list.
+    if re.match(rf"^(?:which|what)\s+(?:{_MODIFIER}[\w'’&+-]+\s+){{0,4}}?(?:code|id|concept id)\b(?!\s+(?:list|set|\d))",
+                main_clause(q)):
+        return "code"
     # "Where were the workshops held?", "in which four places …": a place, which has a name.
     if re.match(r"^where\b[^?]*\b(?:held|located|based|hosted|sited|run)\b", q) or \
             re.match(r"^(?:(?:in|at)\s+)?(?:which|what)\s+(?:\w+\s+){0,2}(?:places|locations|cities|towns|venues|"
@@ -284,6 +298,14 @@ _HOLDS_DUTY = re.compile(r"\b(?:rests?|rested|lies|lay|sits?)\s+(?:solely\s+|ent
                          r"(?:responsible|accountable)\b", re.I)
 
 
+# A code ("4002119", "B04", "AB01"); a range of values ("1-10", "one to five", "a five-point
+# scale"), not a span of years; a named level ("Level 2", "level AA", "AA level", "L1").
+_CODE = re.compile(r"(?<![\d,.£$])\d{5,18}(?![\d,])|\b[A-Z]{1,4}\d{2,4}\b")
+_SCALE = re.compile(r"(?<![\d.,])\d{1,3}\s*(?:-|–|to)\s*\d{1,3}(?![\d,])|\b(?:zero|one)\s+to\s+(?:three|four|five|seven|ten|"
+                    r"a hundred)\b|\b(?:\d{1,2}|three|four|five|seven|ten)[- ]point\b", re.I)
+_LEVEL = re.compile(r"\b(?i:level)\s+(?:\d+|[A-Z]{1,3}\b|(?i:one|two|three|four|five)\b)|\b(?:[A-Z]{1,3}|\d)\s+(?i:level)\b|\bL\d\b")
+
+
 def holds_type(text: str, kind: str | None, given: set[str] = frozenset()) -> bool:
     """Whether ``text`` holds the kind of thing asked for, other than the years and figures the
     question gave (``given``, from ``given_values``)."""
@@ -304,6 +326,12 @@ def holds_type(text: str, kind: str | None, given: set[str] = frozenset()) -> bo
             bool((m := _INITIALS_OPENING.match(text)) and m.group(1).lower() not in given) or \
             bool(_HOLDS_DUTY.search(text)) or \
             any((m.group(1) or m.group(2)).lower() not in given for m in _INITIALS_AS_BODY.finditer(text))
+    if kind == "code":
+        return bool(_CODE.search(text))
+    if kind == "scale":
+        return bool(_SCALE.search(text))
+    if kind == "level":
+        return bool(_LEVEL.search(text))
     if kind == "frequency":
         return bool(FREQUENCY.search(text))
     if kind == "address":
@@ -471,6 +499,10 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
             continue
         elif want == "date" and day and not (DAY.search(c.text) or _MONTH_YEAR.search(c.text)):
             continue  # "on what date …" is not answered by a year alone
+        if want in ("scale", "level"):
+            # A range of values or a named level is rare in prose: one among the closest
+            # sentences is the answer, however the question words the document it reads.
+            return True, want
         if counted and not counts(c.in_context, counted):
             continue
         # A sentence that sets aside what the question asks about ("the all staff (excluding
@@ -506,6 +538,11 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
             # ABC:" then what the register does; "The ABC guideline … states:" then the words it quotes.
             following = passages[c.rank].passage.text[c.end:c.end + WEIGHTS.introduced_chars]
             present |= set(tokenize(f"{c.items} {following}"))
+        if want == "code":
+            # A code line ("SNOMED CT: 123456 |Label|") carries its label only: it is read with
+            # its document's title and the sentence before it, which says what it codes.
+            present |= set(tokenize(f"{passages[c.rank].passage.title or ''} "
+                                    f"{passages[c.rank].passage.text[max(0, c.start - WEIGHTS.code_context_chars):c.start]}"))
         held = present | {t for t, bases in asked_bases.items() if bases & present}
         held |= {t for t in shares[0][0] if t not in held and said_in_another_form(t, present)}
         if shares[0][0] and max(sum(w for t, w in zip(words, weights) if t in held) / total

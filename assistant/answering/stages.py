@@ -51,7 +51,9 @@ STAGES = (("condense", "condense_s"), ("gather", "retrieve_s"), ("judge", "score
 # How a decline names what the question asked for.
 _WANTED = {"date": "a date", "number": "a number", "money": "an amount of money", "name": "a name",
            "rating": "a rating", "share": "a percentage or share", "duration": "a span of time", "place": "a place",
-           "address": "a web or e-mail address", "option": "one of the answers it offers in brackets"}
+           "address": "a web or e-mail address", "option": "one of the answers it offers in brackets",
+           "scale": "a scale of values (such as 1 to 5)", "level": "a named level (such as level 2)",
+           "code": "a code"}
 
 
 @dataclass

@@ -131,6 +131,8 @@ class ExtractiveWeights:
     stem_prefix: int = 5
     # A line introducing a list or a quotation shares the words of this much of the text after it.
     introduced_chars: int = 300
+    # A code line asked about is read with this much of the text before it (what it codes).
+    code_context_chars: int = 200
     # Whether there is enough to answer at all: the best sentence's score and the share of the
     # question's distinctive words the first ``coverage_passages`` passages hold, mixed.
     relevance_best: float = 0.5

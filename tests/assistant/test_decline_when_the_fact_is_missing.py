@@ -417,3 +417,49 @@ def test_a_word_the_sentence_says_in_another_form_is_a_word_it_shares():
     assert judged(question, "A booking app requires registration with the Marine Council.") == (True, "name")
     # A word merely starting alike ("regional") is another word.
     assert judged(question, "A booking app requires regional approval from the Marine Council.") == (False, "name")
+
+
+def test_a_scale_or_a_level_asked_for_is_answered_only_by_one_stated():
+    """"On what scale …" asks for a range of values, "which … level" for a named level: sentences
+    saying that things are scored, or that a standard must be met, hold neither."""
+    from evidence_assistant.answering.answerable import expected_type
+
+    assert expected_type("On what numerical scale are risks rated for severity in the toolkit?") == "scale"
+    assert expected_type("What scale does the register use for how urgent a referral is?") == "scale"
+    assert expected_type("What scale of change does the plan call for?") is None  # the size of a thing
+    assert expected_type("Which assurance level of the identity standard must a login meet?") == "level"
+    assert expected_type("What level of confidence did respondents report?") is None  # a degree, not a named level
+    assert expected_type("What does level 3 of the framework require?") is None
+
+    scale = "On what scale does the toolkit score how severe each risk is?"
+    ok, want = judged(scale, "The toolkit gives each risk a severe or mild rating when the risk is logged.")
+    assert (ok, want) == (False, "scale")
+    assert judged(scale, "The toolkit scores how severe each risk is on a scale of 1-5.")[0]
+    assert judged(scale, "Severity is scored from one to five, five the most severe.")[0]
+
+    level = "Which assurance level of the identity standard must a login to the portal meet?"
+    ok, want = judged(level, "A login to the portal must meet the identity standard before it is used.")
+    assert (ok, want) == (False, "level")
+    assert judged(level, "A login to the portal must meet the identity standard at level 2 (substantial).")[0]
+    assert judged(level, "A login to the portal must meet assurance level AA of the identity standard.")[0]
+
+
+def test_a_code_asked_for_is_answered_by_a_code_line_read_with_what_it_codes():
+    """"Which … code …" asks for a code: a sentence about the code list holds none. A code line
+    carries only its label and code; read with its document's title and the text before it
+    (which says what it codes) it answers a question naming the document and the section."""
+    from evidence_assistant.answering.answerable import expected_type
+
+    assert expected_type("Which SNOMED CT code does the register give for a hoist?") == "code"
+    assert expected_type("In the care record standard, which concept ID marks a bed as closed?") == "code"
+    assert expected_type("Which code list does the register use for wards?") is None  # a list, named
+    assert expected_type("In the list of outcomes, what does code 12 mean?") is None  # what a code means
+    assert expected_type("Which codes may mark a bed as closed?") is None  # several, often words
+
+    question = "Which SNOMED CT code does the Care Record Standard record for a walking frame in its mobility section?"
+    about_the_list = "Codes for the mobility section come from the SNOMED CT terminology, as agreed with clinicians."
+    ok, want = judged(question, about_the_list, title="Care Record Standard")
+    assert (ok, want) == (False, "code")
+    record = ("Mobility section\n\nRecord here each aid the person uses to move about.\n\n"
+              "Walking frame | SNOMED CT 4002119\n\nHoist | SNOMED CT 4002337")
+    assert judged(question, record, title="Care Record Standard")[0]
