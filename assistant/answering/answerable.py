@@ -86,6 +86,11 @@ def expected_type(question: str) -> str | None:
     named = re.sub(rf"^(?:when|after|once|if|according to)\b[^?]*?,\s*(?={_ASK_PREPOSITION}"
                    r"(?:which|what|who|whom|whose|how|where|why)\b)", "", named, flags=re.I)
     q = named.lower()
+    # "When should the plan be reviewed?" asks on what occasion ("when the person moves school",
+    # "at each planned review") as often as on what date.
+    if re.match(r"^when\s+(?:should|must|(?:does|do)\s+[^?]*?\b(?:recommend|advise|suggest|expect)s?)\b[^?]*?\bbe\s+"
+                  r"(?:reviewed|updated|revised|renewed|checked|reassessed|refreshed|repeated|re-?evaluated)\b", q):
+        return None
     if re.match(r"^(when|(on |by )?(what|which) date|by when|(in |from |since |by |before |until |over |during |between |across )?(what|which) years?)\b", q) \
             or "what date" in q or re.match(r"^how (many|long)\s+(days|weeks|months|years)\b", q) \
             or re.match(r"^(what|which)\b", q) and re.search(r"\b(deadline|due date|target date)\b", q) \

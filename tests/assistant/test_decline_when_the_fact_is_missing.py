@@ -463,3 +463,17 @@ def test_a_code_asked_for_is_answered_by_a_code_line_read_with_what_it_codes():
     record = ("Mobility section\n\nRecord here each aid the person uses to move about.\n\n"
               "Walking frame | SNOMED CT 4002119\n\nHoist | SNOMED CT 4002337")
     assert judged(question, record, title="Care Record Standard")[0]
+
+
+def test_when_a_record_should_be_reviewed_asks_on_what_occasion():
+    """"When should the plan be reviewed?" is answered as often by an occasion ("when the person
+    moves house") as by a date: a sentence naming the occasion answers it."""
+    from evidence_assistant.answering.answerable import expected_type
+
+    assert expected_type("When should a tenant's support plan be reviewed?") is None
+    assert expected_type("When does the guide recommend that the plan be updated?") is None
+    assert expected_type("When was the support plan first published?") == "date"
+    assert expected_type("When must the plan be submitted?") == "date"  # a deadline
+    question = "When should a tenant's support plan be reviewed?"
+    assert judged(question, "A tenant's support plan should be reviewed whenever the tenant moves house "
+                            "and at each planned visit.")[0]
