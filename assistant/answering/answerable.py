@@ -86,7 +86,7 @@ def expected_type(question: str) -> str | None:
     named = re.sub(rf"^(?:when|after|once|if|according to)\b[^?]*?,\s*(?={_ASK_PREPOSITION}"
                    r"(?:which|what|who|whom|whose|how|where|why)\b)", "", named, flags=re.I)
     q = named.lower()
-    # "When should the plan be reviewed?" asks on what occasion ("when the person moves school",
+    # "When should the plan be reviewed?" asks on what occasion ("when the tenant moves house",
     # "at each planned review") as often as on what date.
     if re.match(r"^when\s+(?:should|must|(?:does|do)\s+[^?]*?\b(?:recommend|advise|suggest|expect)s?)\b[^?]*?\bbe\s+"
                   r"(?:reviewed|updated|revised|renewed|checked|reassessed|refreshed|repeated|re-?evaluated)\b", q):
