@@ -521,6 +521,7 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
         # A sentence that points back is about what its lead names: all of a heading ("4.2 Keeping
         # Records Safe", then "This report, issued in …"), the names in a sentence ("The Data Lab
         # is run by …", then "It will make £5m available …"), whose other words are its own.
+        sp = passages[c.rank].passage
         own_text = _EXCLUDED.sub(" ", c.text)
         present = set(tokenize(own_text)) | initials_held(question, own_text)
         # A verb said in an irregular form is its base too ("is led by" shares "leads").
@@ -541,13 +542,12 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
         if c.kind == "lead-in":
             # A line ending in a colon is about what it introduces: "Development of the register by
             # ABC:" then what the register does; "The ABC guideline … states:" then the words it quotes.
-            following = passages[c.rank].passage.text[c.end:c.end + WEIGHTS.introduced_chars]
+            following = sp.text[c.end:c.end + WEIGHTS.introduced_chars]
             present |= set(tokenize(f"{c.items} {following}"))
         if want == "code":
             # A code line ("SNOMED CT: 123456 |Label|") carries its label only: it is read with
             # its document's title and the sentence before it, which says what it codes.
-            present |= set(tokenize(f"{passages[c.rank].passage.title or ''} "
-                                    f"{passages[c.rank].passage.text[max(0, c.start - WEIGHTS.code_context_chars):c.start]}"))
+            present |= set(tokenize(f"{sp.title or ''} {sp.text[max(0, c.start - WEIGHTS.code_context_chars):c.start]}"))
         held = present | {t for t, bases in asked_bases.items() if bases & present}
         held |= {t for t in shares[0][0] if t not in held and said_in_another_form(t, present)}
         if shares[0][0] and max(sum(w for t, w in zip(words, weights) if t in held) / total
@@ -557,7 +557,6 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
         # document's title or publisher): a date in a passage about another programme, or a share
         # of respondents elsewhere, answers nothing. A question in parts ("who runs X, and who
         # runs Y?") names each part's subject apart.
-        sp = passages[c.rank].passage
         about = own[c.rank]
         if names and not any(set(part) <= about | _by_initials(question, about) for part in part_names):
             continue
