@@ -480,9 +480,18 @@ def asked_items(question: str) -> str | None:
     return None if noun in _NOT_NOUNS or noun.endswith("ss") else noun
 
 
-# A sentence listing what the sentence before it introduced: "These include dental care, eye care
-# and …" after "… several services were chosen as priorities."
-_NAMES_THEM = re.compile(r"^(?:These|They|Those|Such \w+) (?:include|includes|included|are|were|comprise|cover)\b")
+# Several things named in a row: "dated, signed and kept on file.", "(e.g. a hearing aid, a guide dog)",
+# "… include: a …; a …; a …". The items after the first run to at most five words each, and the
+# last ends a clause: "…, several staff and patient groups took part in …" names one thing.
+_NAMES_SEVERAL = re.compile(r"[,;]\s*(?:[^\s,;:.]+\s+){0,4}?[^\s,;:.]+,?\s+(?:and|or)\s+(?:[^\s,;:.()]+\s+){0,4}?"
+                            r"[^\s,;:.()]+\s*(?:[.,;:)]|$)|;[^;]+;|"
+                            r"(?:\be\.g\.|\bsuch as\b|\bincludes?:|\bincluding\b)[^.]*,", re.I)
+
+
+def names_several(text: str) -> bool:
+    """Whether a sentence lists things within itself ("The form must be dated, signed and kept on
+    file."), as a list would line by line."""
+    return _NAMES_SEVERAL.search(text) is not None
 
 
 def introduces(text: str, noun: str) -> bool:
@@ -1139,6 +1148,16 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
                      float(typed and want == "name"),
                      float(np.log1p(sum(1 for m in NAME.finditer(c.text) if set(tokenize(m.group(0))) - q_tokens))),
                      float(np.log1p(len(figures(c.text))))])
+    if listed or uncounted:
+        # A list asked for is answered by a list. Where no line introducing one scores near the
+        # best sentence, a sentence listing things within itself is the nearest the passages
+        # come to one.
+        top = max(c.score for c in cands)
+        if not any(c.kind == "lead-in" and c.items and c.score >= top - WEIGHTS.announced_list_reach for c in cands):
+            for c, row in zip(cands, rows):
+                if c.kind not in _LIST_KINDS and not row[_LEADS] and names_several(c.text):
+                    c.score += WEIGHTS.inline_list
+                    c.hand = row[_HAND] = c.score
     x = np.asarray(rows, dtype=np.float64)
     for gap, of in _GAPS:
         x[:, gap] = x[:, of] - x[:, of].max()
@@ -1170,6 +1189,7 @@ _GAPS = [(sentence_scorer.FEATURES.index(f"{name}_gap"), sentence_scorer.FEATURE
          for name in ("cosine", "lexical", "hand")]
 _URL = re.compile(r"\(?https?://\S+")
 _LIST_KINDS = ("lead-in", "item", "short-item")
+_LEADS, _HAND = sentence_scorer.FEATURES.index("list_lead_in"), sentence_scorer.FEATURES.index("hand")
 
 
 def _capitalised(text: str) -> set[str]:

@@ -10,7 +10,9 @@ import pytest
 
 from evidence_assistant.answering.answerable import (about_words, answers_the_type, asks_for_duration, holds_type,
                                                      never_indexed)
-from evidence_assistant.answering.extractive import Candidate, candidates, leans_on_lead, score_candidates, select
+from evidence_assistant.answering.extractive import (Candidate, candidates, leans_on_lead, names_several, score_candidates,
+                                                     select)
+from evidence_assistant.answering.weights import WEIGHTS
 from evidence_assistant.core.types import Passage, ScoredPassage
 from evidence_assistant.core.text import tokenize
 
@@ -534,3 +536,38 @@ def test_a_sentence_saying_what_people_were_asked_comes_with_their_answers_in_fi
                                                  "Most (72%) were in favour, with only 6% against."]
     assert len(_chosen_alone("Members were asked how far they backed the new ground. Most were in favour of the "
                              "move to the east side.", "were asked")) == 1
+
+
+def test_asked_for_a_list_a_sentence_listing_things_within_itself_counts_as_one():
+    """Asked "what kinds of risk …", a sentence naming several in a row ("It found falls,
+    infections and missed doses.") is the nearest the passages come to a list, and is quoted; it
+    is not raised where a line introducing a list scores near the best, for that list is the
+    answer. Asked for no list, it is scored as any sentence."""
+    found = ("The ward audit looked at risk to patients on every ward. "
+             "It found falls, infections and missed doses.")
+    listed = "The kinds of risk to patients the audit found were:\n\n• Falls\n\n• Infections\n\n• Missed doses"
+    elsewhere = "The hospital car park was resurfaced in the spring."
+    several = "It found falls, infections and missed doses."
+
+    def scored(question: str, second: str) -> list[Candidate]:
+        cands = candidates([passage(found), passage(second, 1)])
+        score_candidates(question, cands, WordEmbedder(), n_passages=2)
+        return cands
+
+    def score_of(cands: list[Candidate]) -> float:
+        return next(c.score for c in cands if c.text == several)
+
+    alone = scored("What kinds of risk to patients did the ward audit find?", elsewhere)
+    beside_a_list = scored("What kinds of risk to patients did the ward audit find?", listed)
+    assert score_of(alone) == pytest.approx(score_of(beside_a_list) + WEIGHTS.inline_list)
+    picked = select(alone, WordEmbedder().encode_cached([c.text for c in alone]), max_sentences=2)
+    assert several in [c.text for c in picked]
+    picked = select(beside_a_list, WordEmbedder().encode_cached([c.text for c in beside_a_list]), max_sentences=2)
+    assert [c.text for c in picked][:2] == ["The kinds of risk to patients the audit found were:", "Falls"]
+    # Not asked for a list, the same sentence beside the same passages scores as before.
+    assert score_of(scored("What did the ward audit find?", elsewhere)) == \
+        pytest.approx(score_of(scored("What did the ward audit find?", listed)))
+    assert names_several("The form must be dated, signed and kept on file.")
+    assert names_several("A note every visitor should read (e.g. a hearing aid, a guide dog).")
+    assert not names_several("However, the trust said that the plan and budget were sound.")
+    assert not names_several("As the work went on, several staff and patient groups took part in the review.")
