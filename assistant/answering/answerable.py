@@ -76,6 +76,24 @@ def offered_options(question: str) -> list[str]:
     return [o for o in options if len(o) > 1]
 
 
+# "When should the plan be reviewed?" asks on what occasion ("when the tenant moves house",
+# "at each planned review") as often as on what date.
+_ASKS_OCCASION = re.compile(r"^when\s+(?:should|must|(?:does|do)\s+[^?]*?\b(?:recommend|advise|suggest|expect)s?)\b"
+                            r"[^?]*?\bbe\s+(?:reviewed|updated|revised|renewed|checked|reassessed|refreshed|repeated|"
+                            r"re-?evaluated)\b")
+# "On what scale is a referral's urgency rated?": a range of values ("1 to 10"), not a sentence
+# saying that things are rated.
+_ASKS_SCALE = re.compile(rf"^{_ASK_PREPOSITION}(?:what|which)\s+(?:(?:numeric|numerical|rating|scoring|point)\s+)?"
+                         r"scales?\b(?!\s+of\b)")
+# "Which assurance level must a login meet?": a named level ("Level 2", "level AA").
+_ASKS_LEVEL = re.compile(rf"^{_ASK_PREPOSITION}(?:what|which)\s+(?!(?:high|higher|highest|low|lower|lowest|minimum|"
+                         rf"maximum|overall|average|same|different|current)\b)(?:{_MODIFIER}[\w-]+\s+){{1,2}}level\b")
+# "Which SNOMED CT code is listed for a walking frame?": a code ("4002119", "B04"), not a sentence
+# about the code list.
+_ASKS_FOR_CODE = re.compile(rf"^(?:which|what)\s+(?:{_MODIFIER}[\w'’&+-]+\s+){{0,4}}?(?:code|id|concept id)\b"
+                            r"(?!\s+(?:list|set|\d))")
+
+
 def expected_type(question: str) -> str | None:
     """What kind of thing the question asks for, when it asks for a specific one: a date, an
     amount of money, a number, a rating, a web address, how often, a scale, a level, a code, a
@@ -86,10 +104,7 @@ def expected_type(question: str) -> str | None:
     named = re.sub(rf"^(?:when|after|once|if|according to)\b[^?]*?,\s*(?={_ASK_PREPOSITION}"
                    r"(?:which|what|who|whom|whose|how|where|why)\b)", "", named, flags=re.I)
     q = named.lower()
-    # "When should the plan be reviewed?" asks on what occasion ("when the tenant moves house",
-    # "at each planned review") as often as on what date.
-    if re.match(r"^when\s+(?:should|must|(?:does|do)\s+[^?]*?\b(?:recommend|advise|suggest|expect)s?)\b[^?]*?\bbe\s+"
-                  r"(?:reviewed|updated|revised|renewed|checked|reassessed|refreshed|repeated|re-?evaluated)\b", q):
+    if _ASKS_OCCASION.match(q):
         return None
     if re.match(r"^(when|(on |by )?(what|which) date|by when|(in |from |since |by |before |until |over |during |between |across )?(what|which) years?)\b", q) \
             or "what date" in q or re.match(r"^how (many|long)\s+(days|weeks|months|years)\b", q) \
@@ -128,18 +143,11 @@ def expected_type(question: str) -> str | None:
         return "address"
     if re.match(r"^how (often|frequently)\b", q) or re.match(r"^(at )?(what|which) (intervals?|frequency)\b", q):
         return "frequency"
-    # "On what scale is a referral's urgency rated?": a range of values ("1 to 10"), not a
-    # sentence saying that things are rated.
-    if re.match(rf"^{_ASK_PREPOSITION}(?:what|which)\s+(?:(?:numeric|numerical|rating|scoring|point)\s+)?scales?\b(?!\s+of\b)", q):
+    if _ASKS_SCALE.match(q):
         return "scale"
-    # "Which assurance level must a login meet?": a named level ("Level 2", "level AA").
-    if re.match(rf"^{_ASK_PREPOSITION}(?:what|which)\s+(?!(?:high|higher|highest|low|lower|lowest|minimum|maximum|overall|"
-                rf"average|same|different|current)\b)(?:{_MODIFIER}[\w-]+\s+){{1,2}}level\b", q):
+    if _ASKS_LEVEL.match(q):
         return "level"
-    # "Which SNOMED CT code is listed for a walking frame?": a code ("4002119", "B04"), not a
-    # sentence about the code list.
-    if re.match(rf"^(?:which|what)\s+(?:{_MODIFIER}[\w'’&+-]+\s+){{0,4}}?(?:code|id|concept id)\b(?!\s+(?:list|set|\d))",
-                main_clause(q)):
+    if _ASKS_FOR_CODE.match(main_clause(q)):
         return "code"
     # "Where were the workshops held?", "in which four places …": a place, which has a name.
     if re.match(r"^where\b[^?]*\b(?:held|located|based|hosted|sited|run)\b", q) or \
