@@ -914,6 +914,14 @@ def defines(text: str, term: str) -> bool:
     return bool(named and _DEFINING.search(text, named.end()))
 
 
+def names_itself(text: str, heading: str, most: int = WEIGHTS.own_name_words) -> bool:
+    """Whether ``text``, read under ``heading``, describes the entry by its own name: it adds at
+    most ``most`` words of its own to the heading's ("Details of the person's allergies." under
+    "Allergies"; "The person's postcode." under "Postcode"). Data standards give many entries
+    such a line; it says what the entry is called, not what it holds."""
+    return len(set(tokenize(text)) - set(tokenize(heading))) <= most
+
+
 def uses_terms(text: str, terms: Sequence[str]) -> bool:
     """Whether ``text`` holds one of ``terms`` as whole words: whatever their case, hyphens and
     quotation marks, except that a term in capitals (an abbreviation, 'FAIR') must be in
@@ -1089,6 +1097,10 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
         # Asked what a quoted term is, the sentences of the section headed by that term itself
         # ("'Record'": the entry headed "Record" in a data dictionary or a glossary) say it.
         headed = not want and bool(c.heading) and _folded(c.heading) in folded_terms
+        if headed and uses_term and names_itself(c.text, c.heading):
+            # "Details of the person's allergies." under "Allergies" says what the entry is called,
+            # not what it is: another entry under that heading ("An account of …") describes it.
+            headed = uses_term = False
         c.score = WEIGHTS.cosine * c.cos + WEIGHTS.lexical * c.lex + WEIGHTS.rank_prior * prior
         if duration:
             # A stated span answers "how many days …" outright; a single date is half the answer.

@@ -55,6 +55,10 @@ class ExtractiveWeights:
     # Real suite's dev split (session 19): asked what a quoted term means, a sentence of the
     # section headed by that term (a data dictionary's entry for it); 0.2 gained nothing, 0.4 one.
     headed_term: float = 0.4
+    # Real suite's dev split (session 37): a line under the term's heading adding at most this
+    # many words to the heading's own ("Details of the person's allergies.") names the entry, it
+    # does not describe it, and is not raised as the term's section or for using the term.
+    own_name_words: int = 2
     # Real suite's dev split (session 23): asked what a term means, the line defining it ("Term |
     # what it is", "… it refers to …").
     definition: float = 0.4

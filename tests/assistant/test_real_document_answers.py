@@ -11,7 +11,7 @@ import pytest
 
 from evidence_assistant.answering.answerable import answers_the_type, counted_thing, counts
 from evidence_assistant.answering.extractive import (asked_acronyms, asked_list, boilerplate, candidates, continue_lists,
-                                                     expansion_in, finish_cut_sentences, invitations, leans_on_lead,
+                                                     expansion_in, finish_cut_sentences, invitations, leans_on_lead, names_itself,
                                                      score_candidates, select)
 from evidence_assistant.answering.premise import check_premise, contradicted_detail
 from evidence_assistant.answering.sentences import pieces
@@ -455,6 +455,28 @@ def test_the_entry_headed_by_the_quoted_term_defines_it():
     typed = candidates([note, visit])
     score_candidates("When was a 'Visit' first recorded in the data set?", typed, WordEmbedder(), n_passages=2)
     assert typed[0].score > typed[1].score
+
+
+def test_an_entry_that_only_repeats_its_heading_does_not_define_the_term():
+    """A data standard often gives a section and the item inside it the same heading, the
+    section's line only naming it ("Details of the person's hobbies."). Asked what 'Hobbies'
+    means, the item's own description answers; the line naming the entry is not raised for
+    sitting under the heading or for using the term."""
+    def entry(text: str, n: int) -> ScoredPassage:
+        return ScoredPassage(Passage(passage_id=f"p{n}", doc_id="d0", seq=n, text=text, char_start=0,
+                                     char_end=len(text), heading_path=("Data set", "Hobbies")), 1.0 - n / 10)
+
+    naming = "Details of the person's hobbies."
+    describing = "Pastimes a person takes up by choice in their own time, alone or with others."
+    q = "How does the data set define 'Hobbies'?"
+    cands = candidates([entry(f"Hobbies\n\n{naming}", 0), entry(f"Hobbies\n\n{describing}", 1)])
+    vecs = score_candidates(q, cands, WordEmbedder(), n_passages=2)
+    score = {c.text: c.score for c in cands}
+    assert score[describing] > score[naming]
+    assert select(cands, vecs, max_sentences=3)[0].text == describing
+    assert names_itself(naming, "Hobbies")
+    assert not names_itself(describing, "Hobbies")
+    assert not names_itself("Hobbies the person has taken up since leaving work, with dates.", "Hobbies")
 
 
 def test_a_question_the_document_asks_is_no_answer():
