@@ -973,6 +973,21 @@ def test_a_lead_in_ending_its_passage_takes_the_items_opening_the_next():
     assert all(second.text[c.start:c.end] == c.text and c.rank == 1 for c in out[1:])
 
 
+def test_a_long_list_asked_for_is_quoted_whole():
+    """Asked which items a checklist names, without a count, a dozen items come whole: a reader
+    asking for the list wants all of it, not the first nine."""
+    things = ["Allergies", "Current medicines", "Past operations", "Long-term conditions", "Immunisations",
+              "Smoking status", "Blood pressure", "Height and weight", "Pregnancies", "Injuries",
+              "Screening results", "Family history"]
+    text = "5.1 Summarising records\n\nItems the summary should record include:\n\n" + \
+        "\n\n".join(f"- {t}" for t in things) + "\n\nPractices review the summary every year."
+    first = ScoredPassage(Passage(passage_id="d:0", doc_id="d", seq=0, text=text, char_start=0,
+                                  char_end=len(text)), 1.0)
+    picked = _chosen("Which items should the summary record include?", first, list_items=WEIGHTS.list_items)
+    assert picked[0].text == "Items the summary should record include:"
+    assert [c.text.lstrip("- ") for c in picked[1:]] == things
+
+
 def test_a_list_read_on_takes_lines_without_a_full_stop_as_its_items():
     """A long item without a full stop (a line, not a sentence) is still one of the list's items
     when the list is read on into the next passage, and the list goes on past it."""
