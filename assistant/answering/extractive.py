@@ -916,8 +916,8 @@ def defines(text: str, term: str) -> bool:
 
 def names_itself(text: str, heading: str, most: int = WEIGHTS.own_name_words) -> bool:
     """Whether ``text``, read under ``heading``, describes the entry by its own name: it adds at
-    most ``most`` words of its own to the heading's ("Details of the person's allergies." under
-    "Allergies"; "The person's postcode." under "Postcode"). Data standards give many entries
+    most ``most`` words of its own to the heading's ("Details of the person's hobbies." under
+    "Hobbies"; "The person's shoe size." under "Shoe size"). Data standards give many entries
     such a line; it says what the entry is called, not what it holds."""
     return len(set(tokenize(text)) - set(tokenize(heading))) <= most
 
@@ -1098,7 +1098,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
         # ("'Record'": the entry headed "Record" in a data dictionary or a glossary) say it.
         headed = not want and bool(c.heading) and _folded(c.heading) in folded_terms
         if headed and uses_term and names_itself(c.text, c.heading):
-            # "Details of the person's allergies." under "Allergies" says what the entry is called,
+            # "Details of the person's hobbies." under "Hobbies" says what the entry is called,
             # not what it is: another entry under that heading ("An account of …") describes it.
             headed = uses_term = False
         c.score = WEIGHTS.cosine * c.cos + WEIGHTS.lexical * c.lex + WEIGHTS.rank_prior * prior
@@ -1117,6 +1117,11 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
             c.score -= WEIGHTS.boilerplate
         if restating:
             c.score -= WEIGHTS.given_penalty
+        if c.heading and c.kind == "sentence" and _folded(c.text) != _folded(c.heading) and \
+                names_itself(c.text, c.heading, most=WEIGHTS.heading_again_words):
+            # "This is the hobbies record entry." under "Hobbies record entry" says again what
+            # its heading says: it shares the question's words and states nothing.
+            c.score -= WEIGHTS.heading_again
         asks_itself = c.text.rstrip(" \"'”’)").endswith("?")
         if asks_itself:
             # A question the document asks (a heading, an FAQ's question, a figure's title "What

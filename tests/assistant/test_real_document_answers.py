@@ -479,6 +479,20 @@ def test_an_entry_that_only_repeats_its_heading_does_not_define_the_term():
     assert not names_itself("Hobbies the person has taken up since leaving work, with dates.", "Hobbies")
 
 
+def test_a_sentence_saying_again_what_its_heading_says_states_nothing():
+    """Under the heading "Hobbies record entry", "This is the hobbies record entry." shares every
+    word a question about hobbies records uses and tells the reader nothing: the sentence saying
+    what the entry holds leads the answer."""
+    text = ("Hobbies record entry\n\nThis is the hobbies record entry. "
+            "It holds the pastimes a person chooses, such as gardening or music.")
+    first = ScoredPassage(Passage(passage_id="d:0", doc_id="d", seq=0, text=text, char_start=0, char_end=len(text),
+                                  heading_path=("Data set", "Hobbies record entry")), 1.0)
+    cands = candidates([first])
+    vecs = score_candidates("What does the hobbies record entry hold?", cands, WordEmbedder(), n_passages=1)
+    assert select(cands, vecs, max_sentences=1)[0].text.startswith("It holds the pastimes")
+    assert names_itself("This is the hobbies record entry.", "Hobbies record entry", most=WEIGHTS.heading_again_words)
+
+
 def test_a_question_the_document_asks_is_no_answer():
     """A figure titled with a question, which the question itself echoes, names the topic; the
     row under it answers."""
