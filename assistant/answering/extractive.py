@@ -914,12 +914,19 @@ def defines(text: str, term: str) -> bool:
     return bool(named and _DEFINING.search(text, named.end()))
 
 
-def names_itself(text: str, heading: str, most: int = WEIGHTS.own_name_words) -> bool:
-    """Whether ``text``, read under ``heading``, describes the entry by its own name: it adds at
-    most ``most`` words of its own to the heading's ("Details of the person's hobbies." under
-    "Hobbies"; "The person's shoe size." under "Shoe size"). Data standards give many entries
-    such a line; it says what the entry is called, not what it holds."""
-    return len(set(tokenize(text)) - set(tokenize(heading))) <= most
+def names_itself(text: str | set[str], heading: str, most: int = WEIGHTS.own_name_words) -> bool:
+    """Whether ``text`` (or its tokens), read under ``heading``, describes the entry by its own
+    name: it adds at most ``most`` words of its own to the heading's ("Details of the person's
+    hobbies." under "Hobbies"; "The person's shoe size." under "Shoe size"). Data standards give
+    many entries such a line; it says what the entry is called, not what it holds."""
+    words = set(tokenize(text)) if isinstance(text, str) else text
+    return len(words) <= most + len(_heading_tokens(heading)) and len(words - _heading_tokens(heading)) <= most
+
+
+@lru_cache(maxsize=4096)
+def _heading_tokens(heading: str) -> frozenset[str]:
+    """A heading's tokens: one heading stands over many sentences, and is read for each."""
+    return frozenset(tokenize(heading))
 
 
 def uses_terms(text: str, terms: Sequence[str]) -> bool:
@@ -1044,7 +1051,8 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
         # Words of the question a sentence writes by their initials ("… must the ADRT be …",
         # asked about an advance decision to refuse treatment) are words it shares, whether or
         # not the passages spell the initials out.
-        s_tokens = _expand(set(tokenize(c.text)), abbr) | initials_held(question, c.text)
+        own_tokens = set(tokenize(c.text))
+        s_tokens = _expand(own_tokens, abbr) | initials_held(question, c.text)
         c.lex = share(s_tokens | titled[c.title])
         if id(c) in with_items:
             # A line introducing a list means what it and its items say together.
@@ -1097,7 +1105,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
         # Asked what a quoted term is, the sentences of the section headed by that term itself
         # ("'Record'": the entry headed "Record" in a data dictionary or a glossary) say it.
         headed = not want and bool(c.heading) and _folded(c.heading) in folded_terms
-        if headed and uses_term and names_itself(c.text, c.heading):
+        if headed and uses_term and names_itself(own_tokens, c.heading):
             # "Details of the person's hobbies." under "Hobbies" says what the entry is called,
             # not what it is: another entry under that heading ("An account of …") describes it.
             headed = uses_term = False
@@ -1118,7 +1126,7 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
         if restating:
             c.score -= WEIGHTS.given_penalty
         if c.heading and c.kind == "sentence" and _folded(c.text) != _folded(c.heading) and \
-                names_itself(c.text, c.heading, most=WEIGHTS.heading_again_words):
+                names_itself(own_tokens, c.heading, most=WEIGHTS.heading_again_words):
             # "This is the hobbies record entry." under "Hobbies record entry" says again what
             # its heading says: it shares the question's words and states nothing.
             c.score -= WEIGHTS.heading_again
