@@ -1107,7 +1107,8 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
         headed = not want and bool(c.heading) and _folded(c.heading) in folded_terms
         if headed and uses_term and names_itself(own_tokens, c.heading):
             # "Details of the person's hobbies." under "Hobbies" says what the entry is called,
-            # not what it is: another entry under that heading ("An account of …") describes it.
+            # not what it is: another entry under that heading ("Pastimes a person takes up …")
+            # describes it.
             headed = uses_term = False
         c.score = WEIGHTS.cosine * c.cos + WEIGHTS.lexical * c.lex + WEIGHTS.rank_prior * prior
         if duration:

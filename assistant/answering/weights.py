@@ -118,9 +118,9 @@ class ExtractiveWeights:
     # 0.2 0.826 / 62, 0.3 and 1.0 0.828 / 63.
     part_runner_up: float = 0.3
     redundancy: float = 0.88
-    # Real suite's dev split: 9 keeps a nine-item list whole (6 cut it; 12 as 9, session 13). In
-    # session 37, with lists read further, 15 and 20 gained two lists of twelve and more items over
-    # 9 (dev 0.844 to 0.847), nothing lost.
+    # Real suite's dev split: 9 keeps a nine-item list whole (6 cut it; 12 as 9, when first set).
+    # In session 37, with lists read further, 15 and 20 gained two lists of twelve and more items
+    # over 9 (dev 0.844 to 0.847), nothing lost.
     list_items: int = 15
     # How many passages past a numbered list's lead-in its items are looked for by their numbers
     # (real suite's dev split: 1 cuts one list short; 3 as 2).
