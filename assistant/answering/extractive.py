@@ -920,7 +920,8 @@ def names_itself(text: str | set[str], heading: str, most: int = WEIGHTS.own_nam
     hobbies." under "Hobbies"; "The person's shoe size." under "Shoe size"). Data standards give
     many entries such a line; it says what the entry is called, not what it holds."""
     words = set(tokenize(text)) if isinstance(text, str) else text
-    return len(words) <= most + len(_heading_tokens(heading)) and len(words - _heading_tokens(heading)) <= most
+    own = _heading_tokens(heading)
+    return len(words) <= most + len(own) and len(words - own) <= most
 
 
 @lru_cache(maxsize=4096)
@@ -1126,8 +1127,9 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
             c.score -= WEIGHTS.boilerplate
         if restating:
             c.score -= WEIGHTS.given_penalty
-        if c.heading and c.kind == "sentence" and _folded(c.text) != _folded(c.heading) and \
-                names_itself(own_tokens, c.heading, most=WEIGHTS.heading_again_words):
+        if c.heading and c.kind == "sentence" and \
+                names_itself(own_tokens, c.heading, most=WEIGHTS.heading_again_words) and \
+                _folded(c.text) != _folded(c.heading):
             # "This is the hobbies record entry." under "Hobbies record entry" says again what
             # its heading says: it shares the question's words and states nothing.
             c.score -= WEIGHTS.heading_again
