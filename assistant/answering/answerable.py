@@ -474,6 +474,9 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
     documents: dict[str, set[str]] = {}
     for sp, words in zip(passages, own):
         documents.setdefault(sp.passage.doc_id, set()).update(words)
+    # A name the question gives a survey, a report or notices within a document ("… in its
+    # Widget Census survey") is held by that document's passages as a whole.
+    in_document = source_names_given(question)
     counted = counted_thing(question) if want == "number" else []
     # The distinctive words of the question, and of each of its parts: a sentence answering one
     # part of "how many X …, and how many hours …" shares the words of that part.
@@ -566,7 +569,8 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
         # of respondents elsewhere, answers nothing. A question in parts ("who runs X, and who
         # runs Y?") names each part's subject apart.
         about = own[c.rank]
-        if names and not any(set(part) <= about | _by_initials(question, about) for part in part_names):
+        if names and not any(set(part) <= about | _by_initials(question, about) | (in_document & documents[sp.doc_id])
+                             for part in part_names):
             continue
         if source_names and not set(source_names) <= documents[sp.doc_id] | _by_initials(question, documents[sp.doc_id]):
             continue
@@ -869,6 +873,21 @@ _NOT_PLURAL = set("theirs yours always perhaps whereas sometimes besides towards
 
 _COUNT_WORD_SET = set(_COUNT_WORDS.split("|")) - {"hundred", "thousand", "million", "billion"}
 _NAMED = re.compile(r"(?<=[\s(])[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]*)*")
+
+
+# A run of capitalised words (with the small words a name holds) before the kind of document it
+# names: "the Widget Census survey", "the ABC notices", "its Annual Gadget report".
+_NAMES_A_SOURCE = re.compile(r"((?:[A-Z][\w'’-]*\s+(?:(?:of|the|and|for|on|in)\s+)*)*[A-Z][\w'’-]*)\s+"
+                             r"(?:survey|report|review|strategy|framework|standard|notice|guidance|guidelines|"
+                             r"paper|consultation)s?\b")
+
+
+def source_names_given(question: str) -> set[str]:
+    """Index tokens of the names ``question`` gives a document or a part of one, by the kind of
+    document it is ("… in its Widget Census survey", "… the ABC notices"). The sentence stating a
+    figure from that survey seldom names it again, while the passages of its document do; a
+    place or a body the question names ("… respondents in Wales") is not such a name."""
+    return {t for m in _NAMES_A_SOURCE.finditer(question) for t in tokenize(m.group(1))}
 
 
 def named_in(question: str) -> list[str]:

@@ -203,6 +203,26 @@ def test_page_furniture_answers_no_question():
                   "The children and young people's data dashboard was built by Jane Smith's team.")[0]
 
 
+def test_a_survey_the_question_names_is_held_by_its_documents_other_passages():
+    """"… in its Widget Census survey": the sentence giving the figure seldom names the survey
+    again; another passage of the same document does. A place the question names is still
+    needed in the answering passage itself."""
+    said = ["The Widget Census survey ran for six weeks across England and Wales.",
+            "Overall, 63% of respondents use a widget every day."]
+    ps = [ScoredPassage(Passage(passage_id=f"p{n}", doc_id="d0", seq=n, text=t, char_start=0, char_end=len(t),
+                                title="Annual review of widgets"), 1.0 - n / 10) for n, t in enumerate(said)]
+
+    def answered(question: str) -> bool:
+        cands = candidates(ps)
+        score_candidates(question, cands, WordEmbedder(), n_passages=len(ps))
+        return answers_the_type(question, cands, ps)[0]
+
+    assert answered("What share of respondents to its Widget Census survey use a widget every day?")
+    assert not answered("What share of respondents in Wales use a widget every day?")
+    # The same name, not given as a survey's, is what the answering passage must hold.
+    assert not answered("What share of respondents from Widget Census use a widget every day?")
+
+
 def test_the_publisher_a_question_names_may_be_the_passages_documents():
     """"… developed by Transformation Partners …": the passage need not repeat its publisher."""
     text = "A national data dashboard our team developed went live in April 2023."
