@@ -47,9 +47,9 @@ _MULT = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 # Chosen in the gap measured over the 48 documents (1,128 pairs) of shared/data/uk-health-policy
-# (tests/ingest/test_works.py prints it): the 12 pairs of copies of one GP guidelines chapter are
-# at 0.648 and above (estimated; 0.685 exact, Word vs Markdown executive summary), every other pair
-# at 0.094 and below (0.059 exact, the Data Driven Healthcare full report vs its summary; the 99th
+# (tests/ingest/test_works.py prints it): the 12 pairs of copies of one chapter in two formats are
+# at 0.648 and above (estimated; 0.685 exact, a Word copy vs a Markdown copy), every other pair
+# at 0.094 and below (0.059 exact, a full report vs its own summary report; the 99th
 # percentile of other pairs is 0.016). 0.5 keeps both more than three standard deviations of the
 # estimate away, and reads as "most of the text is the same": an edition that changes one word in
 # twenty keeps about 0.6, one rewritten in large part falls well below.

@@ -55,7 +55,7 @@ _ASKS_ITEMS = re.compile(r"\b(?:list|lists|listed|itemi[sz]es?|enumerates?)\s*\?
 
 
 def main_clause(question: str) -> str:
-    """The question without the clause that scopes it to a document ("According to NHSX's case
+    """The question without the clause that scopes it to a document ("According to the council's case
     study, which bodies administer …?" -> "which bodies administer …?")."""
     return _SCOPE_CLAUSE.sub("", question, count=1)
 
@@ -466,7 +466,7 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
     if any(t not in held for t in names):
         return False, want
     parts = question_parts(question)
-    # Names in the clause that says where to read ("…, according to Transformation Partners'
+    # Names in the clause that says where to read ("…, according to Gadget Partners'
     # impact report") are the document's: held by any passage of it, or by its title or publisher.
     # The rest are what the answering passage itself is about.
     source_names = [t for t in names if t not in named_in(_without_source(question))]
@@ -693,7 +693,7 @@ _EXCLUDED = re.compile(r"\b(?:excluding|except(?:\s+for)?|other\s+than|apart\s+f
                        r"(?:[\w'’-]+(?:\s+(?:and|or)\s+[\w'’-]+)?)", re.I)
 
 
-# ", according to the AnalystX Observatory State of the Nation report": where the fact is to be
+# ", according to the Widget Observatory's annual report": where the fact is to be
 # read, not what the answering sentence says; the passage's document carries those words.
 _SOURCE = re.compile(r",?\s*\baccording to\b[^,;?]*", re.I)
 

@@ -1036,13 +1036,12 @@ def score_candidates(question: str, cands: list[Candidate], embedder, *, n_passa
         named.setdefault(heads, set()).update(found)
     other_rows |= {key for key, (heads, found) in row_hits.items()
                    if key not in whole and found & named.get(heads, set())}
-    # The name a question gives its document ("… reported by the AnalystX Observatory's State of
-    # the Nation survey?", "… NHS England's neighbourhood health guidelines for 2025/26?") is said
-    # by every sentence of that document: it scopes the question, and the sentence stating the
-    # fact seldom repeats it. The question names the document when it holds most of its title's
-    # words; otherwise only the proper names it shares with the title count: a title sharing a
-    # few of the question's plain words ("… secondary care trusts …") says nothing about which
-    # of its sentences answers.
+    # The name a question gives its document ("… reported by the Widget Observatory's annual
+    # survey?", "… the Gadget Board's guidelines for 2031/32?") is said by every sentence of that
+    # document: it scopes the question, and the sentence stating the fact seldom repeats it. The
+    # question names the document when it holds most of its title's words; otherwise only the
+    # proper names it shares with the title count: a title sharing a few of the question's plain
+    # words ("… secondary care trusts …") says nothing about which of its sentences answers.
     names = set(named_in(question))
     titled = {t: named_title_words(q_tokens, t) or set(tokenize(t)) & q_tokens & names for t in {c.title for c in cands}}
     rows: list[list[float]] = []

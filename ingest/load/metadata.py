@@ -541,8 +541,8 @@ def pdf_title(pages: list[list[CoverLine]]) -> tuple[str, str] | None:
 
 
 def _with_subtitle(title: str, group: list[CoverLine], groups: list[list[CoverLine]], body_size: float) -> str:
-    """Add the line set directly under a title: a part name ("Full Report", "Cohort 2 Report")
-    or a subtitle set larger than the body text ("Workforce survey key findings"). Not a section
+    """Add the line set directly under a title: a part name ("Full Report", "Phase 2 Report")
+    or a subtitle set larger than the body text ("Gadget survey key findings"). Not a section
     heading with its text under it, a date, an author's name or a status ("Draft")."""
     try:
         i = next(k for k, g in enumerate(groups) if g is group)
@@ -787,8 +787,8 @@ def _publisher_in(text: str) -> str | None:
 
 
 def _site_name(text: str) -> str | None:
-    """The body a web page's title names as its site: "NHS England | Planning framework …" (saved
-    to disk as "NHS England _ Planning framework …") or "Page – NHSX". Only a side that is a known
+    """The body a web page's title names as its site: "NHS England | Gadget framework …" (saved
+    to disk as "NHS England _ Gadget framework …") or "Page – NHSX". Only a side that is a known
     body's name and little else counts."""
     parts = _title_sides(_clean(text), saved=True)
     if len(parts) < 2:

@@ -31,7 +31,7 @@ by a search for the word nor quoted as the page prints it.
 
 Page furniture is dropped: a line in the top or bottom two lines of a page that recurs (digits
 ignored) on at least three pages and a third of them — running heads such as "| 12 |" or
-"Data Driven Healthcare in 2030" and bare page numbers. It would otherwise split sentences
+"Gadgets in the Year 2040" and bare page numbers. It would otherwise split sentences
 that run over a page break and be cited as text.
 
 Headings: when the PDF has an outline (bookmarks), a line that matches an outline entry on

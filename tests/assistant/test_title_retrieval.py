@@ -38,8 +38,8 @@ UNNAMED = "How long do patients wait for outpatient appointments?"
 # --------------------------------------------------------------------------- the rules, on their own
 
 def test_file_names_are_split_into_words():
-    assert file_name_words("/data/NHSX_AI_report.pdf") == "NHSX AI report"
-    assert file_name_words("CoreInformationStandard.json") == "Core Information Standard"
+    assert file_name_words("/data/ACME_gadget_report.pdf") == "ACME gadget report"
+    assert file_name_words("GadgetRecordStandard.json") == "Gadget Record Standard"
     assert file_name_words(r"C:\docs\ch-4-ig.md") == "ch 4 ig"
     assert file_name_words("") == ""
 
