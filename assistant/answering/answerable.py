@@ -55,8 +55,8 @@ _ASKS_ITEMS = re.compile(r"\b(?:list|lists|listed|itemi[sz]es?|enumerates?)\s*\?
 
 
 def main_clause(question: str) -> str:
-    """The question without the clause that scopes it to a document ("According to the council's case
-    study, which bodies administer …?" -> "which bodies administer …?")."""
+    """The question without the clause that scopes it to a document ("According to the
+    council's case study, which bodies administer …?" -> "which bodies administer …?")."""
     return _SCOPE_CLAUSE.sub("", question, count=1)
 
 

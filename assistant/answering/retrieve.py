@@ -312,8 +312,8 @@ def defined_first(order: list[str], term: str, passages: dict[str, Any]) -> list
 
 
 def file_name_words(path: str) -> str:
-    """The words of a file's name without its extension: "ACME_gadget_report.pdf" → "ACME gadget report",
-    "GadgetRecordStandard.json" → "Gadget Record Standard"."""
+    """The words of a file's name without its extension: "ACME_gadget_report.pdf" → "ACME
+    gadget report", "GadgetRecordStandard.json" → "Gadget Record Standard"."""
     stem = PurePath(path.replace("\\", "/")).stem
     stem = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", stem)
     return re.sub(r"[_\W]+", " ", stem)
