@@ -568,10 +568,13 @@ def answers_the_type(question: str, cands: Sequence[Candidate], passages: Sequen
         # document's title or publisher): a date in a passage about another programme, or a share
         # of respondents elsewhere, answers nothing. A question in parts ("who runs X, and who
         # runs Y?") names each part's subject apart.
-        about = own[c.rank]
-        if names and not any(set(part) <= about | _by_initials(question, about) | (in_document & documents[sp.doc_id])
-                             for part in part_names):
-            continue
+        if names:
+            # Read once for every part: the passage's words, the names it gives by their
+            # initials, and the names of a survey or report its document holds.
+            about = own[c.rank]
+            about = about | _by_initials(question, about) | (in_document & documents[sp.doc_id])
+            if not any(set(part) <= about for part in part_names):
+                continue
         if source_names and not set(source_names) <= documents[sp.doc_id] | _by_initials(question, documents[sp.doc_id]):
             continue
         if years and not any(y in c.text for y in years):
